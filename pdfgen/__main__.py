@@ -1,0 +1,5 @@
+"""Entry point for `python -m pdfgen`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,511 @@
+"""Stage 2, load: YAML nodes into Clinic and Procedure objects, reporting every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import markup
+from .errors import ContentError, Finding, Pos
+from .model import (
+    Alternatives,
+    Bullets,
+    Clinic,
+    Language,
+    Library,
+    Output,
+    Paragraph,
+    Procedure,
+    Risks,
+    Section,
+    Source,
+    Specialty,
+    Text,
+)
+from .yamlio import ALIAS, BOOL, INT, NULL, STR, Node, is_date, read_yaml
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,}[0-9]$")
+WEB = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:/[A-Za-z0-9._~/%-]*)?$")
+CLINIC_FILE = "clinic.yaml"
+
+
+class Reader:
+    """Reads typed values out of a node tree, collecting findings instead of stopping."""
+
+    def __init__(self, langs: tuple[Language, ...] = ()):
+        self.langs = langs
+        self.findings: list[Finding] = []
+
+    # -- reporting ---------------------------------------------------------------
+    def error(self, where: Node | Pos, field: str, message: str) -> None:
+        if isinstance(where, Node) and where.tag == ALIAS:
+            return  # the refused alias was reported where it was read
+        pos = where.pos if isinstance(where, Node) else where
+        self.findings.append(Finding(pos, field, message))
+
+    def wrong_type(self, node: Node, field: str, wanted: str) -> None:
+        self.error(node, field, f"expected {wanted}, found {node.kind_name()}")
+
+    # -- containers --------------------------------------------------------------
+    def mapping(self, node: Node | None, field: str, required: tuple[str, ...],
+                optional: tuple[str, ...] = ()) -> dict[str, Node] | None:
+        """Check a mapping's keys (unknown keys get a did-you-mean); return key -> value node."""
+        if node is None:
+            return None
+        if node.kind != "map":
+            self.wrong_type(node, field, "a mapping of keys and values")
+            return None
+        known = required + optional
+        out: dict[str, Node] = {}
+        for key, (key_node, value) in node.items.items():
+            if key in known:
+                out[key] = value
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(known)}"
+            self.error(key_node, _join(field, key), f"unknown key '{key}'{hint}")
+        for key in required:
+            if key not in out:
+                self.error(node, _join(field, key), f"missing required key '{key}'")
+        return out
+
+    def sequence(self, node: Node | None, field: str, minimum: int = 1) -> list[Node]:
+        if node is None:
+            return []
+        if node.is_null:
+            node_items: list[Node] = []
+        elif node.kind != "seq":
+            self.wrong_type(node, field, "a list (lines starting with '- ')")
+            return []
+        else:
+            node_items = node.seq
+        if len(node_items) < minimum:
+            self.error(node, field, f"needs at least {minimum} item{'s' if minimum > 1 else ''}")
+        return node_items
+
+    # -- scalars -----------------------------------------------------------------
+    def string(self, node: Node | None, field: str, required: bool = True) -> str:
+        if node is None:
+            return ""
+        if node.is_null:
+            value = ""
+        elif node.kind != "scalar":
+            self.wrong_type(node, field, "text")
+            return ""
+        else:
+            value = node.text.strip()
+        if required and not value:
+            self.error(node, field, "must not be empty")
+        return value
+
+    def integer(self, node: Node | None, field: str, minimum: int = 1) -> int:
+        if node is None:
+            return 0
+        if node.kind != "scalar" or node.tag != INT:
+            self.wrong_type(node, field, "a whole number")
+            return 0
+        value = int(node.typed())
+        if value < minimum:
+            self.error(node, field, f"must be at least {minimum}")
+        return value
+
+    def boolean(self, node: Node | None, field: str) -> bool:
+        if node is None:
+            return False
+        if node.kind != "scalar" or node.tag != BOOL:
+            self.wrong_type(node, field, "true or false")
+            return False
+        return bool(node.typed())
+
+    def date(self, node: Node | None, field: str):
+        if node is None:
+            return None
+        if node.kind == "scalar" and node.tag != STR:
+            try:
+                value = node.typed()
+            except ValueError:
+                self.error(node, field, f"'{node.text}' is not a real date; write it as YYYY-MM-DD")
+                return None
+            if is_date(value):
+                return value
+        shown = f"'{node.text}'" if node.kind == "scalar" and node.text else node.kind_name()
+        self.error(node, field, f"{shown} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
+        return None
+
+    def text(self, node: Node | None, field: str) -> Text | None:
+        """A human-readable text given in every clinic language: {en: ..., es: ...}."""
+        if node is None:
+            return None
+        if node.kind == "scalar" and not node.is_null:
+            codes = ", ".join(f"{lang.code}: ..." for lang in self.langs)
+            self.error(node, field, f"give this text in every language, as {{{codes}}}")
+            return None
+        if node.kind != "map":
+            self.wrong_type(node, field, "a text per language")
+            return None
+        codes = tuple(lang.code for lang in self.langs)
+        values = []
+        for code, (key_node, value) in node.items.items():
+            if code not in codes:
+                self.error(key_node, _join(field, code),
+                           f"unknown language code '{code}'; the clinic's languages are "
+                           f"{', '.join(codes)} (clinic.yaml)")
+                continue
+            text = self.string(value, _join(field, code), required=False)
+            if not text:
+                self.error(value, _join(field, code), f"{_lang_label(self.langs, code)} text is empty")
+            for problem in markup.problems(text):
+                self.error(value, _join(field, code), problem)
+            values.append((code, text))
+        for lang in self.langs:
+            if lang.code not in node.items:
+                self.error(node, field, f"missing {_lang_label(self.langs, lang.code)} text "
+                                        f"({lang.code})")
+        ordered = sorted(values, key=lambda kv: codes.index(kv[0]))
+        return Text(tuple(ordered), node.pos)
+
+    def texts(self, node: Node | None, field: str, minimum: int = 1) -> tuple[Text, ...]:
+        out = []
+        for i, item in enumerate(self.sequence(node, field, minimum), 1):
+            text = self.text(item, f"{field}[{i}]")
+            if text is not None:
+                out.append(text)
+        return tuple(out)
+
+
+def _join(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+def _lang_label(langs: tuple[Language, ...], code: str) -> str:
+    """The language's English name for messages to editors: "Spanish" for es."""
+    from babel import Locale
+
+    try:
+        return Locale.parse(code).get_language_name("en") or code
+    except (ValueError, LookupError):
+        return code
+
+
+# ---------------------------------------------------------------------------
+# clinic.yaml
+
+CLINIC_KEYS = ("name", "phone", "fax", "web", "telemedicine", "languages", "primary",
+               "review_months", "specialties")
+CLINIC_OPTIONAL = ("address", "outputs", "email")
+
+
+def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, list[Finding]]:
+    """Read the clinic profile; returns (clinic or None, findings)."""
+    name = display or str(path)
+    root, findings = read_yaml(path, name)
+    if root is None:
+        return None, findings
+    r = Reader()
+    r.findings = findings
+    m = r.mapping(root, "", CLINIC_KEYS, CLINIC_OPTIONAL)
+    if m is None:
+        return None, r.findings
+    langs = _languages(r, m.get("languages"))
+    r.langs = langs
+    codes = tuple(lang.code for lang in langs)
+    primary = r.string(m.get("primary"), "primary")
+    if primary and codes and primary not in codes:
+        r.error(m["primary"], "primary", f"'{primary}' is not one of the languages ({', '.join(codes)})")
+    phone = _phone(r, m.get("phone"), "phone")
+    fax = _phone(r, m.get("fax"), "fax")
+    web = r.string(m.get("web"), "web")
+    if web and not WEB.match(web):
+        r.error(m["web"], "web", f"'{web}' is not a web address like https://www.example.org")
+    specialties = []
+    spec_map = m.get("specialties")
+    if spec_map is not None and spec_map.kind != "map":
+        r.wrong_type(spec_map, "specialties", "a mapping of specialty id to its name")
+    elif spec_map is not None:
+        for sid, (key_node, value) in spec_map.items.items():
+            field = f"specialties.{sid}"
+            if not SLUG.match(sid):
+                r.error(key_node, field, "a specialty id is lower-case letters, digits and '-'")
+            sm = r.mapping(value, field, ("name",))
+            if sm:
+                text = r.text(sm.get("name"), f"{field}.name")
+                if text:
+                    specialties.append(Specialty(sid, text))
+        if not spec_map.items:
+            r.error(spec_map, "specialties", "needs at least 1 specialty")
+    outputs = _outputs(r, m.get("outputs"), codes)
+    address = r.string(m.get("address"), "address", required=False)
+    if "email" in m:
+        r.mapping(m["email"], "email", (), ("host", "port", "security", "from", "reply_to"))
+    clinic = Clinic(
+        name=r.string(m.get("name"), "name"),
+        phone=phone,
+        fax=fax,
+        web=web,
+        telemedicine=r.boolean(m.get("telemedicine"), "telemedicine"),
+        specialties=tuple(specialties),
+        languages=langs,
+        primary=primary,
+        review_months=r.integer(m.get("review_months"), "review_months"),
+        address=address or None,
+        outputs=outputs,
+        path=name,
+    )
+    if any(f.severity == "error" for f in r.findings):
+        return None, r.findings
+    return clinic, r.findings
+
+
+def _phone(r: Reader, node: Node | None, field: str) -> str:
+    if node is not None and node.kind == "scalar" and node.tag == INT:
+        r.error(node, field, "write the number with dashes or in quotes, e.g. 817-555-0100")
+        return ""
+    value = r.string(node, field)
+    if value and not PHONE.match(value):
+        r.error(node, field, f"'{value}' does not look like a phone number (digits, spaces, - ( ) +)")
+    return value
+
+
+def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
+    from babel import Locale, UnknownLocaleError
+
+    langs = []
+    for i, item in enumerate(r.sequence(node, "languages"), 1):
+        field = f"languages[{i}]"
+        m = r.mapping(item, field, ("code", "locale", "name"))
+        if not m:
+            continue
+        code = r.string(m.get("code"), f"{field}.code")
+        locale = r.string(m.get("locale"), f"{field}.locale")
+        lname = r.string(m.get("name"), f"{field}.name")
+        match = LOCALE.match(locale)
+        if locale and not match:
+            r.error(m["locale"], f"{field}.locale",
+                    f"'{locale}' is not a locale like en-US or es-MX")
+        elif match:
+            try:
+                Locale.parse(locale.replace("-", "_"))
+            except (UnknownLocaleError, ValueError):
+                r.error(m["locale"], f"{field}.locale", f"unknown locale '{locale}'")
+            if code and match.group(1) != code:
+                r.error(m["locale"], f"{field}.locale",
+                        f"locale '{locale}' does not belong to language '{code}'")
+        if code and not re.fullmatch(r"[a-z]{2,3}", code):
+            r.error(m["code"], f"{field}.code", f"'{code}' is not a language code like en or es")
+        elif code in [lang.code for lang in langs]:
+            r.error(m["code"], f"{field}.code", f"language '{code}' is listed twice")
+        elif code and locale and lname:
+            langs.append(Language(code, locale, lname))
+    return tuple(langs)
+
+
+def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Output, ...]:
+    outputs = []
+    for i, item in enumerate(r.sequence(node, "outputs", minimum=0), 1):
+        field = f"outputs[{i}]"
+        m = r.mapping(item, field, ("name", "layout", "languages"))
+        if not m:
+            continue
+        oname = r.string(m.get("name"), f"{field}.name")
+        if oname and not SLUG.match(oname):
+            r.error(m["name"], f"{field}.name", "an output name is lower-case letters, digits, '-'")
+        if oname in [o.name for o in outputs]:
+            r.error(m["name"], f"{field}.name", f"output '{oname}' is listed twice")
+        out_langs = []
+        for j, lang_node in enumerate(r.sequence(m.get("languages"), f"{field}.languages"), 1):
+            code = r.string(lang_node, f"{field}.languages[{j}]")
+            if code and code not in codes:
+                r.error(lang_node, f"{field}.languages[{j}]",
+                        f"unknown language code '{code}'; the clinic's languages are {', '.join(codes)}")
+            out_langs.append(code)
+        outputs.append(Output(oname, r.string(m.get("layout"), f"{field}.layout"), tuple(out_langs)))
+    return tuple(outputs)
+
+
+# ---------------------------------------------------------------------------
+# handouts/<id>.yaml
+
+PROC_KEYS = ("id", "version", "specialty", "reviewed", "reviewed_by", "title", "summary",
+             "sections", "benefits", "risks", "alternatives", "prompts", "call_when")
+PROC_OPTIONAL = ("sources",)
+
+
+def load_procedure(path: Path, clinic: Clinic, display: str | None = None
+                   ) -> tuple[Procedure | None, list[Finding]]:
+    """Read one procedure handout against the clinic's languages and specialties."""
+    name = display or str(path)
+    root, findings = read_yaml(path, name)
+    if root is None:
+        return None, findings
+    r = Reader(clinic.languages)
+    r.findings = findings
+    m = r.mapping(root, "", PROC_KEYS, PROC_OPTIONAL)
+    if m is None:
+        return None, r.findings
+    pid = r.string(m.get("id"), "id")
+    stem = Path(path).stem
+    if pid and not SLUG.match(pid):
+        r.error(m["id"], "id", f"'{pid}' is not a safe id: use lower-case letters, digits and '-' "
+                               "(no spaces, '/', '\\' or '..')")
+    elif pid and pid != stem:
+        r.error(m["id"], "id", f"id '{pid}' does not match the file name '{Path(path).name}'; "
+                               f"rename one so they agree")
+    version = _version(r, m.get("version"))
+    specialty = r.string(m.get("specialty"), "specialty")
+    known = [s.id for s in clinic.specialties]
+    if specialty and specialty not in known:
+        close = difflib.get_close_matches(specialty, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        r.error(m["specialty"], "specialty", f"unknown specialty '{specialty}': clinic.yaml lists "
+                                             f"{', '.join(known)}{hint}")
+    reviewed = r.date(m.get("reviewed"), "reviewed")
+    reviewed_by = r.string(m.get("reviewed_by"), "reviewed_by", required=False)
+    proc = Procedure(
+        id=pid,
+        version=version,
+        specialty=specialty,
+        reviewed=reviewed,
+        reviewed_by=reviewed_by,
+        title=r.text(m.get("title"), "title"),
+        summary=r.text(m.get("summary"), "summary"),
+        sections=_sections(r, m.get("sections")),
+        benefits=r.texts(m.get("benefits"), "benefits"),
+        risks=_risks(r, m.get("risks")),
+        alternatives=_alternatives(r, m.get("alternatives")),
+        prompts=r.texts(m.get("prompts"), "prompts", minimum=3),
+        call_when=r.texts(m.get("call_when"), "call_when"),
+        sources=_sources(r, m.get("sources")),
+        path=name,
+    )
+    if any(f.severity == "error" for f in r.findings):
+        return None, r.findings
+    return proc, r.findings
+
+
+def _version(r: Reader, node: Node | None) -> str:
+    if node is not None and node.kind == "scalar" and not node.is_null:
+        value = node.text.strip()  # as written: 1.10 stays "1.10", not the float 1.1
+        if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]*", value):
+            r.error(node, "version", f"'{value}' is not a version like 1.0 or 2026.1")
+        return value
+    return r.string(node, "version")
+
+
+def _sections(r: Reader, node: Node | None) -> tuple[Section, ...]:
+    out = []
+    for i, item in enumerate(r.sequence(node, "sections"), 1):
+        field = f"sections[{i}]"
+        m = r.mapping(item, field, ("heading", "body"))
+        if not m:
+            continue
+        heading = r.text(m.get("heading"), f"{field}.heading")
+        body = []
+        for j, block in enumerate(r.sequence(m.get("body"), f"{field}.body"), 1):
+            bfield = f"{field}.body[{j}]"
+            if block.kind == "map" and "bullets" in block.items:
+                bm = r.mapping(block, bfield, ("bullets",))
+                items = r.texts(bm.get("bullets") if bm else None, f"{bfield}.bullets")
+                body.append(Bullets(items, block.pos))
+            else:
+                text = r.text(block, bfield)
+                if text is not None:
+                    body.append(Paragraph(text))
+        if heading is not None:
+            out.append(Section(heading, tuple(body), item.pos))
+    return tuple(out)
+
+
+def _risks(r: Reader, node: Node | None) -> Risks | None:
+    m = r.mapping(node, "risks", ("intro", "items"))
+    if not m:
+        return None
+    return Risks(r.text(m.get("intro"), "risks.intro"), r.texts(m.get("items"), "risks.items"))
+
+
+def _alternatives(r: Reader, node: Node | None) -> Alternatives | None:
+    m = r.mapping(node, "alternatives", ("options", "doing_nothing"))
+    if not m:
+        return None
+    return Alternatives(r.texts(m.get("options"), "alternatives.options"),
+                        r.text(m.get("doing_nothing"), "alternatives.doing_nothing"))
+
+
+def _sources(r: Reader, node: Node | None) -> tuple[Source, ...]:
+    out = []
+    for i, item in enumerate(r.sequence(node, "sources", minimum=0), 1):
+        field = f"sources[{i}]"
+        m = r.mapping(item, field, ("title",), ("url",))
+        if not m:
+            continue
+        url = r.string(m.get("url"), f"{field}.url", required=False)
+        if url and not url.startswith("https://"):
+            r.error(m["url"], f"{field}.url", "a source address must start with https://")
+        out.append(Source(r.string(m.get("title"), f"{field}.title"), url))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# a whole library folder
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A library folder as loaded: the good procedures, and every finding."""
+
+    library: Library | None
+    findings: tuple[Finding, ...]
+    failed: tuple[str, ...]  # display names of handout files that did not load
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def handout_files(root: Path) -> list[Path]:
+    """Every procedure file in a library folder, sorted by name."""
+    return sorted(p for p in root.glob("*.yaml") if p.name != CLINIC_FILE)
+
+
+def load_library(root: Path, only: list[str] | None = None, display_root: str | None = None
+                 ) -> LoadResult:
+    """Load clinic.yaml and every handout beside it; one bad handout does not hide the others."""
+    root = Path(root)
+    shown = display_root if display_root is not None else str(root)
+
+    def disp(p: Path) -> str:
+        return str(Path(shown) / p.name) if shown else p.name
+
+    clinic_path = root / CLINIC_FILE
+    if not clinic_path.is_file():
+        finding = Finding(Pos(disp(clinic_path)), "", "no clinic.yaml in the library folder")
+        return LoadResult(None, (finding,), ())
+    clinic, findings = load_clinic(clinic_path, disp(clinic_path))
+    if clinic is None:
+        return LoadResult(None, tuple(findings), ())
+    procs, failed = [], []
+    for path in handout_files(root):
+        if only and path.stem not in only:
+            continue
+        proc, found = load_procedure(path, clinic, disp(path))
+        findings.extend(found)
+        if proc is None:
+            failed.append(disp(path))
+        else:
+            procs.append(proc)
+    if only:
+        missing = sorted(set(only) - {p.stem for p in handout_files(root)})
+        for pid in missing:
+            findings.append(Finding(Pos(shown or "."), "", f"no handout '{pid}' in the library"))
+    procs.sort(key=lambda p: p.id)
+    return LoadResult(Library(str(root), clinic, tuple(procs)), tuple(findings), tuple(failed))
+
+
+def require(result: LoadResult) -> Library:
+    """The library, or a ContentError carrying every finding."""
+    if not result.ok or result.library is None:
+        raise ContentError([f for f in result.findings if f.severity == "error"])
+    return result.library

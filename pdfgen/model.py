@@ -1,0 +1,195 @@
+"""Stage 2 data: the typed, frozen content model every later stage works on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .errors import Pos
+
+
+@dataclass(frozen=True)
+class Text:
+    """One human-readable text given in every language of the clinic, side by side."""
+
+    values: tuple[tuple[str, str], ...]
+    pos: Pos = field(default=Pos(""), compare=False)
+
+    def __getitem__(self, lang: str) -> str:
+        for code, value in self.values:
+            if code == lang:
+                return value
+        raise KeyError(lang)
+
+    def get(self, lang: str, default: str = "") -> str:
+        try:
+            return self[lang]
+        except KeyError:
+            return default
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.values)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[Text, ...]
+    pos: Pos = field(default=Pos(""), compare=False)
+
+
+Block = Paragraph | Bullets
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: Text
+    body: tuple[Block, ...]
+    pos: Pos = field(default=Pos(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Risks:
+    intro: Text
+    items: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    options: tuple[Text, ...]
+    doing_nothing: Text  # required: what happens if the patient chooses no treatment
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One procedure handout, as loaded from handouts/<id>.yaml."""
+
+    id: str
+    version: str
+    specialty: str
+    reviewed: dt.date
+    reviewed_by: str  # empty: pending clinical review
+    title: Text
+    summary: Text
+    sections: tuple[Section, ...]
+    benefits: tuple[Text, ...]
+    risks: Risks
+    alternatives: Alternatives
+    prompts: tuple[Text, ...]
+    call_when: tuple[Text, ...]
+    sources: tuple[Source, ...] = ()
+    path: str = ""
+
+    @property
+    def pending_review(self) -> bool:
+        return not self.reviewed_by.strip()
+
+    def texts(self):
+        """Every (field path, Text) pair of the handout, in reading order."""
+        yield "title", self.title
+        yield "summary", self.summary
+        for i, sec in enumerate(self.sections, 1):
+            yield f"sections[{i}].heading", sec.heading
+            for j, block in enumerate(sec.body, 1):
+                if isinstance(block, Paragraph):
+                    yield f"sections[{i}].body[{j}]", block.text
+                else:
+                    for k, item in enumerate(block.items, 1):
+                        yield f"sections[{i}].body[{j}].bullets[{k}]", item
+        for i, text in enumerate(self.benefits, 1):
+            yield f"benefits[{i}]", text
+        yield "risks.intro", self.risks.intro
+        for i, text in enumerate(self.risks.items, 1):
+            yield f"risks.items[{i}]", text
+        for i, text in enumerate(self.alternatives.options, 1):
+            yield f"alternatives.options[{i}]", text
+        yield "alternatives.doing_nothing", self.alternatives.doing_nothing
+        for name in ("prompts", "call_when"):
+            for i, text in enumerate(getattr(self, name), 1):
+                yield f"{name}[{i}]", text
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # "en"
+    locale: str  # "en-US" (BCP 47, as written into the PDF's /Lang)
+    name: str  # "English", in that language
+
+    @property
+    def babel_locale(self) -> str:
+        return self.locale.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Specialty:
+    id: str
+    name: Text  # "spine specialists" / "especialistas en columna"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One PDF every handout gets in a batch build: a layout and its languages."""
+
+    name: str
+    layout: str
+    langs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic profile shared by every handout (handouts/clinic.yaml)."""
+
+    name: str
+    phone: str
+    fax: str
+    web: str
+    telemedicine: bool
+    specialties: tuple[Specialty, ...]
+    languages: tuple[Language, ...]
+    primary: str
+    review_months: int
+    address: Text | None = None
+    outputs: tuple[Output, ...] = ()
+    path: str = ""
+
+    @property
+    def lang_codes(self) -> tuple[str, ...]:
+        return tuple(lang.code for lang in self.languages)
+
+    def language(self, code: str) -> Language:
+        for lang in self.languages:
+            if lang.code == code:
+                return lang
+        raise KeyError(code)
+
+    def specialty(self, sid: str) -> Specialty:
+        for spec in self.specialties:
+            if spec.id == sid:
+                return spec
+        raise KeyError(sid)
+
+
+@dataclass(frozen=True)
+class Library:
+    """A loaded content folder: the clinic and its procedures, sorted by id."""
+
+    root: str
+    clinic: Clinic
+    procedures: tuple[Procedure, ...]
+
+    def procedure(self, pid: str) -> Procedure:
+        for proc in self.procedures:
+            if proc.id == pid:
+                return proc
+        raise KeyError(pid)
