@@ -1,0 +1,91 @@
+"""Labels and dates: gettext catalogs (managed with Babel) and Babel's locale date formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
+
+
+def _(message: str) -> str:
+    """Marks a label for extraction (pybabel extract); translated by Labels at render time."""
+    return message
+
+
+# Every fixed string the renderer prints. Source language: English (en-US).
+LABELS = {
+    "patient_information": _("Patient information"),
+    "benefits": _("What are the benefits?"),
+    "risks": _("What are the risks?"),
+    "risks_differ": _("Risks are different for each person. Ask your surgeon about your own "
+                      "risks."),
+    "alternatives": _("What other choices do I have?"),
+    "doing_nothing": _("If you choose not to have treatment"),
+    "prompts": _("Questions to discuss with your surgeon"),
+    "prompts_hint": _("Check each box when you have talked about it."),
+    "notes": _("Notes and my own questions"),
+    "call_when": _("When to call us"),
+    "call_when_intro": _("Call us right away if:"),
+    "contact_specialty": _("To talk with one of our %(specialty)s, call %(phone)s."),
+    "telemedicine": _("Video visits (telemedicine) are available."),
+    "phone": _("Phone"),
+    "fax": _("Fax"),
+    "web": _("Web"),
+    "page_of": _("Page %(page)d of %(pages)d"),
+    "version": _("Version %(version)s"),
+    "reviewed": _("Reviewed %(date)s"),
+    "pending_review": _("Pending clinical review"),
+    "patient_name": _("Patient name"),
+    "patient_signature": _("Patient signature"),
+    "date": _("Date"),
+    "interpreter_used": _("Interpreter used"),
+    "yes": _("Yes"),
+    "no": _("No"),
+    "interpreter_id": _("Interpreter name or ID"),
+    "sources": _("Sources"),
+    "subject": _("Patient information: %(title)s"),
+}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The renderer's fixed strings and date format in one locale."""
+
+    locale: str  # BCP 47, e.g. es-MX
+    texts: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.texts[key]
+
+    def format(self, key: str, **values) -> str:
+        return self.texts[key] % values
+
+    def month_year(self, date: dt.date) -> str:
+        """A date as month and year in this locale: 'November 2026', 'noviembre de 2026'."""
+        from babel.dates import format_skeleton
+
+        return format_skeleton("yMMMM", date, locale=self.locale.replace("-", "_"))
+
+
+def translations(locale: str) -> gettext.NullTranslations:
+    """The compiled catalog for a locale (es-MX falls back to es); English needs none."""
+    babel_locale = locale.replace("-", "_")
+    candidates = [babel_locale, babel_locale.split("_")[0]]
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=candidates, fallback=True)
+
+
+@lru_cache(maxsize=None)
+def labels_for(locale: str) -> Labels:
+    """All labels translated for a locale; cached, so catalogs load once per process."""
+    tr = translations(locale)
+    return Labels(locale, {key: tr.gettext(msg) for key, msg in LABELS.items()})
+
+
+def catalog_languages() -> list[str]:
+    """Languages that have a compiled catalog under pdfgen/locales/."""
+    return sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))

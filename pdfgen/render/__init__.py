@@ -1,0 +1,124 @@
+"""Stage 4, render: a Procedure, its Clinic and a Layout into deterministic PDF bytes (ReportLab)."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+from .. import __version__, markup
+from ..errors import ContentError, Finding, UsageError
+from ..i18n import Labels, labels_for
+from ..layout import Layout
+from ..model import Clinic, Procedure
+from .fonts import Family, family, glyph_message, missing_glyphs
+from .page import FooterSpec, HandoutCanvas, web_label
+from .story import StoryBuilder, make_styles
+
+
+def choose_langs(clinic: Clinic, layout: Layout, langs: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The languages one PDF carries: as asked, else the clinic's first N for this layout."""
+    if not langs:
+        codes = clinic.lang_codes
+        first = (clinic.primary,) + tuple(c for c in codes if c != clinic.primary)
+        return first[: layout.languages]
+    for code in langs:
+        if code not in clinic.lang_codes:
+            raise UsageError(f"unknown language '{code}'; the clinic's languages are "
+                             f"{', '.join(clinic.lang_codes)}")
+    if len(set(langs)) != len(langs):
+        raise UsageError("a language is listed twice")
+    if layout.arrangement == "single" and len(langs) != 1:
+        raise UsageError(f"layout '{layout.name}' prints one language; pick one with --lang")
+    if layout.arrangement == "columns" and len(langs) != 2:
+        raise UsageError(f"layout '{layout.name}' prints two languages side by side")
+    return tuple(langs)
+
+
+def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
+                 ) -> list[Finding]:
+    """Every character of every text against the font face it will be set in."""
+    body, head = family(layout.fonts["body"]), family(layout.fonts["heading"])
+    title = family(layout.fonts["title"])
+    findings: list[Finding] = []
+
+    def check(text: str, fam: Family, pos, field: str, bold_only: bool = False) -> None:
+        for run, bold in markup.segments(markup.clean(text)):
+            face = "bold" if bold or bold_only else "regular"
+            for ch in missing_glyphs(fam, face, run):
+                findings.append(Finding(pos, field, glyph_message(ch, fam, face)))
+
+    for field, text in proc.texts():
+        fam = title if field == "title" else head if field.endswith("heading") else body
+        bold_only = field == "title" or field.endswith("heading")
+        for lang in langs:
+            check(text[lang], fam, text.pos, f"{field}.{lang}", bold_only)
+    clinic_pos = _clinic_pos(clinic)
+    for field, value in (("name", clinic.name), ("phone", clinic.phone), ("fax", clinic.fax)):
+        check(value, body, clinic_pos, field, bold_only=True)
+    for lang in langs:
+        check(clinic.specialty(proc.specialty).name[lang], body, clinic_pos,
+              f"specialties.{proc.specialty}.name.{lang}")
+        lab = labels_for(clinic.language(lang).locale)
+        for key, value in lab.texts.items():
+            check(value, head, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
+            check(value, body, clinic_pos, f"label '{key}' ({lang})")
+    return findings
+
+
+def _clinic_pos(clinic: Clinic):
+    from ..errors import Pos
+
+    return Pos(clinic.path)
+
+
+def render_handout(proc: Procedure, clinic: Clinic, layout: Layout,
+                   langs: tuple[str, ...] | None = None) -> bytes:
+    """Render one handout to PDF bytes; same inputs, same bytes (SOURCE_DATE_EPOCH honoured)."""
+    langs = choose_langs(clinic, layout, langs)
+    problems = check_glyphs(proc, clinic, layout, langs)
+    if problems:
+        raise ContentError(problems)
+    body, head = family(layout.fonts["body"]), family(layout.fonts["heading"])
+    title_fam = family(layout.fonts["title"])
+    labels = {lang: labels_for(clinic.language(lang).locale) for lang in langs}
+    styles = make_styles(layout, body, head, title_fam)
+    builder = StoryBuilder(proc, clinic, layout, styles, labels)
+
+    buf = io.BytesIO()
+    doc = _document(buf, proc, clinic, layout, langs, labels, body)
+    footer = FooterSpec(clinic=clinic, procedure=proc, labels=labels, family=body,
+                        size=layout.sizes["footer"], colors=layout.colors,
+                        left=layout.margins[3], right=layout.page_size[0] - layout.margins[1],
+                        bottom=layout.margins[2], height=layout.footer_height,
+                        column_gap=layout.column_gap)
+
+    class Canvas(HandoutCanvas):
+        pass
+
+    Canvas.footer = footer
+    doc.build(builder.story(langs), canvasmaker=Canvas)
+    return buf.getvalue()
+
+
+def _document(buf, proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...],
+              labels: dict[str, Labels], body: Family) -> BaseDocTemplate:
+    width, height = layout.page_size
+    top, right, bottom, left = layout.margins
+    frame = Frame(left, bottom + layout.footer_height, width - left - right,
+                  height - top - bottom - layout.footer_height,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    titles = " / ".join(dict.fromkeys(markup.plain(proc.title[lang]) for lang in langs))
+    subject = " / ".join(lab.format("subject", title=markup.plain(proc.title[lang]))
+                         for lang, lab in labels.items())
+    keywords = [proc.id, proc.specialty, f"version {proc.version}",
+                *[clinic.language(lang).locale for lang in langs]]
+    doc = BaseDocTemplate(
+        buf, pagesize=layout.page_size, pageTemplates=[PageTemplate("page", [frame])],
+        title=titles, author=clinic.name, subject=subject, keywords=keywords,
+        creator=f"pdfgen {__version__} ({web_label(clinic.web)})", invariant=1,
+        lang=clinic.language(langs[0]).locale, displayDocTitle=1,
+        initialFontName=body.regular, initialFontSize=layout.sizes["body"],
+        leftMargin=left, rightMargin=right, topMargin=top, bottomMargin=bottom,
+    )
+    return doc

@@ -1,0 +1,279 @@
+"""Small typed flowables: each content piece knows its role and language; containers split cleanly."""
+
+from __future__ import annotations
+
+from reportlab.lib.colors import HexColor
+from reportlab.platypus import Flowable, Paragraph
+
+EPS = 1e-6
+
+
+class Para(Paragraph):
+    """A paragraph that knows what it is (role: H1, H2, P, LI, CHECK) and its language.
+
+    Pieces made by splitting keep the role, language and element id, so a
+    paragraph broken across pages or columns stays one element for tagging.
+    """
+
+    role = "P"
+    lang = ""
+    elem = 0  # id of the content element this piece belongs to
+    first = True  # False for the continuation pieces of a split
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        for i, part in enumerate(parts):
+            part.role, part.lang, part.elem = self.role, self.lang, self.elem
+            part.first = self.first and i == 0
+            part.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("x_")})
+        return parts
+
+
+class Heading(Para):
+    """A heading: kept with what follows, and a bookmark in the PDF outline for its language."""
+
+    role = "H2"
+
+    def draw(self):
+        if self.first:
+            register = getattr(self.canv, "add_heading", None)
+            if register is not None:
+                register(self, self.height)
+        super().draw()
+
+
+class CheckItem(Para):
+    """A checklist row: a square drawn as a graphic (no font glyph needed) left of the text."""
+
+    role = "CHECK"
+
+    def draw(self):
+        if self.first:
+            st = self.style
+            size = st.fontSize * 0.9
+            base = self.height - st.fontSize
+            x = st.leftIndent - size - st.fontSize * 0.55
+            canv = self.canv
+            canv.saveState()
+            canv.setStrokeColor(HexColor(self.x_box_color))
+            canv.setLineWidth(1.2)
+            canv.rect(x, base - st.fontSize * 0.12, size, size, stroke=1, fill=0)
+            canv.restoreState()
+        super().draw()
+
+
+def _fit(items: list[Flowable], width: float, height: float
+         ) -> tuple[list[tuple[Flowable, float]], list[Flowable]]:
+    """Place items top-down into width x height: (placed with heights, what is left over).
+
+    A paragraph that does not fit is split; a heading (keepWithNext) never ends
+    a piece while something follows it.
+    """
+    placed: list[tuple[Flowable, float]] = []
+    rest: list[Flowable] = []
+    y = 0.0
+    for i, item in enumerate(items):
+        gap = _gap(placed[-1][0], item) if placed else 0.0
+        avail = height - y - gap
+        _, h = item.wrap(width, max(avail, 0))
+        if h <= avail + EPS:
+            placed.append((item, h))
+            y += gap + h
+            continue
+        parts = item.split(width, avail) if avail > 0 else []
+        if len(parts) >= 2:
+            _, h0 = parts[0].wrap(width, avail)
+            if h0 <= avail + EPS:
+                placed.append((parts[0], h0))
+                rest = list(parts[1:]) + list(items[i + 1:])
+                break
+        rest = list(items[i:])
+        break
+    while placed and rest and placed[-1][0].getKeepWithNext():
+        rest.insert(0, placed.pop()[0])
+    return placed, rest
+
+
+def _gap(prev: Flowable, cur: Flowable) -> float:
+    return prev.getSpaceAfter() + cur.getSpaceBefore()
+
+
+def _stack_height(items: list[tuple[Flowable, float]]) -> float:
+    total = sum(h for _, h in items)
+    total += sum(_gap(a[0], b[0]) for a, b in zip(items, items[1:]))
+    return total
+
+
+def _draw_stack(canv, items: list[tuple[Flowable, float]], x: float, top: float) -> None:
+    y = top
+    for i, (item, h) in enumerate(items):
+        if i:
+            y -= _gap(items[i - 1][0], item)
+        y -= h
+        item.drawOn(canv, x, y)
+
+
+class Box(Flowable):
+    """A vertical run of flowables, optionally on a tinted panel with a colored bar at the left.
+
+    Splits between (or inside) its items, so a long risks list flows across pages;
+    the panel is page furniture, drawn before its content.
+    """
+
+    def __init__(self, items, pad=0.0, fill=None, bar=None, bar_width=0.0, space_before=0.0,
+                 space_after=0.0):
+        super().__init__()
+        self.items = list(items)
+        self.pad = pad
+        self.fill = fill
+        self.bar = bar
+        self.bar_width = bar_width
+        self.spaceBefore = space_before
+        self.spaceAfter = space_after
+        self._placed: list[tuple[Flowable, float]] = []
+
+    def _inner(self, width: float) -> float:
+        return width - 2 * self.pad - self.bar_width
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        placed, rest = _fit(self.items, self._inner(availWidth), 1e9)
+        assert not rest
+        self._placed = placed
+        self.height = _stack_height(placed) + 2 * self.pad
+        return self.width, self.height
+
+    def _copy(self, items, space_before, space_after):
+        return Box(items, self.pad, self.fill, self.bar, self.bar_width, space_before, space_after)
+
+    def split(self, availWidth, availHeight):
+        placed, rest = _fit(self.items, self._inner(availWidth), availHeight - 2 * self.pad)
+        if not placed or not rest:
+            return []
+        return [self._copy([f for f, _ in placed], self.spaceBefore, 0),
+                self._copy(rest, 0, self.spaceAfter)]
+
+    def draw(self):
+        canv = self.canv
+        if self.fill or self.bar:
+            decorate = getattr(canv, "furniture", None)
+            if decorate:
+                decorate(True)
+            canv.saveState()
+            if self.fill:
+                canv.setFillColor(HexColor(self.fill))
+                canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+            if self.bar:
+                canv.setFillColor(HexColor(self.bar))
+                canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+            canv.restoreState()
+            if decorate:
+                decorate(False)
+        _draw_stack(canv, self._placed, self.pad + self.bar_width, self.height - self.pad)
+
+
+class Columns(Flowable):
+    """Languages side by side: one column per language, top-aligned, splitting in step.
+
+    One Columns holds one block (a section, the risks...), so each section's
+    Spanish starts level with its English however long either one runs.
+    """
+
+    def __init__(self, columns, gap, space_before=0.0):
+        super().__init__()
+        self.columns = [list(col) for col in columns]
+        self.gap = gap
+        self.spaceBefore = space_before
+        self._placed: list[list[tuple[Flowable, float]]] = []
+
+    def _col_width(self, width: float) -> float:
+        n = len(self.columns)
+        return (width - self.gap * (n - 1)) / n
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        cw = self._col_width(availWidth)
+        self._placed = [_fit(col, cw, 1e9)[0] for col in self.columns]
+        self.height = max(_stack_height(p) for p in self._placed)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        cw = self._col_width(availWidth)
+        fits = [_fit(col, cw, availHeight) for col in self.columns]
+        if not any(placed for placed, _ in fits) or not any(rest for _, rest in fits):
+            return []
+        first = Columns([[f for f, _ in placed] for placed, _ in fits], self.gap, self.spaceBefore)
+        second = Columns([rest for _, rest in fits], self.gap)
+        return [first, second]
+
+    def draw(self):
+        cw = self._col_width(self.width)
+        for i, placed in enumerate(self._placed):
+            _draw_stack(self.canv, placed, i * (cw + self.gap), self.height)
+
+
+class RuledLines(Flowable):
+    """Writing lines for the patient's own notes (page furniture)."""
+
+    def __init__(self, count, spacing, color, space_before=0.0):
+        super().__init__()
+        self.count = count
+        self.spacing = spacing
+        self.color = color
+        self.spaceBefore = space_before
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        self.height = self.count * self.spacing
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        fit = int((availHeight + EPS) // self.spacing)
+        if fit < 2 or fit >= self.count:
+            return []
+        return [RuledLines(fit, self.spacing, self.color, self.spaceBefore),
+                RuledLines(self.count - fit, self.spacing, self.color)]
+
+    def draw(self):
+        canv = self.canv
+        decorate = getattr(canv, "furniture", None)
+        if decorate:
+            decorate(True)
+        canv.saveState()
+        canv.setStrokeColor(HexColor(self.color))
+        canv.setLineWidth(0.75)
+        for i in range(self.count):
+            y = self.height - (i + 1) * self.spacing + 2
+            canv.line(0, y, self.width, y)
+        canv.restoreState()
+        if decorate:
+            decorate(False)
+
+
+class FillPageIfEven(Flowable):
+    """Placed right after a page break: takes a whole even page, so what follows starts odd."""
+
+    def wrap(self, availWidth, availHeight):
+        even = self.canv.getPageNumber() % 2 == 0
+        self.width = availWidth
+        self.height = availHeight - EPS if even else 0
+        return self.width, self.height
+
+    def draw(self):
+        pass
+
+
+class LangMark(Flowable):
+    """Zero-size marker: from here on, the pages carry these languages (footer, /Lang)."""
+
+    def __init__(self, langs):
+        super().__init__()
+        self.langs = tuple(langs)
+
+    def wrap(self, availWidth, availHeight):
+        return 0, 0
+
+    def draw(self):
+        setter = getattr(self.canv, "set_page_langs", None)
+        if setter is not None:
+            setter(self.langs)

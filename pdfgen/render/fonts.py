@@ -1,0 +1,87 @@
+"""Fonts: register the bundled TTF families once per process; check every character has a glyph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from ..errors import ContentError, Finding, Pos
+from ..paths import bundled
+
+FACES = ("regular", "bold", "italic", "bold_italic")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered family: ReportLab font names per face, and which characters each face has."""
+
+    name: str
+    faces: dict[str, str]  # face -> registered ReportLab font name
+    files: dict[str, Path]
+
+    @property
+    def regular(self) -> str:
+        return self.faces["regular"]
+
+    @property
+    def bold(self) -> str:
+        return self.faces["bold"]
+
+    def has(self, face: str, char: str) -> bool:
+        return ord(char) in _charmap(self.faces[face])
+
+
+def fonts_dir() -> Path:
+    return bundled("fonts")
+
+
+@lru_cache(maxsize=None)
+def _families_table() -> dict:
+    with open(fonts_dir() / "families.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=None)
+def family(name: str) -> Family:
+    """Register a family's four faces with ReportLab (once per process) and return it."""
+    table = _families_table()
+    if name not in table:
+        raise ContentError([Finding(Pos(str(fonts_dir() / "families.yaml")), "",
+                                    f"no font family '{name}'; known: {', '.join(table)}")])
+    files = {face: fonts_dir() / table[name][face] for face in FACES}
+    base = name.replace(" ", "")
+    faces = {face: f"{base}-{face}" for face in FACES}
+    for face in FACES:
+        pdfmetrics.registerFont(TTFont(faces[face], str(files[face])))
+    addMapping(faces["regular"], 0, 0, faces["regular"])
+    addMapping(faces["regular"], 1, 0, faces["bold"])
+    addMapping(faces["regular"], 0, 1, faces["italic"])
+    addMapping(faces["regular"], 1, 1, faces["bold_italic"])
+    return Family(name, faces, files)
+
+
+@lru_cache(maxsize=None)
+def _charmap(font_name: str) -> frozenset[int]:
+    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+def missing_glyphs(fam: Family, face: str, text: str) -> list[str]:
+    """Characters of `text` the face cannot draw (line breaks excepted), in order, once each."""
+    cmap = _charmap(fam.faces[face])
+    seen: list[str] = []
+    for ch in text:
+        if ch not in "\n\r\t" and ord(ch) not in cmap and ch not in seen:
+            seen.append(ch)
+    return seen
+
+
+def glyph_message(ch: str, fam: Family, face: str) -> str:
+    shown = ch if ch.isprintable() else "?"
+    return (f"character '{shown}' (U+{ord(ch):04X}) is not in the font {fam.name} "
+            f"{face.replace('_', ' ')}; it would print as an empty box")

@@ -1,0 +1,187 @@
+"""Page furniture in one place: the canvas that numbers pages, draws every footer and the outline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reportlab.lib.colors import HexColor
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+
+from ..i18n import Labels
+from ..model import Clinic, Procedure
+from .fonts import Family
+
+
+def tel_uri(phone: str) -> str:
+    """A tel: link for a phone number as the clinic writes it (10 digits: a US number)."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 10 and not phone.startswith("+"):
+        return f"tel:+1{digits}"
+    return f"tel:+{digits}" if phone.startswith("+") else f"tel:{digits}"
+
+
+def web_label(url: str) -> str:
+    """The web address as printed: without https:// and a trailing slash."""
+    return re.sub(r"^https://", "", url).rstrip("/")
+
+
+@dataclass(frozen=True)
+class FooterSpec:
+    """Everything the footer prints; the same on every page but for the page number."""
+
+    clinic: Clinic
+    procedure: Procedure
+    labels: dict[str, Labels]  # lang -> labels
+    family: Family
+    size: float
+    colors: dict[str, str]
+    left: float
+    right: float  # right edge (page width minus right margin)
+    bottom: float  # baseline of the last footer line
+    height: float
+    column_gap: float
+
+
+class HandoutCanvas(canvas.Canvas):
+    """Defers each page until the page count is known, then draws the footers and outline.
+
+    Content flowables call `set_page_langs`, `add_heading` and `furniture`; only
+    this class draws page furniture.
+    """
+
+    footer: FooterSpec  # set by the renderer before building
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deferred: list[tuple[dict, tuple[str, ...]]] = []
+        self._headings: list[tuple[int, str, str, str, float, float]] = []
+        self.page_langs: tuple[str, ...] = ()
+
+    # -- hooks for flowables -------------------------------------------------------
+    def set_page_langs(self, langs: tuple[str, ...]) -> None:
+        self.page_langs = langs
+
+    def add_heading(self, flowable, height: float) -> None:
+        x, y = self.absolutePosition(0, height)
+        key = f"h{len(self._headings)}"
+        title = flowable.x_title
+        self._headings.append((len(self._deferred), flowable.lang, title, key, x, y))
+
+    def furniture(self, on: bool) -> None:
+        """Start/stop drawing decoration (a hook the tagging layer marks as artifacts)."""
+
+    # -- page lifecycle --------------------------------------------------------------
+    def showPage(self):
+        self._deferred.append((dict(self.__dict__), self.page_langs))
+        self._startPage()
+
+    def save(self):
+        total = len(self._deferred)
+        for index, (state, langs) in enumerate(self._deferred):
+            annotations = self._annotationCount  # a running count: never rewind it
+            self.__dict__.update(state)
+            self._annotationCount = max(annotations, self._annotationCount)
+            for page, _lang, _title, key, x, y in self._headings:
+                if page == index:
+                    self.bookmarkHorizontal(key, x, y)
+            draw_footer(self, self.footer, index + 1, total, langs)
+            canvas.Canvas.showPage(self)
+        self._write_outline()
+        super().save()
+
+    def _write_outline(self) -> None:
+        langs = []
+        for _, lang, *_rest in self._headings:
+            if lang not in langs:
+                langs.append(lang)
+        nested = len(langs) > 1
+        for lang in langs:
+            entries = [h for h in self._headings if h[1] == lang]
+            if nested:
+                name = self.footer.clinic.language(lang).name
+                self.addOutlineEntry(name, entries[0][3], level=0, closed=False)
+            for _, _, title, key, _, _ in entries:
+                self.addOutlineEntry(title, key, level=1 if nested else 0)
+        if self._headings:
+            self.showOutline()
+
+
+def _fit_size(text: str, font: str, size: float, width: float) -> float:
+    """The footer size, shrunk (to 80% at most) so a line fits its width."""
+    needed = stringWidth(text, font, size)
+    if needed <= width:
+        return size
+    return max(size * 0.8, size * width / needed)
+
+
+def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
+                langs: tuple[str, ...]) -> None:
+    """Contact footer: clinic, phone, fax, web, telemedicine, version, review state, page X of Y."""
+    clinic, proc = spec.clinic, spec.procedure
+    langs = langs or tuple(spec.labels)
+    labels = [spec.labels[lang] for lang in langs]
+    fam, size = spec.family, spec.size
+    lead = size * 1.25
+    width = spec.right - spec.left
+    canv.furniture(True)
+    canv.saveState()
+    top = spec.bottom + spec.height - size
+    canv.setStrokeColor(HexColor(spec.colors["rule"]))
+    canv.setLineWidth(0.75)
+    canv.line(spec.left, top + size * 1.1, spec.right, top + size * 1.1)
+    canv.setFillColor(HexColor(spec.colors["text"]))
+
+    # line 1: clinic name (left) and page X of Y (right)
+    y = top - size * 0.2
+    pages = " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
+    canv.setFont(fam.bold, size)
+    canv.drawRightString(spec.right, y, pages)
+    name_width = width - stringWidth(pages, fam.bold, size) - size * 2
+    canv.setFont(fam.bold, _fit_size(clinic.name, fam.bold, size, name_width))
+    canv.drawString(spec.left, y, clinic.name)
+
+    # line 2: phone, fax and web, with clickable phone and web
+    y -= lead
+    phone_label = "/".join(lab["phone"] for lab in labels)
+    fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
+    pieces = [(f"{phone_label}: ", fam.regular, None), (clinic.phone, fam.bold, tel_uri(clinic.phone)),
+              (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
+              ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
+    line = "".join(text for text, _, _ in pieces)
+    line_size = _fit_size(line, fam.regular, size, width)
+    x = spec.left
+    for text, font, link in pieces:
+        canv.setFont(font, line_size)
+        canv.drawString(x, y, text)
+        w = stringWidth(text, font, line_size)
+        if link:
+            canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0, thickness=0)
+        x += w
+
+    # then per language (side by side on a bilingual page): telemedicine, version, review state
+    col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
+    for i, lab in enumerate(labels):
+        x = spec.left + i * (col_width + spec.column_gap)
+        lines = []
+        if clinic.telemedicine:
+            lines.append((lab["telemedicine"], fam.regular, spec.colors["text"]))
+        review = (f"{lab.format('version', version=proc.version)}   ·   "
+                  f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
+        lines.append((review, fam.regular, spec.colors["text"]))
+        if proc.pending_review:
+            lines.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
+        ly = y
+        for text, font, color in lines:
+            ly -= lead
+            canv.setFillColor(HexColor(color))
+            canv.setFont(font, _fit_size(text, font, size, col_width))
+            canv.drawString(x, ly, text)
+    canv.restoreState()
+    canv.furniture(False)
+
+
+def footer_lines(clinic: Clinic, proc: Procedure) -> int:
+    """How many lines the footer takes (to check the layout reserves room for them)."""
+    return 2 + int(clinic.telemedicine) + 1 + int(proc.pending_review)
