@@ -40,7 +40,13 @@ class CheckReport:
 def check_paths(paths: list[Path]) -> CheckReport:
     """Check library folders and/or single handout files (checked against their clinic.yaml)."""
     report = CheckReport()
-    for path in paths:
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    unique = []
+    for path in paths:  # each file once, even when named and also inside a named folder
+        key = path.resolve()
+        if key not in [u.resolve() for u in unique] and not (path.is_file() and key.parent in folders):
+            unique.append(path)
+    for path in unique:
         if path.is_dir():
             _check_folder(path, report)
         elif path.is_file():

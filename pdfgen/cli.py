@@ -49,6 +49,42 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(1 if report.errors else 0)
 
 
+@cli.command()
+@click.argument("handout_id", metavar="ID")
+@click.option("--layout", "layout_name", default="bilingual", show_default=True,
+              help="Layout name: a file in ./layouts or a bundled one.")
+@click.option("--lang", "langs", default=None,
+              help="Languages, comma-separated, e.g. es or en,es (default: the layout's).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="PDF file to write (default: ID.LAYOUT[.LANG].pdf here).")
+@click.option("--library", type=click.Path(path_type=Path), default=None,
+              help="Content folder (default: ./handouts, else the bundled sample).")
+def render(handout_id: str, layout_name: str, langs: str | None, output: Path | None,
+           library: Path | None) -> None:
+    """Render one handout to PDF (written atomically: never a half-written file)."""
+    from .fsutil import write_atomic
+    from .layout import load_layout
+    from .load import load_library, require
+    from .paths import display, library_dir
+    from .render import choose_langs, render_handout
+
+    try:
+        root = library_dir(library)
+        result = load_library(root, only=[handout_id], display_root=display(root))
+        lib = require(result)
+        proc = lib.procedure(handout_id)
+        layout = load_layout(layout_name)
+        chosen = choose_langs(lib.clinic, layout, tuple(langs.split(",")) if langs else None)
+        data = render_handout(proc, lib.clinic, layout, chosen)
+        if output is None:
+            suffix = f".{'-'.join(chosen)}" if layout.arrangement == "single" else ""
+            output = Path(f"{handout_id}.{layout.name}{suffix}.pdf")
+        write_atomic(output, data)
+    except PdfgenError as exc:
+        _fail(exc)
+    click.echo(f"wrote {output} ({len(data):,} bytes)")
+
+
 def main() -> None:
     try:
         cli(prog_name="pdfgen")

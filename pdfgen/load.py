@@ -28,7 +28,7 @@ from .yamlio import ALIAS, BOOL, INT, NULL, STR, Node, is_date, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
-PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,}[0-9]$")
+PHONE = re.compile(r"^(?:\+|\()?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:/[A-Za-z0-9._~/%-]*)?$")
 CLINIC_FILE = "clinic.yaml"
 
@@ -133,6 +133,9 @@ class Reader:
             if is_date(value):
                 return value
         shown = f"'{node.text}'" if node.kind == "scalar" and node.text else node.kind_name()
+        if node.kind == "scalar" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node.text.strip()):
+            self.error(node, field, f"{shown} is quoted, so it reads as text: remove the quotes")
+            return None
         self.error(node, field, f"{shown} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
         return None
 
@@ -487,6 +490,9 @@ def load_library(root: Path, only: list[str] | None = None, display_root: str | 
     if clinic is None:
         return LoadResult(None, tuple(findings), ())
     procs, failed = [], []
+    for path in sorted(root.glob("*.yml")):
+        findings.append(Finding(Pos(disp(path)), "", f"pdfgen reads only .yaml files: rename "
+                                                     f"{path.name} to {path.stem}.yaml"))
     for path in handout_files(root):
         if only and path.stem not in only:
             continue

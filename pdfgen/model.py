@@ -159,7 +159,7 @@ class Clinic:
     languages: tuple[Language, ...]
     primary: str
     review_months: int
-    address: Text | None = None
+    address: str | None = None  # postal address, printed as written in every language
     outputs: tuple[Output, ...] = ()
     path: str = ""
 

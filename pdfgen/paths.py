@@ -20,7 +20,9 @@ def library_dir(given: str | Path | None = None) -> Path:
     if given is not None:
         return Path(given)
     local = Path("handouts")
-    return local if (local / "clinic.yaml").is_file() else bundled("handouts")
+    # A ./handouts folder is the user's library even when it is broken (say, no clinic.yaml):
+    # falling back to the sample then would hide their mistake behind a clean report.
+    return local if local.is_dir() else bundled("handouts")
 
 
 def layout_dirs() -> list[Path]:
