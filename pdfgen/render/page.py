@@ -79,13 +79,18 @@ class HandoutCanvas(canvas.Canvas):
 
     def save(self):
         total = len(self._deferred)
+        firsts = {}  # language -> its first heading: where its outline entry points
+        for heading in self._headings:
+            firsts.setdefault(heading[1], heading)
         for index, (state, langs) in enumerate(self._deferred):
             annotations = self._annotationCount  # a running count: never rewind it
             self.__dict__.update(state)
             self._annotationCount = max(annotations, self._annotationCount)
-            for page, _lang, _title, key, x, y in self._headings:
+            for page, lang, _title, key, x, y in self._headings:
                 if page == index:
                     self.bookmarkHorizontal(key, x, y)
+                    if firsts[lang][3] == key:
+                        self.bookmarkHorizontal(f"lang-{lang}", x, y)
             draw_footer(self, self.footer, index + 1, total, langs)
             canvas.Canvas.showPage(self)
         self._write_outline()
@@ -101,7 +106,7 @@ class HandoutCanvas(canvas.Canvas):
             entries = [h for h in self._headings if h[1] == lang]
             if nested:
                 name = self.footer.clinic.language(lang).name
-                self.addOutlineEntry(name, entries[0][3], level=0, closed=False)
+                self.addOutlineEntry(name, f"lang-{lang}", level=0, closed=False)
             for _, _, title, key, _, _ in entries:
                 self.addOutlineEntry(title, key, level=1 if nested else 0)
         if self._headings:
@@ -136,11 +141,11 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
     # line 1: clinic name (left) and page X of Y (right)
     y = top - size * 0.2
     pages = " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
-    canv.setFont(fam.bold, size)
-    canv.drawRightString(spec.right, y, pages)
     name_width = width - stringWidth(pages, fam.bold, size) - size * 2
     canv.setFont(fam.bold, _fit_size(clinic.name, fam.bold, size, name_width))
     canv.drawString(spec.left, y, clinic.name)
+    canv.setFont(fam.bold, size)
+    canv.drawRightString(spec.right, y, pages)
 
     # line 2: phone, fax and web, with clickable phone and web
     y -= lead

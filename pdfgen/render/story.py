@@ -147,8 +147,9 @@ class StoryBuilder:
                 self.text(alt.doing_nothing, lang)]
 
     def block_prompts(self, lang: str) -> list[Flowable]:
+        hint = ParagraphStyle("hint", parent=self.st.note, keepWithNext=1)
         out: list[Flowable] = [self.heading(self.labels[lang]["prompts"], lang),
-                               self.label("prompts_hint", lang, self.st.note)]
+                               self.label("prompts_hint", lang, hint)]
         for prompt in self.proc.prompts:
             out.append(self._para(CheckItem, markup.to_para_xml(prompt[lang]), self.st.check, lang,
                                   "CHECK", box_color=self.layout.colors["text"]))
