@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Regenerate the first-page previews of the sample handout, one per layout.
+# Needs pdftoppm (Debian package poppler-utils).
+set -euo pipefail
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+for layout in bilingual a4-bilingual stacked single large-print; do
+  lang=""
+  case $layout in single|large-print) lang="--lang es" ;; esac
+  pdfgen render hemilaminectomy --layout "$layout" $lang -o "$tmp/$layout.pdf" >/dev/null
+  pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$tmp/$layout.pdf" "$layout"
+done
+rm -rf "$tmp"
