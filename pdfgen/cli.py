@@ -85,6 +85,53 @@ def render(handout_id: str, layout_name: str, langs: str | None, output: Path | 
     click.echo(f"wrote {output} ({len(data):,} bytes)")
 
 
+@cli.command()
+@click.option("--library", type=click.Path(path_type=Path), default=None,
+              help="Content folder (default: ./handouts, else the bundled sample).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
+              show_default=True, help="Output folder.")
+@click.option("--only", multiple=True, metavar="ID", help="Build only this handout (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU).")
+@click.option("--force", is_flag=True, help="Rebuild everything, changed or not.")
+@click.option("--dry-run", is_flag=True, help="List what would be rebuilt and why; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int | None,
+          force: bool, dry_run: bool, as_json: bool) -> None:
+    """Bring every handout's PDFs up to date in OUT (see docs/build.md).
+
+    Unchanged PDFs are skipped; a handout that fails keeps its last good PDFs and
+    makes the exit status 1.
+    """
+    from .build import build_library, summary_lines
+    from .paths import library_dir
+
+    root = library_dir(library)
+    kwargs = dict(only=list(only) or None, jobs=jobs, force=force)
+    try:
+        if dry_run or as_json or not sys.stdout.isatty():
+            def line(job):
+                if not as_json:
+                    click.echo(f"{'built' if job.ok else 'FAILED'} {job.path}")
+            result = build_library(root, out_dir, dry_run=dry_run,
+                                   progress=None if dry_run else line, **kwargs)
+        else:
+            plan = build_library(root, out_dir, dry_run=True, **kwargs)
+            with click.progressbar(length=len(plan.built), label="Building handouts") as bar:
+                result = build_library(root, out_dir, progress=lambda job: bar.update(1), **kwargs)
+    except PdfgenError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        if dry_run:
+            for rel, why in result.reasons.items():
+                click.echo(f"would build {rel}: {why}")
+        for text in summary_lines(result):
+            click.echo(text)
+    sys.exit(0 if result.ok else 1)
+
+
 def main() -> None:
     try:
         cli(prog_name="pdfgen")

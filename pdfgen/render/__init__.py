@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
@@ -72,9 +73,22 @@ def _clinic_pos(clinic: Clinic):
     return Pos(clinic.path)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    pages: int
+    langs: tuple[str, ...]
+
+
 def render_handout(proc: Procedure, clinic: Clinic, layout: Layout,
                    langs: tuple[str, ...] | None = None) -> bytes:
     """Render one handout to PDF bytes; same inputs, same bytes (SOURCE_DATE_EPOCH honoured)."""
+    return render_pdf(proc, clinic, layout, langs).data
+
+
+def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
+               langs: tuple[str, ...] | None = None) -> Rendered:
+    """Like render_handout, also telling how many pages and which languages were printed."""
     langs = choose_langs(clinic, layout, langs)
     problems = check_glyphs(proc, clinic, layout, langs)
     if problems:
@@ -98,7 +112,7 @@ def render_handout(proc: Procedure, clinic: Clinic, layout: Layout,
 
     Canvas.footer = footer
     doc.build(builder.story(langs), canvasmaker=Canvas)
-    return buf.getvalue()
+    return Rendered(buf.getvalue(), doc.page, langs)
 
 
 def _document(buf, proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...],

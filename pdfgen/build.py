@@ -1,0 +1,314 @@
+"""Stage 5, build: regenerate a library's PDFs incrementally, in parallel, never half-done."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import ContentError, Finding, PdfgenError, Pos, UsageError
+from .fsutil import write_atomic
+from .layout import load_layout
+from .load import CLINIC_FILE, handout_files, load_clinic, load_procedure
+from .model import Clinic, Output
+from .paths import PACKAGE, display
+
+MANIFEST = "manifest.json"
+DEFAULT_OUTPUTS = "bilingual + one single-language PDF per language"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _hash_files(paths) -> str:
+    h = hashlib.sha256()
+    for path in sorted(str(p) for p in paths):
+        h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def engine_hash() -> str:
+    """What besides the content changes a PDF's bytes: pdfgen's version and code, fonts, catalogs."""
+    from .render.fonts import fonts_dir
+
+    code = [p for p in PACKAGE.rglob("*.py")]
+    catalogs = list((PACKAGE / "locales").rglob("*.mo"))
+    fonts = [p for p in fonts_dir().iterdir() if p.suffix in (".ttf", ".yaml")]
+    h = hashlib.sha256(__version__.encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    h.update(_hash_files(code + catalogs + fonts).encode())
+    return h.hexdigest()
+
+
+def outputs_for(clinic: Clinic) -> tuple[Output, ...]:
+    """The clinic's output matrix, or by default the bilingual PDF plus one per language."""
+    if clinic.outputs:
+        return clinic.outputs
+    both = Output("bilingual", "bilingual", clinic.lang_codes[:2])
+    return (both, *(Output(code, "single", (code,)) for code in clinic.lang_codes))
+
+
+def output_path(handout_id: str, output: str) -> str:
+    """Where a job's PDF goes, relative to the output folder: <id>/<id>.<output>.pdf."""
+    return f"{handout_id}/{handout_id}.{output}.pdf"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One handout's stale outputs: a unit of work for a worker process (picklable)."""
+
+    library: str
+    handout: str  # file path
+    shown: str  # file path as the user sees it
+    out_dir: str
+    outputs: tuple[tuple[Output, str, str], ...]  # (output, relative path, fingerprint)
+
+
+@dataclass
+class JobResult:
+    path: str
+    output: str
+    ok: bool
+    entry: dict = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    """What a build did; `as_dict()` is the --json summary."""
+
+    built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # path -> why it is (re)built
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not any(f.severity == "error" for f in self.findings)
+
+    def summary(self) -> str:
+        verb = "would build" if self.dry_run else "built"
+        return (f"{verb} {len(self.built)}, skipped {len(self.skipped)} unchanged, "
+                f"removed {len(self.removed)}, failed {len(self.failed)} in {self.seconds:.2f} s")
+
+    def as_dict(self) -> dict:
+        return {"built": self.built, "skipped": len(self.skipped), "removed": self.removed,
+                "failed": self.failed, "reasons": self.reasons, "seconds": round(self.seconds, 3),
+                "dry_run": self.dry_run, "findings": [f.as_dict() for f in self.findings]}
+
+
+# -- worker side ---------------------------------------------------------------------------
+
+_clinics: dict[tuple[str, str], Clinic] = {}
+
+
+def _warm() -> None:
+    """Worker initializer: import the renderer and register fonts once per process."""
+    from .render import fonts  # noqa: F401
+
+
+def run_task(task: Task) -> list[JobResult]:
+    """Load one handout and render its stale outputs, each written atomically."""
+    from .render import render_pdf
+
+    clinic_path = Path(task.library) / CLINIC_FILE
+    key = (str(clinic_path), _sha(clinic_path.read_bytes()))
+    if key not in _clinics:
+        clinic, found = load_clinic(clinic_path, display(clinic_path))
+        if clinic is None:
+            return [JobResult(rel, o.name, False, findings=found) for o, rel, _ in task.outputs]
+        _clinics[key] = clinic
+    clinic = _clinics[key]
+    proc, found = load_procedure(Path(task.handout), clinic, task.shown)
+    if proc is None:
+        return [JobResult(rel, o.name, False, findings=found) for o, rel, _ in task.outputs]
+    results = []
+    for output, rel, fingerprint in task.outputs:
+        try:
+            rendered = render_pdf(proc, clinic, load_layout(output.layout), output.langs)
+        except PdfgenError as exc:
+            found = list(getattr(exc, "findings", ())) or [Finding(Pos(task.shown), "", str(exc))]
+            results.append(JobResult(rel, output.name, False, findings=found))
+            continue
+        write_atomic(Path(task.out_dir) / rel, rendered.data)
+        entry = {"handout": proc.id, "output": output.name, "layout": output.layout,
+                 "languages": list(rendered.langs), "fingerprint": fingerprint,
+                 "sha256": _sha(rendered.data), "bytes": len(rendered.data),
+                 "pages": rendered.pages, "version": proc.version,
+                 "reviewed": proc.reviewed.isoformat(), "pending_review": proc.pending_review,
+                 "title": {lang: proc.title[lang] for lang in clinic.lang_codes}}
+        results.append(JobResult(rel, output.name, True, entry=entry))
+    return results
+
+
+# -- planning and orchestration --------------------------------------------------------------
+
+
+def read_manifest(out_dir: Path) -> dict:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and isinstance(data.get("outputs"), dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(out_dir: Path, outputs: dict) -> None:
+    doc = {"pdfgen": __version__, "layout": "<id>/<id>.<output>.pdf",
+           "outputs": dict(sorted(outputs.items()))}
+    write_atomic(out_dir / MANIFEST, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+
+
+def _why(old: dict | None, inputs: dict, out_file: Path, force: bool) -> str | None:
+    """Why this output must be (re)built, or None when it is up to date."""
+    if force:
+        return "forced"
+    if old is None:
+        return "new"
+    if not out_file.is_file() or out_file.stat().st_size != old.get("bytes"):
+        return "PDF missing or changed on disk"
+    before = old.get("inputs", {})
+    for key, label in (("handout", "handout changed"), ("clinic", "clinic profile changed"),
+                       ("layout", "layout changed"), ("engine", "pdfgen, fonts or catalogs changed"),
+                       ("output", "output settings changed")):
+        if before.get(key) != inputs[key]:
+            return label
+    return None
+
+
+def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
+                  jobs: int | None = None, force: bool = False,
+                  executor: cf.Executor | None = None, dry_run: bool = False,
+                  progress: Callable[[JobResult], None] | None = None) -> BuildResult:
+    """Bring out_dir up to date with the library; see docs/build.md.
+
+    Any concurrent.futures.Executor can run the work (a process pool by default);
+    each task is one handout's stale outputs.
+    """
+    started = time.perf_counter()
+    library, out_dir = Path(library), Path(out_dir)
+    result = BuildResult(dry_run=dry_run)
+    clinic_path = library / CLINIC_FILE
+    if not clinic_path.is_file():
+        raise UsageError(f"{display(library)}: no {CLINIC_FILE}: is this a handout library?")
+    clinic, found = load_clinic(clinic_path, display(clinic_path))
+    if clinic is None:
+        raise ContentError(found)
+    outputs = outputs_for(clinic)
+    layout_hash = {}
+    for output in outputs:
+        layout = load_layout(output.layout)  # raises with file:line when a layout is broken
+        layout_hash[output.layout] = _hash_files(layout.files)
+    clinic_hash, engine = _sha(clinic_path.read_bytes()), engine_hash()
+
+    manifest = read_manifest(out_dir).get("outputs", {})
+    files = handout_files(library)
+    ids = {p.stem for p in files}
+    if only:
+        unknown = sorted(set(only) - ids)
+        if unknown:
+            raise UsageError(f"no handout {', '.join(unknown)} in {display(library)}")
+    tasks, new_manifest = [], {}
+    for path in files:
+        if only and path.stem not in only:
+            new_manifest.update({k: v for k, v in manifest.items() if v.get("handout") == path.stem})
+            continue
+        handout_hash = _sha(path.read_bytes())
+        stale = []
+        for output in outputs:
+            rel = output_path(path.stem, output.name)
+            inputs = {"handout": handout_hash, "clinic": clinic_hash,
+                      "layout": layout_hash[output.layout], "engine": engine,
+                      "output": f"{output.layout}:{','.join(output.langs)}"}
+            fingerprint = _sha(json.dumps(inputs, sort_keys=True).encode())
+            old = manifest.get(rel)
+            reason = _why(old, inputs, out_dir / rel, force)
+            if reason is None:
+                result.skipped.append(rel)
+                new_manifest[rel] = old
+            else:
+                result.reasons[rel] = reason
+                stale.append((output, rel, fingerprint, inputs))
+                if old is not None:
+                    new_manifest[rel] = old  # keep the last good PDF on record until replaced
+        if stale:
+            tasks.append((Task(str(library), str(path), display(path), str(out_dir),
+                               tuple((o, rel, fp) for o, rel, fp, _ in stale)),
+                          {rel: inputs for _, rel, _, inputs in stale}))
+
+    # outputs whose handout is gone (or no longer in the matrix): remove what pdfgen wrote
+    wanted = {output_path(p.stem, o.name) for p in files for o in outputs}
+    gone = sorted(rel for rel in manifest if rel not in wanted
+                  and not (only and manifest[rel].get("handout") not in only))
+    if dry_run:
+        result.built = [rel for task, _ in tasks for _, rel, _ in task.outputs]
+        result.removed = gone
+        result.seconds = time.perf_counter() - started
+        return result
+    try:
+        for task_result in _run(tasks, jobs, executor):
+            for job in task_result[0]:
+                inputs = task_result[1][job.path]
+                if job.ok:
+                    job.entry["inputs"] = inputs
+                    new_manifest[job.path] = job.entry
+                    result.built.append(job.path)
+                else:
+                    result.failed.append(job.path)
+                    result.findings.extend(f for f in job.findings if f not in result.findings)
+                if progress:
+                    progress(job)
+    finally:
+        for rel in gone:
+            target = out_dir / rel
+            target.unlink(missing_ok=True)
+            try:
+                target.parent.rmdir()  # only when empty: never touch files pdfgen did not write
+            except OSError:
+                pass
+            result.removed.append(rel)
+        if tasks or gone or not (out_dir / MANIFEST).exists():
+            _write_manifest(out_dir, new_manifest)
+    result.failed.sort()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run(tasks, jobs: int | None, executor: cf.Executor | None):
+    """Yield (results, inputs) per task as they finish, on the given or a new process pool."""
+    if not tasks:
+        return
+    own = None
+    if executor is None:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+        if workers == 1:
+            for task, inputs in tasks:
+                yield run_task(task), inputs
+            return
+        own = executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm)
+    try:
+        futures = {executor.submit(run_task, task): inputs for task, inputs in tasks}
+        for future in cf.as_completed(futures):
+            yield future.result(), futures[future]
+    finally:
+        if own is not None:
+            own.shutdown(cancel_futures=True)
+
+
+def summary_lines(result: BuildResult) -> list[str]:
+    lines = [str(f) for f in result.findings]
+    lines += [f"removed {rel}" for rel in result.removed]
+    lines += [f"FAILED {rel} (previous PDF kept, if any)" for rel in result.failed]
+    lines.append(result.summary())
+    return lines
+
