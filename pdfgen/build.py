@@ -255,6 +255,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         result.removed = gone
         result.seconds = time.perf_counter() - started
         return result
+    for stray in out_dir.glob("*/.*.pdf.*.tmp"):  # left by a build killed mid-write
+        stray.unlink(missing_ok=True)
     try:
         for task_result in _run(tasks, jobs, executor):
             for job in task_result[0]:

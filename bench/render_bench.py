@@ -1,0 +1,405 @@
+"""pdfgen against the peer renderers, measured side by side in one run on the same words.
+
+usage: python bench/render_bench.py [--runs R] [--n N] [--slow-n M] [--peers DIR]
+                                    [--peers-python PY] [--out FILE] [--seed S]
+
+What it times, each as a whole process (wall clock, time.perf_counter around
+the child process; peak RSS and CPU from os.wait4):
+
+- pdfgen, through bench/pdfgen_driver.py, rendering bench/peer_handout (the
+  peers' handout.yaml converted by bench/convert_peer.py) 1 and N times in one
+  process, with layout "stacked" (English, then Spanish from a new front page:
+  the closest to the peers' English page / Spanish page) and "bilingual"
+  (pdfgen's default: the two languages side by side);
+- one real `python -m pdfgen render ID --library bench/peer_handout` process
+  per layout: what a user waits for;
+- the peers, from their own folder: rl_platypus.py (plain ReportLab platypus)
+  and noop_render.py (the floor: Python + PyYAML + YAML load, no PDF) with
+  this interpreter, as pdfgen; typst_render.py, fpdf2_render.py and weasy.py
+  with --peers-python (default bench/.venv-peers/bin/python when it exists),
+  each only if its package imports there;
+- `python -c pass`: the interpreter alone.
+
+Every command runs once as a warm-up (not counted), then R rounds; each round
+runs every (command, document count) once, in a shuffled order, so drift on
+the machine falls on all tools alike. Figures are medians over the rounds:
+
+- per extra document = (t(N) - t(1)) / (N - 1), the marginal cost of one more
+  handout in a warm process, content load included (all tools re-read their
+  YAML on every iteration);
+- t(1) = one process rendering one handout, start-up included.
+
+fpdf2 and WeasyPrint take 5-15x longer per document, so they are run with
+M (--slow-n, default 20) documents instead of N to keep the run short; the
+per-document formula is the same.
+
+It then breaks pdfgen's one-process time down (imports, content load, layout
+load, first and second render) and lists the largest import costs of
+`python -X importtime -m pdfgen render ...`.
+
+Prints a markdown report and writes it to bench/out/results.md (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as md
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LIBRARY = HERE / "peer_handout"
+HANDOUT_ID = "peer-hemilaminectomy"
+DEFAULT_PEERS = Path(os.environ.get("PEERS_DIR", "/work/shared/bench/peers"))
+DEFAULT_PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
+
+PER_DOC_TARGET = 1.2  # pdfgen per extra PDF / plain ReportLab
+STARTUP_TARGET = 1.3  # one `pdfgen render` process / one plain ReportLab process
+
+
+@dataclass
+class Tool:
+    key: str
+    label: str
+    version: str
+    argv: object  # callable (n, out_pdf) -> list[str]
+    cwd: Path
+    counts: tuple[int, ...]  # document counts to time, e.g. (1, 50)
+    output: str = ""  # file name of its PDF in the temp dir ("" = none)
+    times: dict = field(default_factory=dict)  # n -> [seconds]
+    rss: dict = field(default_factory=dict)  # n -> [KiB]
+    cpu: dict = field(default_factory=dict)  # n -> [user+sys seconds]
+    pages: int | None = None
+    size: int | None = None
+
+
+def run_timed(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int, float]:
+    """Run a command; return (wall seconds, peak RSS KiB, user+sys CPU seconds)."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"command failed ({proc.returncode}): {' '.join(argv)}\n"
+                             f"{err.read().decode(errors='replace')}")
+    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+
+
+def version_of(python: str, *dists: str) -> str:
+    code = ("import importlib.metadata as m, sys\n"
+            "out = []\n"
+            "for d in sys.argv[1:]:\n"
+            "    try: out.append(f'{d} {m.version(d)}')\n"
+            "    except m.PackageNotFoundError: pass\n"
+            "print(', '.join(out))")
+    res = subprocess.run([python, "-c", code, *dists], capture_output=True, text=True)
+    return res.stdout.strip()
+
+
+def imports_ok(python: str, module: str) -> bool:
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def count_pages(path: Path, python: str | None) -> int | None:
+    """Page count via pypdf (in `python`, if it has it), else a /Type /Page scan."""
+    if python and imports_ok(python, "pypdf"):
+        res = subprocess.run([python, "-c", "import pypdf, sys; print(len(pypdf.PdfReader(sys.argv[1]).pages))",
+                              str(path)], capture_output=True, text=True)
+        if res.returncode == 0:
+            return int(res.stdout)
+    data = path.read_bytes()
+    n = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    return n or None
+
+
+def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
+    py = sys.executable
+    peers = args.peers
+    handout = str(peers / "handout.yaml")
+    notes = []
+    rl_ver = version_of(py, "reportlab")
+    pdfgen_ver = version_of(py, "pdfgen")
+    tools = [
+        Tool("python", "floor: `python -c pass`", platform.python_version(),
+             lambda n, out: [py, "-c", "pass"], ROOT, (1,)),
+        Tool("noop", "floor: peers' `noop_render.py` (Python + PyYAML + YAML load)",
+             version_of(py, "PyYAML"),
+             lambda n, out: [py, "noop_render.py", handout, out, str(n)], peers, (1, args.n)),
+        Tool("rl", "ReportLab platypus (`rl_platypus.py`)", rl_ver,
+             lambda n, out: [py, "rl_platypus.py", handout, out, str(n)], peers, (1, args.n),
+             "rl_platypus.pdf"),
+    ]
+    for layout in ("stacked", "bilingual"):
+        tools.append(Tool(f"pdfgen-{layout}", f"pdfgen, layout {layout} (`pdfgen_driver.py`)",
+                          f"{pdfgen_ver}, {rl_ver}",
+                          lambda n, out, layout=layout: [py, str(HERE / "pdfgen_driver.py"),
+                                                         str(LIBRARY), out, str(n), "--layout", layout],
+                          ROOT, (1, args.n), f"pdfgen-{layout}.pdf"))
+    for layout in ("stacked", "bilingual"):
+        tools.append(Tool(f"cli-{layout}", f"`pdfgen render`, layout {layout} (one process)",
+                          pdfgen_ver,
+                          lambda n, out, layout=layout: [py, "-m", "pdfgen", "render", HANDOUT_ID,
+                                                         "--library", str(LIBRARY.relative_to(ROOT)),
+                                                         "--layout", layout, "-o", out],
+                          ROOT, (1,), f"cli-{layout}.pdf"))
+    ppy = args.peers_python
+    optional = [
+        ("typst", "Typst (`typst_render.py`)", "typst", "typst", "typst_render.py", args.n),
+        ("fpdf2", "fpdf2 (`fpdf2_render.py`)", "fpdf", "fpdf2", "fpdf2_render.py", args.slow_n),
+        ("weasy", "WeasyPrint (`weasy.py`)", "weasyprint", "weasyprint", "weasy.py", args.slow_n),
+    ]
+    for key, label, module, dist, script, n in optional:
+        if not ppy or not imports_ok(ppy, module):
+            notes.append(f"{label}: skipped, `import {module}` fails in {ppy or 'no peers python'}")
+            continue
+        version = version_of(ppy, dist)
+        tools.append(Tool(key, label, version,
+                          lambda n, out, script=script: [ppy, script, handout, out, str(n)],
+                          peers, (1, n), f"{script[:-3]}.pdf"))
+    if ppy and ppy != py:
+        notes.append(f"Typst, fpdf2 and WeasyPrint ran with {ppy} "
+                     f"({version_of(ppy, 'PyYAML', 'fonttools')}); the other rows with {py}.")
+    return tools, notes
+
+
+def measure(tools: list[Tool], runs: int, tmp: Path, seed: int, log) -> None:
+    jobs = [(t, n) for t in tools for n in t.counts]
+    for t in tools:  # warm-up: every command once, at its smallest count
+        run_timed(t.argv(1, str(tmp / (t.output or f"{t.key}.out"))), t.cwd)
+    rng = random.Random(seed)
+    for r in range(runs):
+        order = jobs[:]
+        rng.shuffle(order)
+        t0 = time.perf_counter()
+        for t, n in order:
+            wall, rss, cpu = run_timed(t.argv(n, str(tmp / (t.output or f"{t.key}.out"))), t.cwd)
+            t.times.setdefault(n, []).append(wall)
+            t.rss.setdefault(n, []).append(rss)
+            t.cpu.setdefault(n, []).append(cpu)
+        log(f"round {r + 1}/{runs}: {time.perf_counter() - t0:.1f} s")
+
+
+# --- figures ----------------------------------------------------------------------------
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def t1(t: Tool):
+    return med(t.times.get(1, []))
+
+
+def nmax(t: Tool) -> int:
+    return max(t.counts)
+
+
+def per_doc(t: Tool):
+    n = nmax(t)
+    if n == 1:
+        return None
+    return (med(t.times[n]) - med(t.times[1])) / (n - 1)
+
+
+def spread(xs) -> float | None:
+    return (max(xs) - min(xs)) / med(xs) if xs and len(xs) > 1 else None
+
+
+def fmt(x, spec, dash="–"):
+    return dash if x is None else format(x, spec)
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+# --- pdfgen's start-up, broken down ---------------------------------------------------------
+PHASES = r"""
+import sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from pdfgen.layout import load_layout
+from pdfgen.load import load_library, require
+from pdfgen.render import render_handout
+t1 = time.perf_counter()
+lib = require(load_library(Path(sys.argv[1]), only=[sys.argv[2]]))
+t2 = time.perf_counter()
+layout = load_layout(sys.argv[3])
+t3 = time.perf_counter()
+render_handout(lib.procedure(sys.argv[2]), lib.clinic, layout)
+t4 = time.perf_counter()
+render_handout(lib.procedure(sys.argv[2]), lib.clinic, layout)
+t5 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
+"""
+PHASE_NAMES = ("imports (pdfgen.layout, .load, .render)", "content load (clinic + handout)",
+               "layout load", "first render (fonts registered, catalogs read)", "second render")
+
+
+def phases(layout: str, runs: int) -> list[float]:
+    rows = []
+    for _ in range(runs):
+        res = subprocess.run([sys.executable, "-c", PHASES, str(LIBRARY), HANDOUT_ID, layout],
+                             cwd=ROOT, capture_output=True, text=True, check=True)
+        rows.append([float(x) for x in res.stdout.split()])
+    return [statistics.median(col) for col in zip(*rows)]
+
+
+def importtime(layout: str, runs: int, tmp: Path) -> tuple[list[tuple[str, float, int]], dict]:
+    """Median over runs: (module, cumulative ms, depth) per import, and self ms per top package."""
+    cum: dict[tuple[str, int], list[float]] = {}
+    by_root: dict[str, list[float]] = {}
+    for _ in range(runs):
+        res = subprocess.run([sys.executable, "-X", "importtime", "-m", "pdfgen", "render", HANDOUT_ID,
+                              "--library", str(LIBRARY.relative_to(ROOT)), "--layout", layout,
+                              "-o", str(tmp / "importtime.pdf")],
+                             cwd=ROOT, capture_output=True, text=True, check=True)
+        roots: dict[str, float] = {}
+        for line in res.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
+            if not m:
+                continue
+            self_us, cum_us, indent, name = int(m[1]), int(m[2]), len(m[3]), m[4]
+            cum.setdefault((name, (indent - 1) // 2), []).append(cum_us / 1000)
+            root = name.split(".")[0]
+            roots[root] = roots.get(root, 0.0) + self_us / 1000
+        for root, ms in roots.items():
+            by_root.setdefault(root, []).append(ms)
+    lines = sorted(((name, statistics.median(v), depth) for (name, depth), v in cum.items()),
+                   key=lambda x: -x[1])
+    return lines, {k: statistics.median(v) for k, v in by_root.items()}
+
+
+# --- report ------------------------------------------------------------------------------
+def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows, imp) -> str:
+    by = {t.key: t for t in tools}
+    rl, typst = by["rl"], by.get("typst")
+    out = []
+    w = out.append
+    w("# pdfgen vs peer renderers: results\n")
+    w(f"Command: `python bench/render_bench.py --runs {args.runs} --n {args.n} --slow-n {args.slow_n}` "
+      f"({elapsed:.0f} s). Machine: {os.cpu_count()} CPUs ({platform.machine()}), "
+      f"{platform.system()} {platform.release()}, CPython {platform.python_version()}, "
+      f"{rl.version}. Medians of {args.runs} rounds after 1 warm-up; wall clock.\n")
+    w("| tool | version | per extra document (ms) | ms per page | t(1), whole process (s) "
+      "| N | t(N) (s) | pages | PDF bytes | peak RSS MiB (1 / N) | spread t(1) / t(N) |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for t in tools:
+        pd_ = per_doc(t)
+        n = nmax(t)
+        per_page = pd_ / t.pages if pd_ is not None and t.pages else None
+        rss = " / ".join(fmt(med(t.rss[k]) / 1024 if t.rss.get(k) else None, ".1f") for k in t.counts)
+        spr = " / ".join(fmt(None if spread(t.times[k]) is None else spread(t.times[k]) * 100,
+                                 ".0f") + "%" for k in t.counts)
+        w(f"| {t.label} | {t.version} | {fmt(pd_ and pd_ * 1000, '.1f')} "
+          f"| {fmt(per_page and per_page * 1000, '.1f')} | {fmt(t1(t), '.3f')} "
+          f"| {n if n > 1 else '–'} | {fmt(med(t.times[n]) if n > 1 else None, '.3f')} "
+          f"| {fmt(t.pages, 'd')} | {fmt(t.size, ',')} | {rss} | {spr} |")
+    w("")
+    w("## Ratios (pdfgen / peer, same run, same words; lower is better)\n")
+    w("| pdfgen row | per extra document / ReportLab | per extra document / Typst "
+      "| per page / ReportLab | t(1) / ReportLab | t(1) / Typst |")
+    w("|---|---:|---:|---:|---:|---:|")
+    rl_pd, ty_pd = per_doc(rl), typst and per_doc(typst)
+    for key in ("pdfgen-stacked", "pdfgen-bilingual", "cli-stacked", "cli-bilingual"):
+        t = by[key]
+        pd_ = per_doc(t)
+        pp = ratio(pd_ / t.pages if pd_ and t.pages else None, rl_pd / rl.pages if rl.pages else None)
+        w(f"| {t.label} | {fmt(ratio(pd_, rl_pd), '.2f')} | {fmt(ratio(pd_, ty_pd), '.2f')} "
+          f"| {fmt(pp, '.2f')} | {fmt(ratio(t1(t), t1(rl)), '.2f')} "
+          f"| {fmt(ratio(t1(t), typst and t1(typst)), '.2f')} |")
+    w("")
+    w("## Targets\n")
+    for key in ("pdfgen-stacked", "pdfgen-bilingual"):
+        r = ratio(per_doc(by[key]), rl_pd)
+        w(f"- per extra PDF, {by[key].label}: {fmt(r, '.2f')}x plain ReportLab "
+          f"(target <= {PER_DOC_TARGET}): **{'met' if r is not None and r <= PER_DOC_TARGET else 'NOT met'}**"
+          f"; {fmt(ratio(per_doc(by[key]), ty_pd), '.2f')}x Typst.")
+    for key in ("cli-stacked", "cli-bilingual"):
+        r = ratio(t1(by[key]), t1(rl))
+        w(f"- one process, {by[key].label}: {fmt(r, '.2f')}x one plain ReportLab process "
+          f"(target <= {STARTUP_TARGET}): **{'met' if r is not None and r <= STARTUP_TARGET else 'NOT met'}**.")
+    w("")
+    if notes:
+        w("## Notes\n")
+        for n in notes:
+            w(f"- {n}")
+        w("")
+    for layout, row in phase_rows.items():
+        w(f"## pdfgen in one process, layout {layout}: where the time goes "
+          f"(in-process perf_counter, median of {args.runs})\n")
+        w("| phase | ms |")
+        w("|---|---:|")
+        for name, v in zip(PHASE_NAMES, row):
+            w(f"| {name} | {v * 1000:.1f} |")
+        w("")
+    lines, roots = imp
+    w(f"## `python -X importtime -m pdfgen render` (median of {args.runs})\n")
+    w("Self time summed per top-level package (ms): "
+      + ", ".join(f"{k} {v:.1f}" for k, v in sorted(roots.items(), key=lambda kv: -kv[1])[:12])
+      + f"; all imports together {sum(roots.values()):.1f}.\n")
+    w("Largest cumulative imports (nesting shown by indent):\n")
+    w("```")
+    for name, ms, depth in lines[:20]:
+        w(f"{ms:8.1f} ms  {'  ' * depth}{name}")
+    w("```")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="timed rounds (median over them)")
+    ap.add_argument("--n", type=int, default=50, help="documents in the long run")
+    ap.add_argument("--slow-n", type=int, default=20, help="documents in the long run of fpdf2/WeasyPrint")
+    ap.add_argument("--peers", type=Path, default=DEFAULT_PEERS, help="the peers' folder")
+    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY) if DEFAULT_PEERS_PY.exists() else "",
+                    help="interpreter with typst/fpdf2/weasyprint (default bench/.venv-peers)")
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "results.md")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    if args.n < 2 or args.slow_n < 2 or args.runs < 1:
+        ap.error("--n and --slow-n must be at least 2, --runs at least 1")
+    if not (args.peers / "rl_platypus.py").is_file():
+        ap.error(f"no peers in {args.peers} (rl_platypus.py missing); use --peers")
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="pdfgen-bench-"))
+    try:
+        tools, notes = build_tools(args, tmp)
+        log("timing: " + ", ".join(t.key for t in tools))
+        measure(tools, args.runs, tmp, args.seed, log)
+        for t in tools:
+            if t.output:
+                path = tmp / t.output
+                t.size = path.stat().st_size
+                t.pages = count_pages(path, args.peers_python or None)
+        log("pdfgen phases and import times")
+        phase_rows = {layout: phases(layout, args.runs) for layout in ("stacked", "bilingual")}
+        imp = importtime("bilingual", args.runs, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    text = report(tools, notes, args, time.perf_counter() - start, phase_rows, imp)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
