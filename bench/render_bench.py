@@ -14,11 +14,18 @@ the child process; peak RSS and CPU from os.wait4):
 - one real `python -m pdfgen render ID --library bench/peer_handout` process
   per layout: what a user waits for;
 - the peers, from their own folder: rl_platypus.py (plain ReportLab platypus)
-  and noop_render.py (the floor: Python + PyYAML + YAML load, no PDF) with
-  this interpreter, as pdfgen; typst_render.py, fpdf2_render.py and weasy.py
-  with --peers-python (default bench/.venv-peers/bin/python when it exists),
-  each only if its package imports there;
+  and noop_render.py (the floor: Python + PyYAML + YAML load, no PDF);
+  typst_render.py, fpdf2_render.py and weasy.py each only if its package
+  imports;
 - `python -c pass`: the interpreter alone.
+
+One interpreter for every row: bench/.venv-peers/bin/python (made by
+bench/setup_peers.sh: the peers' pinned requirements plus pdfgen's
+dependencies) when it exists, with pdfgen run from this checkout through
+PYTHONPATH; otherwise this interpreter, and the peers whose packages do not
+import are skipped with a note. Start-up differs between interpreters (a
+site-packages with many packages, or a .pth file that imports something, adds
+to every process), so mixing them would skew the t(1) ratios.
 
 Every command runs once as a warm-up (not counted), then R rounds; each round
 runs every (command, document count) once, in a shuffled order, so drift on
@@ -77,6 +84,7 @@ class Tool:
     cwd: Path
     counts: tuple[int, ...]  # document counts to time, e.g. (1, 50)
     output: str = ""  # file name of its PDF in the temp dir ("" = none)
+    env: dict | None = None  # environment for the child (None = inherit)
     times: dict = field(default_factory=dict)  # n -> [seconds]
     rss: dict = field(default_factory=dict)  # n -> [KiB]
     cpu: dict = field(default_factory=dict)  # n -> [user+sys seconds]
@@ -126,16 +134,39 @@ def count_pages(path: Path, python: str | None) -> int | None:
     return n or None
 
 
+def pdfgen_env() -> dict:
+    """Run pdfgen from this checkout whatever the interpreter (no install needed, only its deps)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def pick_python() -> str:
+    """The peers' venv when it can also run pdfgen (one interpreter for every row), else this one."""
+    venv = str(DEFAULT_PEERS_PY)
+    if DEFAULT_PEERS_PY.exists() and subprocess.run(
+            [venv, "-c", "import click, babel, reportlab, yaml, pdfgen.render"],
+            env=pdfgen_env(), capture_output=True).returncode == 0:
+        return venv
+    return sys.executable
+
+
 def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
-    py = sys.executable
+    py = args.python
     peers = args.peers
+    penv = pdfgen_env()
     handout = str(peers / "handout.yaml")
     notes = []
     rl_ver = version_of(py, "reportlab")
-    pdfgen_ver = version_of(py, "pdfgen")
+    pdfgen_ver = "pdfgen " + subprocess.run(
+        [py, "-c", "import pdfgen; print(pdfgen.__version__)"], env=penv,
+        capture_output=True, text=True, check=True).stdout.strip()
     tools = [
         Tool("python", "floor: `python -c pass`", platform.python_version(),
              lambda n, out: [py, "-c", "pass"], ROOT, (1,)),
+        *([Tool("python-here", f"floor: `python -c pass` with {sys.executable} (not used above)",
+                platform.python_version(), lambda n, out: [sys.executable, "-c", "pass"], ROOT, (1,))]
+          if os.path.abspath(py) != os.path.abspath(sys.executable) else []),
         Tool("noop", "floor: peers' `noop_render.py` (Python + PyYAML + YAML load)",
              version_of(py, "PyYAML"),
              lambda n, out: [py, "noop_render.py", handout, out, str(n)], peers, (1, args.n)),
@@ -148,14 +179,14 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
                           f"{pdfgen_ver}, {rl_ver}",
                           lambda n, out, layout=layout: [py, str(HERE / "pdfgen_driver.py"),
                                                          str(LIBRARY), out, str(n), "--layout", layout],
-                          ROOT, (1, args.n), f"pdfgen-{layout}.pdf"))
+                          ROOT, (1, args.n), f"pdfgen-{layout}.pdf", penv))
     for layout in ("stacked", "bilingual"):
         tools.append(Tool(f"cli-{layout}", f"`pdfgen render`, layout {layout} (one process)",
                           pdfgen_ver,
                           lambda n, out, layout=layout: [py, "-m", "pdfgen", "render", HANDOUT_ID,
                                                          "--library", str(LIBRARY.relative_to(ROOT)),
                                                          "--layout", layout, "-o", out],
-                          ROOT, (1,), f"cli-{layout}.pdf"))
+                          ROOT, (1,), f"cli-{layout}.pdf", penv))
     ppy = args.peers_python
     optional = [
         ("typst", "Typst (`typst_render.py`)", "typst", "typst", "typst_render.py", args.n),
@@ -170,23 +201,28 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
         tools.append(Tool(key, label, version,
                           lambda n, out, script=script: [ppy, script, handout, out, str(n)],
                           peers, (1, n), f"{script[:-3]}.pdf"))
-    if ppy and ppy != py:
+    notes.append(f"Interpreter: {py} ({version_of(py, 'PyYAML', 'click', 'Babel', 'pillow')}) "
+                 "for pdfgen, ReportLab platypus and the floors; pdfgen ran from this checkout "
+                 "(PYTHONPATH).")
+    if ppy and os.path.abspath(ppy) != os.path.abspath(py):
         notes.append(f"Typst, fpdf2 and WeasyPrint ran with {ppy} "
-                     f"({version_of(ppy, 'PyYAML', 'fonttools')}); the other rows with {py}.")
+                     f"({version_of(ppy, 'PyYAML', 'fonttools')}): a different interpreter, so "
+                     "their start-up is not directly comparable.")
     return tools, notes
 
 
 def measure(tools: list[Tool], runs: int, tmp: Path, seed: int, log) -> None:
     jobs = [(t, n) for t in tools for n in t.counts]
     for t in tools:  # warm-up: every command once, at its smallest count
-        run_timed(t.argv(1, str(tmp / (t.output or f"{t.key}.out"))), t.cwd)
+        run_timed(t.argv(1, str(tmp / (t.output or f"{t.key}.out"))), t.cwd, t.env)
     rng = random.Random(seed)
     for r in range(runs):
         order = jobs[:]
         rng.shuffle(order)
         t0 = time.perf_counter()
         for t, n in order:
-            wall, rss, cpu = run_timed(t.argv(n, str(tmp / (t.output or f"{t.key}.out"))), t.cwd)
+            wall, rss, cpu = run_timed(t.argv(n, str(tmp / (t.output or f"{t.key}.out"))), t.cwd,
+                                       t.env)
             t.times.setdefault(n, []).append(wall)
             t.rss.setdefault(n, []).append(rss)
             t.cpu.setdefault(n, []).append(cpu)
@@ -248,24 +284,24 @@ PHASE_NAMES = ("imports (pdfgen.layout, .load, .render)", "content load (clinic 
                "layout load", "first render (fonts registered, catalogs read)", "second render")
 
 
-def phases(layout: str, runs: int) -> list[float]:
+def phases(py: str, layout: str, runs: int) -> list[float]:
     rows = []
     for _ in range(runs):
-        res = subprocess.run([sys.executable, "-c", PHASES, str(LIBRARY), HANDOUT_ID, layout],
+        res = subprocess.run([py, "-c", PHASES, str(LIBRARY), HANDOUT_ID, layout], env=pdfgen_env(),
                              cwd=ROOT, capture_output=True, text=True, check=True)
         rows.append([float(x) for x in res.stdout.split()])
     return [statistics.median(col) for col in zip(*rows)]
 
 
-def importtime(layout: str, runs: int, tmp: Path) -> tuple[list[tuple[str, float, int]], dict]:
+def importtime(py: str, layout: str, runs: int, tmp: Path) -> tuple[list[tuple[str, float, int]], dict]:
     """Median over runs: (module, cumulative ms, depth) per import, and self ms per top package."""
     cum: dict[tuple[str, int], list[float]] = {}
     by_root: dict[str, list[float]] = {}
     for _ in range(runs):
-        res = subprocess.run([sys.executable, "-X", "importtime", "-m", "pdfgen", "render", HANDOUT_ID,
+        res = subprocess.run([py, "-X", "importtime", "-m", "pdfgen", "render", HANDOUT_ID,
                               "--library", str(LIBRARY.relative_to(ROOT)), "--layout", layout,
                               "-o", str(tmp / "importtime.pdf")],
-                             cwd=ROOT, capture_output=True, text=True, check=True)
+                             cwd=ROOT, env=pdfgen_env(), capture_output=True, text=True, check=True)
         roots: dict[str, float] = {}
         for line in res.stderr.splitlines():
             m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
@@ -282,6 +318,19 @@ def importtime(layout: str, runs: int, tmp: Path) -> tuple[list[tuple[str, float
     return lines, {k: statistics.median(v) for k, v in by_root.items()}
 
 
+def git_state() -> str:
+    """The commit measured, and whether pdfgen's code had uncommitted edits."""
+    def git(*a):
+        res = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True)
+        return res.stdout.strip() if res.returncode == 0 else ""
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
+        return "not a git checkout"
+    dirty = git("status", "--porcelain", "--", "pdfgen", "layouts", "fonts")
+    return f"commit {head}" + (" plus uncommitted edits to " + ", ".join(
+        sorted({line[3:] for line in dirty.splitlines()})) if dirty else " (clean)")
+
+
 # --- report ------------------------------------------------------------------------------
 def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows, imp) -> str:
     by = {t.key: t for t in tools}
@@ -289,6 +338,7 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
     out = []
     w = out.append
     w("# pdfgen vs peer renderers: results\n")
+    w(f"pdfgen source: {git_state()}.\n")
     w(f"Command: `python bench/render_bench.py --runs {args.runs} --n {args.n} --slow-n {args.slow_n}` "
       f"({elapsed:.0f} s). Machine: {os.cpu_count()} CPUs ({platform.machine()}), "
       f"{platform.system()} {platform.release()}, CPython {platform.python_version()}, "
@@ -364,11 +414,16 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=50, help="documents in the long run")
     ap.add_argument("--slow-n", type=int, default=20, help="documents in the long run of fpdf2/WeasyPrint")
     ap.add_argument("--peers", type=Path, default=DEFAULT_PEERS, help="the peers' folder")
+    ap.add_argument("--python", default=None,
+                    help="interpreter for pdfgen, ReportLab and the floors (default: bench/.venv-peers "
+                         "when it has pdfgen's dependencies, so every row shares one interpreter; "
+                         "else this one)")
     ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY) if DEFAULT_PEERS_PY.exists() else "",
                     help="interpreter with typst/fpdf2/weasyprint (default bench/.venv-peers)")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "results.md")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
+    args.python = args.python or pick_python()
     if args.n < 2 or args.slow_n < 2 or args.runs < 1:
         ap.error("--n and --slow-n must be at least 2, --runs at least 1")
     if not (args.peers / "rl_platypus.py").is_file():
@@ -389,8 +444,9 @@ def main(argv=None) -> int:
                 t.size = path.stat().st_size
                 t.pages = count_pages(path, args.peers_python or None)
         log("pdfgen phases and import times")
-        phase_rows = {layout: phases(layout, args.runs) for layout in ("stacked", "bilingual")}
-        imp = importtime("bilingual", args.runs, tmp)
+        phase_rows = {layout: phases(args.python, layout, args.runs)
+                      for layout in ("stacked", "bilingual")}
+        imp = importtime(args.python, "bilingual", args.runs, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     text = report(tools, notes, args, time.perf_counter() - start, phase_rows, imp)

@@ -14,7 +14,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from ..errors import ContentError, Finding, Pos
 from ..paths import bundled
 
-FACES = ("regular", "bold", "italic", "bold_italic")
+FACES = ("regular", "bold", "italic", "bold_italic")  # bundled
+USED = ("regular", "bold")  # registered: what the renderer sets text in
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,14 @@ def family(name: str) -> Family:
                                     f"no font family '{name}'; known: {', '.join(table)}")])
     files = {face: fonts_dir() / table[name][face] for face in FACES}
     base = name.replace(" ", "")
-    faces = {face: f"{base}-{face}" for face in FACES}
-    for face in FACES:
+    faces = {face: f"{base}-{face}" for face in USED}
+    for face in USED:
         pdfmetrics.registerFont(TTFont(faces[face], str(files[face])))
+    # content markup has bold only: <i> can never reach a paragraph, so italics stay unloaded
     addMapping(faces["regular"], 0, 0, faces["regular"])
     addMapping(faces["regular"], 1, 0, faces["bold"])
-    addMapping(faces["regular"], 0, 1, faces["italic"])
-    addMapping(faces["regular"], 1, 1, faces["bold_italic"])
+    addMapping(faces["regular"], 0, 1, faces["regular"])
+    addMapping(faces["regular"], 1, 1, faces["bold"])
     return Family(name, faces, files)
 
 

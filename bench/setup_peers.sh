@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Make bench/.venv-peers: one interpreter that runs every row of bench/render_bench.py.
+# It holds the peers' pinned requirements (ReportLab, Typst, fpdf2, WeasyPrint, PyYAML,
+# pypdf, fontTools) plus pdfgen's own dependencies; pdfgen itself runs from this checkout.
+#
+#   bash bench/setup_peers.sh            # PEERS_DIR=/work/shared/bench/peers by default
+#
+# WeasyPrint also needs Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0) and is much
+# faster with libharfbuzz-subset0; the peers need DejaVu fonts (fonts-dejavu-core).
+set -euo pipefail
+cd "$(dirname "$0")"
+PEERS_DIR=${PEERS_DIR:-/work/shared/bench/peers}
+python3 -m venv .venv-peers
+.venv-peers/bin/pip install -q -r "$PEERS_DIR/requirements.txt" "click==8.4.0" "Babel==2.18.0"
+.venv-peers/bin/python -c "import typst, fpdf, weasyprint, reportlab, yaml, click, babel; print('bench/.venv-peers ready')"
