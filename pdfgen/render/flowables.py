@@ -20,6 +20,17 @@ class Para(Paragraph):
     elem = 0  # id of the content element this piece belongs to
     first = True  # False for the continuation pieces of a split
 
+    _wrapped_at = None
+
+    def wrap(self, availWidth, availHeight):
+        # Line breaking depends on the width only; columns measure each piece more
+        # than once (to size a row, to split it, to draw it), so break lines once.
+        if self._wrapped_at == availWidth and "blPara" in self.__dict__:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return size
+
     def split(self, availWidth, availHeight):
         parts = super().split(availWidth, availHeight)
         for i, part in enumerate(parts):
