@@ -69,6 +69,7 @@ class Task:
     shown: str  # file path as the user sees it
     out_dir: str
     outputs: tuple[tuple[Output, str, str], ...]  # (output, relative path, fingerprint)
+    layouts: tuple[tuple[str, str], ...] = ()  # (layout name, hash of its files)
 
 
 @dataclass
@@ -111,6 +112,14 @@ class BuildResult:
 # -- worker side ---------------------------------------------------------------------------
 
 _clinics: dict[tuple[str, str], Clinic] = {}
+_layouts: dict[tuple[str, str], object] = {}  # per worker: (name, files' hash) -> Layout
+
+
+def _layout(name: str, layout_hash: str):
+    key = (name, layout_hash)
+    if key not in _layouts:
+        _layouts[key] = load_layout(name)
+    return _layouts[key]
 
 
 def _warm() -> None:
@@ -134,9 +143,11 @@ def run_task(task: Task) -> list[JobResult]:
     if proc is None:
         return [JobResult(rel, o.name, False, findings=found) for o, rel, _ in task.outputs]
     results = []
+    hashes = dict(task.layouts)
     for output, rel, fingerprint in task.outputs:
         try:
-            rendered = render_pdf(proc, clinic, load_layout(output.layout), output.langs)
+            layout = _layout(output.layout, hashes.get(output.layout, ""))
+            rendered = render_pdf(proc, clinic, layout, output.langs)
         except PdfgenError as exc:
             found = list(getattr(exc, "findings", ())) or [Finding(Pos(task.shown), "", str(exc))]
             results.append(JobResult(rel, output.name, False, findings=found))
@@ -243,7 +254,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                     new_manifest[rel] = old  # keep the last good PDF on record until replaced
         if stale:
             tasks.append((Task(str(library), str(path), display(path), str(out_dir),
-                               tuple((o, rel, fp) for o, rel, fp, _ in stale)),
+                               tuple((o, rel, fp) for o, rel, fp, _ in stale),
+                               tuple(sorted(layout_hash.items()))),
                           {rel: inputs for _, rel, _, inputs in stale}))
 
     # outputs whose handout is gone (or no longer in the matrix): remove what pdfgen wrote
