@@ -52,8 +52,10 @@ LANG_CODES = {"en": "en", "es-MX": "es"}  # peer language -> clinic language cod
 # Where the texts pdfgen needs but the peers lack are copied from.
 EXTRA = {
     "benefits": "first sentence of the 'Why it is done' paragraph",
-    "alternatives.options": "the words 'other treatments' from the 'Why it is done' closing paragraph",
-    "alternatives.doing_nothing": "the last checklist question ('What happens if I decide not to have surgery?')",
+    "alternatives.options":
+        "the words 'other treatments' from the 'Why it is done' closing paragraph",
+    "alternatives.doing_nothing":
+        "the last checklist question ('What happens if I decide not to have surgery?')",
 }
 
 
@@ -95,7 +97,8 @@ def convert(data: dict) -> dict:
 
     en = langs[0]
     assert en["lang"] == "en", "the first peer language must be English"
-    risks_i = next(i for i, s in enumerate(en["sections"]) if s["heading"].strip().lower() == "risks")
+    risks_i = next(i for i, s in enumerate(en["sections"])
+                   if s["heading"].strip().lower() == "risks")
     check_i = next(i for i, s in enumerate(en["sections"]) if s.get("checklist"))
     why_i = next(i for i, s in enumerate(en["sections"]) if s["heading"].lower().startswith("why"))
 
@@ -229,7 +232,8 @@ def content_words(doc: dict) -> dict[str, int]:
 
     def walk(value):
         if isinstance(value, dict):
-            if set(value) <= set(LANG_CODES.values()) and all(isinstance(v, str) for v in value.values()):
+            is_text = set(value) <= set(LANG_CODES.values())
+            if is_text and all(isinstance(v, str) for v in value.values()):
                 for code, text in value.items():
                     per[code] = per.get(code, 0) + len(text.split())
             else:
@@ -274,7 +278,10 @@ def _normalise(value):
     """Collapse whitespace in every string the way q() does (folded YAML has none to collapse)."""
     if isinstance(value, dict):
         for k, v in value.items():
-            value[k] = " ".join(v.split()) if isinstance(v, str) and k != "reviewed_by" else _normalise(v)
+            if isinstance(v, str) and k != "reviewed_by":
+                value[k] = " ".join(v.split())
+            else:
+                value[k] = _normalise(v)
         return value
     if isinstance(value, list):
         return [(" ".join(v.split()) if isinstance(v, str) else _normalise(v)) for v in value]

@@ -125,7 +125,8 @@ def imports_ok(python: str, module: str) -> bool:
 def count_pages(path: Path, python: str | None) -> int | None:
     """Page count via pypdf (in `python`, if it has it), else a /Type /Page scan."""
     if python and imports_ok(python, "pypdf"):
-        res = subprocess.run([python, "-c", "import pypdf, sys; print(len(pypdf.PdfReader(sys.argv[1]).pages))",
+        code = "import pypdf, sys; print(len(pypdf.PdfReader(sys.argv[1]).pages))"
+        res = subprocess.run([python, "-c", code,
                               str(path)], capture_output=True, text=True)
         if res.returncode == 0:
             return int(res.stdout)
@@ -142,7 +143,7 @@ def pdfgen_env() -> dict:
 
 
 def pick_python() -> str:
-    """The peers' venv when it can also run pdfgen (one interpreter for every row), else this one."""
+    """The peers' venv when it can also run pdfgen (one interpreter for all rows), else this one."""
     venv = str(DEFAULT_PEERS_PY)
     if DEFAULT_PEERS_PY.exists() and subprocess.run(
             [venv, "-c", "import click, babel, reportlab, yaml, pdfgen.render"],
@@ -165,7 +166,8 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
         Tool("python", "floor: `python -c pass`", platform.python_version(),
              lambda n, out: [py, "-c", "pass"], ROOT, (1,)),
         *([Tool("python-here", f"floor: `python -c pass` with {sys.executable} (not used above)",
-                platform.python_version(), lambda n, out: [sys.executable, "-c", "pass"], ROOT, (1,))]
+                platform.python_version(), lambda n, out: [sys.executable, "-c", "pass"],
+                ROOT, (1,))]
           if os.path.abspath(py) != os.path.abspath(sys.executable) else []),
         Tool("noop", "floor: peers' `noop_render.py` (Python + PyYAML + YAML load)",
              version_of(py, "PyYAML"),
@@ -177,15 +179,17 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
     for layout in ("stacked", "bilingual"):
         tools.append(Tool(f"pdfgen-{layout}", f"pdfgen, layout {layout} (`pdfgen_driver.py`)",
                           f"{pdfgen_ver}, {rl_ver}",
-                          lambda n, out, layout=layout: [py, str(HERE / "pdfgen_driver.py"),
-                                                         str(LIBRARY), out, str(n), "--layout", layout],
+                          lambda n, out, layout=layout: [
+                              py, str(HERE / "pdfgen_driver.py"), str(LIBRARY), out, str(n),
+                              "--layout", layout],
                           ROOT, (1, args.n), f"pdfgen-{layout}.pdf", penv))
     for layout in ("stacked", "bilingual"):
         tools.append(Tool(f"cli-{layout}", f"`pdfgen render`, layout {layout} (one process)",
                           pdfgen_ver,
-                          lambda n, out, layout=layout: [py, "-m", "pdfgen", "render", HANDOUT_ID,
-                                                         "--library", str(LIBRARY.relative_to(ROOT)),
-                                                         "--layout", layout, "-o", out],
+                          lambda n, out, layout=layout: [
+                              py, "-m", "pdfgen", "render", HANDOUT_ID,
+                              "--library", str(LIBRARY.relative_to(ROOT)),
+                              "--layout", layout, "-o", out],
                           ROOT, (1,), f"cli-{layout}.pdf", penv))
     ppy = args.peers_python
     optional = [
@@ -195,7 +199,8 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
     ]
     for key, label, module, dist, script, n in optional:
         if not ppy or not imports_ok(ppy, module):
-            notes.append(f"{label}: skipped, `import {module}` fails in {ppy or 'no peers python'}")
+            why = f"`import {module}` fails in {ppy}" if ppy else "no --peers-python"
+            notes.append(f"{label}: skipped, {why} (bash bench/setup_peers.sh makes one)")
             continue
         version = version_of(ppy, dist)
         tools.append(Tool(key, label, version,
@@ -249,8 +254,27 @@ def per_doc(t: Tool):
     return (med(t.times[n]) - med(t.times[1])) / (n - 1)
 
 
+def per_doc_rounds(t: Tool) -> list[float]:
+    n = nmax(t)
+    return [(a - b) / (n - 1) for a, b in zip(t.times[n], t.times[1])] if n > 1 else []
+
+
+def paired(a: list[float], b: list[float]) -> tuple[float, float, float] | None:
+    """Median, min and max of the per-round ratios a[r] / b[r] (drift cancels within a round)."""
+    rs = [x / y for x, y in zip(a, b) if y > 0]
+    return (statistics.median(rs), min(rs), max(rs)) if rs else None
+
+
+def fmt_paired(p) -> str:
+    return "–" if p is None else f"{p[0]:.2f} ({p[1]:.2f}–{p[2]:.2f})"
+
+
 def spread(xs) -> float | None:
     return (max(xs) - min(xs)) / med(xs) if xs and len(xs) > 1 else None
+
+
+def met(r, target) -> str:
+    return "met" if r is not None and r <= target else "NOT met"
 
 
 def fmt(x, spec, dash="–"):
@@ -293,9 +317,10 @@ def phases(py: str, layout: str, runs: int) -> list[float]:
     return [statistics.median(col) for col in zip(*rows)]
 
 
-def importtime(py: str, layout: str, runs: int, tmp: Path) -> tuple[list[tuple[str, float, int]], dict]:
+def importtime(py: str, layout: str, runs: int, tmp: Path) -> tuple[list, dict, dict]:
     """Median over runs: (module, cumulative ms, depth) per import, and self ms per top package."""
     cum: dict[tuple[str, int], list[float]] = {}
+    selfs: dict[str, list[float]] = {}
     by_root: dict[str, list[float]] = {}
     for _ in range(runs):
         res = subprocess.run([py, "-X", "importtime", "-m", "pdfgen", "render", HANDOUT_ID,
@@ -309,13 +334,15 @@ def importtime(py: str, layout: str, runs: int, tmp: Path) -> tuple[list[tuple[s
                 continue
             self_us, cum_us, indent, name = int(m[1]), int(m[2]), len(m[3]), m[4]
             cum.setdefault((name, (indent - 1) // 2), []).append(cum_us / 1000)
+            selfs.setdefault(name, []).append(self_us / 1000)
             root = name.split(".")[0]
             roots[root] = roots.get(root, 0.0) + self_us / 1000
         for root, ms in roots.items():
             by_root.setdefault(root, []).append(ms)
     lines = sorted(((name, statistics.median(v), depth) for (name, depth), v in cum.items()),
                    key=lambda x: -x[1])
-    return lines, {k: statistics.median(v) for k, v in by_root.items()}
+    return (lines, {k: statistics.median(v) for k, v in by_root.items()},
+            {k: statistics.median(v) for k, v in selfs.items()})
 
 
 def git_state() -> str:
@@ -339,10 +366,12 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
     w = out.append
     w("# pdfgen vs peer renderers: results\n")
     w(f"pdfgen source: {git_state()}.\n")
-    w(f"Command: `python bench/render_bench.py --runs {args.runs} --n {args.n} --slow-n {args.slow_n}` "
+    w("Command: `python bench/render_bench.py "
+      f"--runs {args.runs} --n {args.n} --slow-n {args.slow_n}` "
       f"({elapsed:.0f} s). Machine: {os.cpu_count()} CPUs ({platform.machine()}), "
       f"{platform.system()} {platform.release()}, CPython {platform.python_version()}, "
-      f"{rl.version}. Medians of {args.runs} rounds after 1 warm-up; wall clock.\n")
+      f"{rl.version}. Medians of {args.runs} rounds after 1 warm-up; wall clock. "
+      f"Load average (1 min) at start / end: {args.load[0]:.2f} / {os.getloadavg()[0]:.2f}.\n")
     w("| tool | version | per extra document (ms) | ms per page | t(1), whole process (s) "
       "| N | t(N) (s) | pages | PDF bytes | peak RSS MiB (1 / N) | spread t(1) / t(N) |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
@@ -350,7 +379,8 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
         pd_ = per_doc(t)
         n = nmax(t)
         per_page = pd_ / t.pages if pd_ is not None and t.pages else None
-        rss = " / ".join(fmt(med(t.rss[k]) / 1024 if t.rss.get(k) else None, ".1f") for k in t.counts)
+        rss = " / ".join(fmt(med(t.rss[k]) / 1024 if t.rss.get(k) else None, ".1f")
+                         for k in t.counts)
         spr = " / ".join(fmt(None if spread(t.times[k]) is None else spread(t.times[k]) * 100,
                                  ".0f") + "%" for k in t.counts)
         w(f"| {t.label} | {t.version} | {fmt(pd_ and pd_ * 1000, '.1f')} "
@@ -366,22 +396,40 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
     for key in ("pdfgen-stacked", "pdfgen-bilingual", "cli-stacked", "cli-bilingual"):
         t = by[key]
         pd_ = per_doc(t)
-        pp = ratio(pd_ / t.pages if pd_ and t.pages else None, rl_pd / rl.pages if rl.pages else None)
+        pp = ratio(pd_ / t.pages if pd_ and t.pages else None,
+                   rl_pd / rl.pages if rl.pages else None)
         w(f"| {t.label} | {fmt(ratio(pd_, rl_pd), '.2f')} | {fmt(ratio(pd_, ty_pd), '.2f')} "
           f"| {fmt(pp, '.2f')} | {fmt(ratio(t1(t), t1(rl)), '.2f')} "
           f"| {fmt(ratio(t1(t), typst and t1(typst)), '.2f')} |")
+    w("")
+    w("Per-round (paired) ratios: median (lowest–highest) over the rounds of the ratio taken "
+      "within each round, which cancels slow drift of the machine:\n")
+    w("| pdfgen row | per extra document / ReportLab | per extra document / Typst "
+      "| t(1) / ReportLab | t(1) / Typst |")
+    w("|---|---:|---:|---:|---:|")
+    for key in ("pdfgen-stacked", "pdfgen-bilingual", "cli-stacked", "cli-bilingual"):
+        t = by[key]
+        w(f"| {t.label} | {fmt_paired(paired(per_doc_rounds(t), per_doc_rounds(rl)))} "
+          f"| {fmt_paired(typst and paired(per_doc_rounds(t), per_doc_rounds(typst)))} "
+          f"| {fmt_paired(paired(t.times[1], rl.times[1]))} "
+          f"| {fmt_paired(typst and paired(t.times[1], typst.times[1]))} |")
     w("")
     w("## Targets\n")
     for key in ("pdfgen-stacked", "pdfgen-bilingual"):
         r = ratio(per_doc(by[key]), rl_pd)
         w(f"- per extra PDF, {by[key].label}: {fmt(r, '.2f')}x plain ReportLab "
-          f"(target <= {PER_DOC_TARGET}): **{'met' if r is not None and r <= PER_DOC_TARGET else 'NOT met'}**"
+          f"(target <= {PER_DOC_TARGET}): **{met(r, PER_DOC_TARGET)}**"
           f"; {fmt(ratio(per_doc(by[key]), ty_pd), '.2f')}x Typst.")
     for key in ("cli-stacked", "cli-bilingual"):
         r = ratio(t1(by[key]), t1(rl))
         w(f"- one process, {by[key].label}: {fmt(r, '.2f')}x one plain ReportLab process "
-          f"(target <= {STARTUP_TARGET}): **{'met' if r is not None and r <= STARTUP_TARGET else 'NOT met'}**.")
+          f"(target <= {STARTUP_TARGET}): **{met(r, STARTUP_TARGET)}**.")
     w("")
+    if max(args.load[0], os.getloadavg()[0]) >= 0.5:
+        notes.insert(0, "**The machine was not idle** (1-minute load average >= 0.5 at the start "
+                        "or end): other processes competed for the CPUs, so these figures are "
+                        "noisier than usual; rerun on an idle machine before trusting a ratio "
+                        "near a target.")
     if notes:
         w("## Notes\n")
         for n in notes:
@@ -395,7 +443,7 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
         for name, v in zip(PHASE_NAMES, row):
             w(f"| {name} | {v * 1000:.1f} |")
         w("")
-    lines, roots = imp
+    lines, roots, selfs = imp
     w(f"## `python -X importtime -m pdfgen render` (median of {args.runs})\n")
     w("Self time summed per top-level package (ms): "
       + ", ".join(f"{k} {v:.1f}" for k, v in sorted(roots.items(), key=lambda kv: -kv[1])[:12])
@@ -404,7 +452,10 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
     w("```")
     for name, ms, depth in lines[:20]:
         w(f"{ms:8.1f} ms  {'  ' * depth}{name}")
-    w("```")
+    w("```\n")
+    w("Largest self times (the module's own top-level code, children excluded): "
+      + ", ".join(f"{k} {v:.1f}" for k, v in sorted(selfs.items(), key=lambda kv: -kv[1])[:12])
+      + ".")
     return "\n".join(out) + "\n"
 
 
@@ -412,18 +463,21 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="timed rounds (median over them)")
     ap.add_argument("--n", type=int, default=50, help="documents in the long run")
-    ap.add_argument("--slow-n", type=int, default=20, help="documents in the long run of fpdf2/WeasyPrint")
+    ap.add_argument("--slow-n", type=int, default=20,
+                    help="documents in the long run of fpdf2/WeasyPrint")
     ap.add_argument("--peers", type=Path, default=DEFAULT_PEERS, help="the peers' folder")
     ap.add_argument("--python", default=None,
-                    help="interpreter for pdfgen, ReportLab and the floors (default: bench/.venv-peers "
-                         "when it has pdfgen's dependencies, so every row shares one interpreter; "
-                         "else this one)")
-    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY) if DEFAULT_PEERS_PY.exists() else "",
+                    help="interpreter for pdfgen, ReportLab and the floors (default: "
+                         "bench/.venv-peers when it has pdfgen's dependencies, so every row "
+                         "shares one interpreter; else this one)")
+    ap.add_argument("--peers-python",
+                    default=str(DEFAULT_PEERS_PY) if DEFAULT_PEERS_PY.exists() else "",
                     help="interpreter with typst/fpdf2/weasyprint (default bench/.venv-peers)")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "results.md")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     args.python = args.python or pick_python()
+    args.load = os.getloadavg()
     if args.n < 2 or args.slow_n < 2 or args.runs < 1:
         ap.error("--n and --slow-n must be at least 2, --runs at least 1")
     if not (args.peers / "rl_platypus.py").is_file():
