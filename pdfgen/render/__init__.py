@@ -9,7 +9,7 @@ from reportlab import rl_config
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from .. import __version__, markup
-from ..errors import ContentError, Finding, UsageError
+from ..errors import ContentError, Finding, Pos, UsageError
 from ..i18n import Labels, labels_for
 from ..layout import Layout
 from ..model import Clinic, Procedure
@@ -60,7 +60,7 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
         bold_only = field == "title" or field.endswith("heading")
         for lang in langs:
             check(text[lang], fam, text.pos, f"{field}.{lang}", bold_only)
-    clinic_pos = _clinic_pos(clinic)
+    clinic_pos = Pos(clinic.path)
     for field, value in (("name", clinic.name), ("phone", clinic.phone), ("fax", clinic.fax)):
         check(value, body, clinic_pos, field, bold_only=True)
     for lang in langs:
@@ -71,12 +71,6 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
             check(value, head, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
             check(value, body, clinic_pos, f"label '{key}' ({lang})")
     return findings
-
-
-def _clinic_pos(clinic: Clinic):
-    from ..errors import Pos
-
-    return Pos(clinic.path)
 
 
 @dataclass(frozen=True)
