@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable, Paragraph
 
 EPS = 1e-6
+
+
+@contextmanager
+def furniture(canv):
+    """Draw page decoration (fills, bars, rules) with the canvas told it is not content."""
+    hook = getattr(canv, "furniture", None)  # HandoutCanvas has it; a plain canvas does not
+    if hook:
+        hook(True)
+    canv.saveState()
+    try:
+        yield
+    finally:
+        canv.restoreState()
+        if hook:
+            hook(False)
 
 
 class Para(Paragraph):
@@ -167,19 +184,13 @@ class Box(Flowable):
     def draw(self):
         canv = self.canv
         if self.fill or self.bar:
-            decorate = getattr(canv, "furniture", None)
-            if decorate:
-                decorate(True)
-            canv.saveState()
-            if self.fill:
-                canv.setFillColor(HexColor(self.fill))
-                canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
-            if self.bar:
-                canv.setFillColor(HexColor(self.bar))
-                canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
-            canv.restoreState()
-            if decorate:
-                decorate(False)
+            with furniture(canv):
+                if self.fill:
+                    canv.setFillColor(HexColor(self.fill))
+                    canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+                if self.bar:
+                    canv.setFillColor(HexColor(self.bar))
+                    canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
         _draw_stack(canv, self._placed, self.pad + self.bar_width, self.height - self.pad)
 
 
@@ -247,18 +258,12 @@ class RuledLines(Flowable):
 
     def draw(self):
         canv = self.canv
-        decorate = getattr(canv, "furniture", None)
-        if decorate:
-            decorate(True)
-        canv.saveState()
-        canv.setStrokeColor(HexColor(self.color))
-        canv.setLineWidth(0.75)
-        for i in range(self.count):
-            y = self.height - (i + 1) * self.spacing + 2
-            canv.line(0, y, self.width, y)
-        canv.restoreState()
-        if decorate:
-            decorate(False)
+        with furniture(canv):
+            canv.setStrokeColor(HexColor(self.color))
+            canv.setLineWidth(0.75)
+            for i in range(self.count):
+                y = self.height - (i + 1) * self.spacing + 2
+                canv.line(0, y, self.width, y)
 
 
 class FillPageIfEven(Flowable):

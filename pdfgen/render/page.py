@@ -11,6 +11,7 @@ from reportlab.pdfgen import canvas
 
 from ..i18n import Labels
 from ..model import Clinic, Procedure
+from .flowables import furniture
 from .fonts import Family
 
 
@@ -130,61 +131,58 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
     fam, size = spec.family, spec.size
     lead = size * 1.25
     width = spec.right - spec.left
-    canv.furniture(True)
-    canv.saveState()
-    top = spec.bottom + spec.height - size
-    canv.setStrokeColor(HexColor(spec.colors["rule"]))
-    canv.setLineWidth(0.75)
-    canv.line(spec.left, top + size * 1.1, spec.right, top + size * 1.1)
-    canv.setFillColor(HexColor(spec.colors["text"]))
+    with furniture(canv):
+        top = spec.bottom + spec.height - size
+        canv.setStrokeColor(HexColor(spec.colors["rule"]))
+        canv.setLineWidth(0.75)
+        canv.line(spec.left, top + size * 1.1, spec.right, top + size * 1.1)
+        canv.setFillColor(HexColor(spec.colors["text"]))
 
-    # line 1: clinic name (left) and page X of Y (right)
-    y = top - size * 0.2
-    pages = " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
-    name_width = width - stringWidth(pages, fam.bold, size) - size * 2
-    canv.setFont(fam.bold, _fit_size(clinic.name, fam.bold, size, name_width))
-    canv.drawString(spec.left, y, clinic.name)
-    canv.setFont(fam.bold, size)
-    canv.drawRightString(spec.right, y, pages)
+        # line 1: clinic name (left) and page X of Y (right)
+        y = top - size * 0.2
+        pages = " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
+        name_width = width - stringWidth(pages, fam.bold, size) - size * 2
+        canv.setFont(fam.bold, _fit_size(clinic.name, fam.bold, size, name_width))
+        canv.drawString(spec.left, y, clinic.name)
+        canv.setFont(fam.bold, size)
+        canv.drawRightString(spec.right, y, pages)
 
-    # line 2: phone, fax and web, with clickable phone and web
-    y -= lead
-    phone_label = "/".join(lab["phone"] for lab in labels)
-    fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
-    pieces = [(f"{phone_label}: ", fam.regular, None), (clinic.phone, fam.bold, tel_uri(clinic.phone)),
-              (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
-              ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
-    line = "".join(text for text, _, _ in pieces)
-    line_size = _fit_size(line, fam.regular, size, width)
-    x = spec.left
-    for text, font, link in pieces:
-        canv.setFont(font, line_size)
-        canv.drawString(x, y, text)
-        w = stringWidth(text, font, line_size)
-        if link:
-            canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0, thickness=0)
-        x += w
+        # line 2: phone, fax and web, with clickable phone and web
+        y -= lead
+        phone_label = "/".join(lab["phone"] for lab in labels)
+        fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
+        pieces = [(f"{phone_label}: ", fam.regular, None), (clinic.phone, fam.bold, tel_uri(clinic.phone)),
+                  (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
+                  ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
+        line = "".join(text for text, _, _ in pieces)
+        line_size = _fit_size(line, fam.regular, size, width)
+        x = spec.left
+        for text, font, link in pieces:
+            canv.setFont(font, line_size)
+            canv.drawString(x, y, text)
+            w = stringWidth(text, font, line_size)
+            if link:
+                canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0, thickness=0)
+            x += w
 
-    # then per language (side by side on a bilingual page): telemedicine, version, review state
-    col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
-    for i, lab in enumerate(labels):
-        x = spec.left + i * (col_width + spec.column_gap)
-        lines = []
-        if clinic.telemedicine:
-            lines.append((lab["telemedicine"], fam.regular, spec.colors["text"]))
-        review = (f"{lab.format('version', version=proc.version)}   ·   "
-                  f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
-        lines.append((review, fam.regular, spec.colors["text"]))
-        if proc.pending_review:
-            lines.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
-        ly = y
-        for text, font, color in lines:
-            ly -= lead
-            canv.setFillColor(HexColor(color))
-            canv.setFont(font, _fit_size(text, font, size, col_width))
-            canv.drawString(x, ly, text)
-    canv.restoreState()
-    canv.furniture(False)
+        # then per language (side by side on a bilingual page): telemedicine, version, review state
+        col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
+        for i, lab in enumerate(labels):
+            x = spec.left + i * (col_width + spec.column_gap)
+            lines = []
+            if clinic.telemedicine:
+                lines.append((lab["telemedicine"], fam.regular, spec.colors["text"]))
+            review = (f"{lab.format('version', version=proc.version)}   ·   "
+                      f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
+            lines.append((review, fam.regular, spec.colors["text"]))
+            if proc.pending_review:
+                lines.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
+            ly = y
+            for text, font, color in lines:
+                ly -= lead
+                canv.setFillColor(HexColor(color))
+                canv.setFont(font, _fit_size(text, font, size, col_width))
+                canv.drawString(x, ly, text)
 
 
 def footer_lines(clinic: Clinic, proc: Procedure) -> int:
