@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
@@ -79,7 +79,7 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=candidates, fallback=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def labels_for(locale: str) -> Labels:
     """All labels translated for a locale; cached, so catalogs load once per process."""
     tr = translations(locale)

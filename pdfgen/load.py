@@ -24,7 +24,7 @@ from .model import (
     Specialty,
     Text,
 )
-from .yamlio import ALIAS, BOOL, INT, NULL, STR, Node, is_date, read_yaml
+from .yamlio import ALIAS, BOOL, INT, STR, Node, is_date, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")

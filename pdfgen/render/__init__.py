@@ -17,7 +17,6 @@ from .fonts import Family, family, glyph_message, missing_glyphs
 from .page import FooterSpec, HandoutCanvas, web_label
 from .story import StoryBuilder, make_styles
 
-
 # Streams stay binary (still Flate-compressed): ASCII85 makes files 25% larger and costs
 # about 5 ms a handout in ReportLab's pure-Python encoder.
 rl_config.useA85 = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -42,13 +42,13 @@ def fonts_dir() -> Path:
     return bundled("fonts")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _families_table() -> dict:
     with open(fonts_dir() / "families.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
-@lru_cache(maxsize=None)
+@cache
 def family(name: str) -> Family:
     """Register a family's four faces with ReportLab (once per process) and return it."""
     table = _families_table()
@@ -68,7 +68,7 @@ def family(name: str) -> Family:
     return Family(name, faces, files)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _charmap(font_name: str) -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
 
