@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,17 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     handouts: int = 0
+    readability: list[dict] = field(default_factory=list)  # per handout and language
+    strict: bool = False  # warnings count as errors
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
+        return sum(f.severity == "error" or (self.strict and f.severity == "warning")
+                   for f in self.findings)
+
+    @property
+    def waived(self) -> int:
+        return sum(f.severity == "waived" for f in self.findings)
 
     @property
     def warnings(self) -> int:
@@ -28,18 +36,34 @@ class CheckReport:
 
     def summary(self) -> str:
         noun = "handout" if self.handouts == 1 else "handouts"
-        return (f"checked {self.files} file{'s' if self.files != 1 else ''} "
-                f"({self.handouts} {noun}): {self.errors} error{'s' if self.errors != 1 else ''}, "
+        errors = sum(f.severity == "error" for f in self.findings)
+        text = (f"checked {self.files} file{'s' if self.files != 1 else ''} "
+                f"({self.handouts} {noun}): {errors} error{'s' if errors != 1 else ''}, "
                 f"{self.warnings} warning{'s' if self.warnings != 1 else ''}")
+        if self.strict and self.warnings:
+            text += " (--strict: warnings count as errors)"
+        if self.waived:
+            text += f", {self.waived} waived (--show-waived lists them)"
+        return text
 
     def as_dict(self) -> dict:
-        return {"files": self.files, "handouts": self.handouts, "errors": self.errors,
-                "warnings": self.warnings, "findings": [f.as_dict() for f in self.findings]}
+        out = {"files": self.files, "handouts": self.handouts, "errors": self.errors,
+               "warnings": self.warnings, "waived": self.waived, "strict": self.strict,
+               "findings": [f.as_dict() for f in self.findings]}
+        if self.readability:
+            out["readability"] = self.readability
+        return out
 
 
-def check_paths(paths: list[Path]) -> CheckReport:
-    """Check library folders and/or single handout files (checked against their clinic.yaml)."""
-    report = CheckReport()
+def check_paths(paths: list[Path], quality: bool = True, today: dt.date | None = None,
+                strict: bool = False, readability: bool = False) -> CheckReport:
+    """Check library folders and/or single handout files (checked against their clinic.yaml).
+
+    With `quality`, loaded handouts also go through the quality gates (and a folder's
+    layouts through the accessible-layout checks); `readability` adds the score tables.
+    """
+    report = CheckReport(strict=strict)
+    gates = _Gates(quality, today or dt.date.today(), readability)
     folders = [p.resolve() for p in paths if p.is_dir()]
     unique = []
     for path in paths:  # each file once, even when named and also inside a named folder
@@ -48,25 +72,62 @@ def check_paths(paths: list[Path]) -> CheckReport:
             unique.append(path)
     for path in unique:
         if path.is_dir():
-            _check_folder(path, report)
+            _check_folder(path, report, gates)
         elif path.is_file():
-            _check_file(path, report)
+            _check_file(path, report, gates)
         else:
             raise UsageError(f"{path}: no such file or folder")
     report.findings.sort(key=lambda f: (f.pos.file, f.pos.line, f.pos.col))
     return report
 
 
-def _check_folder(folder: Path, report: CheckReport) -> None:
+@dataclass
+class _Gates:
+    on: bool
+    today: dt.date
+    readability: bool
+    layouts_done: bool = False
+
+    def handout(self, proc, clinic, path: Path, report: CheckReport) -> None:
+        if not self.on:
+            return
+        from .quality import check_handout, readability_report
+
+        report.findings.extend(check_handout(proc, clinic, path, self.today))
+        if self.readability:
+            report.readability.extend(readability_report(proc, clinic))
+
+    def layouts(self, report: CheckReport) -> None:
+        """Every layout pdfgen can use here (./layouts and the bundled ones), once per run."""
+        if not self.on or self.layouts_done:
+            return
+        from .errors import ContentError
+        from .layout import available_layouts, load_layout
+        from .quality import layouts
+
+        self.layouts_done = True
+        for name in available_layouts():
+            try:
+                layout = load_layout(name)
+            except ContentError as exc:
+                report.findings.extend(exc.findings)
+                continue
+            report.findings.extend(layouts.check(layout))
+
+
+def _check_folder(folder: Path, report: CheckReport, gates: _Gates) -> None:
     result = load_library(folder, display_root=display(folder))
     report.findings.extend(result.findings)
     report.files += 1
     if result.library is not None:
         report.handouts += len(result.library.procedures) + len(result.failed)
         report.files += len(result.library.procedures) + len(result.failed)
+        for proc in result.library.procedures:
+            gates.handout(proc, result.library.clinic, folder / f"{proc.id}.yaml", report)
+        gates.layouts(report)
 
 
-def _check_file(path: Path, report: CheckReport) -> None:
+def _check_file(path: Path, report: CheckReport, gates: _Gates) -> None:
     clinic_path = path.parent / CLINIC_FILE
     report.files += 1
     if not clinic_path.is_file():
@@ -81,5 +142,7 @@ def _check_file(path: Path, report: CheckReport) -> None:
         report.findings.extend(found)
         return
     report.handouts += 1
-    _, found = load_procedure(path, clinic, display(path))
+    proc, found = load_procedure(path, clinic, display(path))
     report.findings.extend(found)
+    if proc is not None:
+        gates.handout(proc, clinic, path, report)

@@ -27,24 +27,42 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Findings as lines for people or JSON for scripts.")
-def check(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--strict", is_flag=True, help="Count warnings as errors (for CI).")
+@click.option("--readability", is_flag=True,
+              help="Also print reading-level scores per handout, language and section.")
+@click.option("--show-waived", is_flag=True,
+              help="Also list the warnings a handout waives (they are counted either way).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+              help="Judge review dates as of this day (for tests and dry runs).")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
+          show_waived: bool, today) -> None:
     """Check content files for problems, each named as file:line:col: field: message.
 
-    PATHS are library folders or single handout files; by default ./handouts,
-    else the bundled sample library. Exit status: 0 clean, 1 errors found.
+    Besides the content itself, the quality gates run: reading level, plain
+    language, translation freshness, review dates and accessible layouts
+    (docs/quality.md). PATHS are library folders or single handout files; by
+    default ./handouts, else the bundled sample library. Exit status: 0 clean,
+    1 errors found (or warnings, with --strict).
     """
     from .check import check_paths
     from .paths import library_dir
 
     try:
-        report = check_paths(list(paths) or [library_dir()])
+        report = check_paths(list(paths) or [library_dir()], strict=strict,
+                             readability=readability, today=today.date() if today else None)
     except PdfgenError as exc:
         _fail(exc)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
+        if readability:
+            from .quality import format_report
+
+            for line in format_report(report.readability):
+                click.echo(line)
         for finding in report.findings:
-            click.echo(str(finding))
+            if finding.severity != "waived" or show_waived:
+                click.echo(str(finding))
         click.echo(report.summary())
     sys.exit(1 if report.errors else 0)
 
@@ -130,6 +148,80 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
         for text in summary_lines(result):
             click.echo(text)
     sys.exit(0 if result.ok else 1)
+
+
+@cli.group()
+def translations() -> None:
+    """Track which translations were checked against the current source text."""
+
+
+def _load_one(handout_id: str, library: Path | None):
+    from .load import load_library, require
+    from .paths import display, library_dir
+
+    root = library_dir(library)
+    lib = require(load_library(root, only=[handout_id], display_root=display(root)))
+    return root, lib, lib.procedure(handout_id)
+
+
+@translations.command("confirm")
+@click.argument("handout_id", metavar="ID")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Confirm only this language (repeatable; default: every translation).")
+@click.option("--library", type=click.Path(path_type=Path), default=None,
+              help="Content folder (default: ./handouts, else the bundled sample).")
+def translations_confirm(handout_id: str, langs: tuple[str, ...], library: Path | None) -> None:
+    """Record that a translator checked ID's translations against today's source text.
+
+    Writes ID.translations.yaml beside the handout (commit it with the content).
+    Until then, changed texts are reported by `pdfgen check` and the PDFs in that
+    language say "translation under review" in the footer.
+    """
+    from .paths import display
+    from .quality import freshness
+
+    try:
+        root, lib, proc = _load_one(handout_id, library)
+        unknown = [code for code in langs if code not in lib.clinic.lang_codes
+                   or code == lib.clinic.primary]
+        if unknown:
+            raise UsageError(f"{', '.join(unknown)}: not a translation of this library "
+                             f"(translations: {', '.join(c for c in lib.clinic.lang_codes if c != lib.clinic.primary)})")
+        changed = freshness.confirm(proc, lib.clinic, root / f"{handout_id}.yaml", langs or None)
+    except PdfgenError as exc:
+        _fail(exc)
+    target = display(freshness.confirmations_path(root / f"{handout_id}.yaml"))
+    for lang, fields in changed.items():
+        detail = f": {', '.join(fields)}" if fields and len(fields) <= 8 else ""
+        click.echo(f"confirmed {lang}: {len(fields)} text{'s' if len(fields) != 1 else ''} "
+                   f"newly confirmed{detail}")
+    click.echo(f"wrote {target}")
+
+
+@translations.command("status")
+@click.argument("handout_id", metavar="ID")
+@click.option("--library", type=click.Path(path_type=Path), default=None,
+              help="Content folder (default: ./handouts, else the bundled sample).")
+def translations_status(handout_id: str, library: Path | None) -> None:
+    """List ID's translations that are not confirmed against the current source text.
+
+    Exit status 0 when every translation is confirmed, 1 otherwise.
+    """
+    from .quality import freshness
+
+    try:
+        root, lib, proc = _load_one(handout_id, library)
+        conf, problems = freshness.read(root / f"{handout_id}.yaml", proc.path)
+        if problems:
+            raise ContentError(problems)
+    except PdfgenError as exc:
+        _fail(exc)
+    found = freshness.check(proc, lib.clinic, conf)
+    for finding in found:
+        click.echo(str(finding))
+    click.echo(f"{handout_id}: {len(found)} translation{'s' if len(found) != 1 else ''} "
+               f"to confirm" if found else f"{handout_id}: every translation is confirmed")
+    sys.exit(1 if found else 0)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ UNIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(pt|in|cm|mm)\s*$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 PAGE_SIZES = {"letter": (612.0, 792.0), "a4": (595.2756, 841.8898)}
 ARRANGEMENTS = ("columns", "stacked", "single")
+ALIGNS = ("left", "justify")
 BLOCKS = ("title", "summary", "contact", "sections", "benefits", "risks", "alternatives",
           "prompts", "notes", "call_when", "sources", "signature")
 ROLES = ("body", "heading", "title")
@@ -50,6 +51,7 @@ class Layout:
     notes_lines: int
     blocks: tuple[str, ...]
     positions: dict[str, Pos]  # field path -> where its value was written (for checks)
+    align: str = "left"  # body text: left (ragged right) or justify
 
     @property
     def frame_width(self) -> float:
@@ -150,10 +152,15 @@ def _number(r: Reader, node: Node | None, field: str, low: float, high: float) -
 def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layout | None:
     r = Reader()
     r.findings = findings
-    m = r.mapping(root, "", KEYS)
+    m = r.mapping(root, "", KEYS, ("align",))
     if m is None:
         return None
     pos: dict[str, Pos] = {}
+    align = r.string(m.get("align"), "align") or "left"
+    if align not in ALIGNS:
+        r.error(m["align"], "align", f"unknown alignment '{align}'; use {' or '.join(ALIGNS)}")
+    if "align" in m:
+        pos["align"] = m["align"].pos
     page = r.mapping(m.get("page"), "page", ("size", "margins")) or {}
     size_name = r.string(page.get("size"), "page.size").lower()
     if size_name and size_name not in PAGE_SIZES:
@@ -217,6 +224,7 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
         notes_lines=r.integer(m.get("notes_lines"), "notes_lines", minimum=0),
         blocks=tuple(blocks),
         positions=pos,
+        align=align,
     )
     if any(f.severity == "error" for f in r.findings):
         return None

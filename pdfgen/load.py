@@ -24,7 +24,7 @@ from .model import (
     Specialty,
     Text,
 )
-from .yamlio import ALIAS, BOOL, INT, STR, Node, is_date, read_yaml
+from .yamlio import ALIAS, BOOL, FLOAT, INT, STR, Node, is_date, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
@@ -151,7 +151,7 @@ class Reader:
             self.wrong_type(node, field, "a text per language")
             return None
         codes = tuple(lang.code for lang in self.langs)
-        values = []
+        values, where = [], []
         for code, (key_node, value) in node.items.items():
             if code not in codes:
                 self.error(key_node, _join(field, code),
@@ -164,12 +164,13 @@ class Reader:
             for problem in markup.problems(text):
                 self.error(value, _join(field, code), problem)
             values.append((code, text))
+            where.append((code, value.pos))
         for lang in self.langs:
             if lang.code not in node.items:
                 self.error(node, field, f"missing {_lang_label(self.langs, lang.code)} text "
                                         f"({lang.code})")
         ordered = sorted(values, key=lambda kv: codes.index(kv[0]))
-        return Text(tuple(ordered), node.pos)
+        return Text(tuple(ordered), node.pos, tuple(where))
 
     def texts(self, node: Node | None, field: str, minimum: int = 1) -> tuple[Text, ...]:
         out = []
@@ -199,7 +200,7 @@ def _lang_label(langs: tuple[Language, ...], code: str) -> str:
 
 CLINIC_KEYS = ("name", "phone", "fax", "web", "telemedicine", "languages", "primary",
                "review_months", "specialties")
-CLINIC_OPTIONAL = ("address", "outputs", "email")
+CLINIC_OPTIONAL = ("address", "outputs", "email", "quality")
 
 
 def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, list[Finding]]:
@@ -257,10 +258,54 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
         address=address or None,
         outputs=outputs,
         path=name,
+        quality=_quality(r, m.get("quality")),
     )
     if any(f.severity == "error" for f in r.findings):
         return None, r.findings
     return clinic, r.findings
+
+
+def _quality(r: Reader, node: Node | None):
+    """clinic.yaml `quality:`: readability limits, length limits, extra glossary terms."""
+    from .model import Quality
+    from .quality.readability import METRICS
+
+    if node is None:
+        return Quality()
+    m = r.mapping(node, "quality", (), ("readability", "section_words", "summary_words",
+                                         "heading_words", "glossary"))
+    if m is None:
+        return Quality()
+    limits = []
+    keys = tuple(metric.key for group in METRICS.values() for metric in group)
+    rm = r.mapping(m.get("readability"), "quality.readability", (), keys) or {}
+    for key, value in rm.items():
+        field = f"quality.readability.{key}"
+        if value.kind != "scalar" or value.tag not in (INT, FLOAT):
+            r.wrong_type(value, field, "a number")
+        else:
+            limits.append((key, float(value.typed())))
+    words = {k: r.integer(m[k], f"quality.{k}") for k in ("section_words", "summary_words",
+                                                          "heading_words") if k in m}
+    glossary = []
+    gm = m.get("glossary")
+    if gm is not None and gm.kind != "map":
+        r.wrong_type(gm, "quality.glossary", "a mapping of language code to a list of terms")
+    elif gm is not None:
+        codes = tuple(lang.code for lang in r.langs)
+        for code, (key_node, terms) in gm.items.items():
+            field = f"quality.glossary.{code}"
+            if code not in codes:
+                r.error(key_node, field, f"unknown language code '{code}'; the clinic's "
+                                         f"languages are {', '.join(codes)}")
+                continue
+            for i, term in enumerate(r.sequence(terms, field), 1):
+                tfield = f"{field}[{i}]"
+                forms = ([r.string(f, tfield) for f in r.sequence(term, tfield)]
+                         if term.kind == "seq" else [r.string(term, tfield)])
+                if all(forms):
+                    glossary.append((code, tuple(forms)))
+    return Quality(readability=tuple(limits), glossary=tuple(glossary), pos=node.pos, **words)
 
 
 def _phone(r: Reader, node: Node | None, field: str) -> str:
@@ -334,7 +379,7 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
 
 PROC_KEYS = ("id", "version", "specialty", "reviewed", "reviewed_by", "title", "summary",
              "sections", "benefits", "risks", "alternatives", "prompts", "call_when")
-PROC_OPTIONAL = ("sources",)
+PROC_OPTIONAL = ("sources", "waivers")
 
 
 def load_procedure(path: Path, clinic: Clinic, display: str | None = None
@@ -383,10 +428,19 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None
         call_when=r.texts(m.get("call_when"), "call_when"),
         sources=_sources(r, m.get("sources")),
         path=name,
+        waivers=_waivers(r, m.get("waivers")),
+        positions=tuple((key, node.pos) for key, node in m.items()),
     )
     if any(f.severity == "error" for f in r.findings):
         return None, r.findings
-    return proc, r.findings
+    from dataclasses import replace
+
+    from .quality import freshness
+
+    conf, problems = freshness.read(Path(path), name)
+    if problems:
+        return None, r.findings + problems
+    return replace(proc, under_review=freshness.under_review(proc, clinic, conf)), r.findings
 
 
 def _version(r: Reader, node: Node | None) -> str:
@@ -437,6 +491,34 @@ def _alternatives(r: Reader, node: Node | None) -> Alternatives | None:
                         r.text(m.get("doing_nothing"), "alternatives.doing_nothing"))
 
 
+def _waivers(r: Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
+    """`waivers: {rule: reason}`: warnings the clinic has knowingly accepted for this handout."""
+    from .quality.rules import RULES
+
+    if node is None:
+        return ()
+    if node.kind != "map":
+        r.wrong_type(node, "waivers", "a mapping of quality rule to the reason it is waived")
+        return ()
+    out = []
+    for rule, (key_node, value) in node.items.items():
+        field = f"waivers.{rule}"
+        if rule not in RULES:
+            close = difflib.get_close_matches(rule, list(RULES), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            r.error(key_node, field, f"unknown quality rule '{rule}'{hint} (docs/quality.md)")
+            continue
+        if RULES[rule].severity == "error":
+            r.error(key_node, field, f"'{rule}' is an error and cannot be waived")
+            continue
+        reason = r.string(value, field, required=False)
+        if not reason:
+            r.error(value, field, "say why this rule is waived, in a few words")
+            continue
+        out.append((rule, reason))
+    return tuple(out)
+
+
 def _sources(r: Reader, node: Node | None) -> tuple[Source, ...]:
     out = []
     for i, item in enumerate(r.sequence(node, "sources", minimum=0), 1):
@@ -470,7 +552,8 @@ class LoadResult:
 
 def handout_files(root: Path) -> list[Path]:
     """Every procedure file in a library folder, sorted by name."""
-    return sorted(p for p in root.glob("*.yaml") if p.name != CLINIC_FILE)
+    return sorted(p for p in root.glob("*.yaml")
+                  if p.name != CLINIC_FILE and not p.name.endswith(".translations.yaml"))
 
 
 def load_library(root: Path, only: list[str] | None = None, display_root: str | None = None

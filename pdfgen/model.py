@@ -14,6 +14,14 @@ class Text:
 
     values: tuple[tuple[str, str], ...]
     pos: Pos = field(default=Pos(""), compare=False)
+    where: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # lang -> value's pos
+
+    def pos_of(self, lang: str) -> Pos:
+        """Where this language's text was written (the mapping's position if unknown)."""
+        for code, pos in self.where:
+            if code == lang:
+                return pos
+        return self.pos
 
     def __getitem__(self, lang: str) -> str:
         for code, value in self.values:
@@ -90,6 +98,15 @@ class Procedure:
     call_when: tuple[Text, ...]
     sources: tuple[Source, ...] = ()
     path: str = ""
+    waivers: tuple[tuple[str, str], ...] = ()  # (quality rule, reason) the clinic accepted
+    under_review: tuple[str, ...] = ()  # languages whose translation is not confirmed
+    positions: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # top-level keys
+
+    def pos_of(self, key: str) -> Pos:
+        for name, pos in self.positions:
+            if name == key:
+                return pos
+        return Pos(self.path)
 
     @property
     def pending_review(self) -> bool:
@@ -147,6 +164,21 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Quality:
+    """The clinic's quality-gate settings (clinic.yaml `quality:`); defaults in docs/quality.md."""
+
+    readability: tuple[tuple[str, float], ...] = ()  # metric key -> limit, overriding defaults
+    section_words: int = 150
+    summary_words: int = 60
+    heading_words: int = 10
+    glossary: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (lang, forms of one term), added
+    pos: Pos = field(default=Pos(""), compare=False)
+
+    def limit(self, key: str, default: float) -> float:
+        return dict(self.readability).get(key, default)
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The clinic profile shared by every handout (handouts/clinic.yaml)."""
 
@@ -162,6 +194,7 @@ class Clinic:
     address: str | None = None  # postal address, printed as written in every language
     outputs: tuple[Output, ...] = ()
     path: str = ""
+    quality: Quality = Quality()
 
     @property
     def lang_codes(self) -> tuple[str, ...]:

@@ -14,7 +14,8 @@ from pdfgen.cli import cli
 
 from .conftest import REPO, SAMPLE
 
-SAMPLE_SUMMARY = "checked 2 files (1 handout): 0 errors, 0 warnings"
+WAIVED = ", 1 waived (--show-waived lists them)"  # the sample's pending-review waiver
+SAMPLE_SUMMARY = "checked 2 files (1 handout): 0 errors, 0 warnings" + WAIVED
 
 # A complete handout whose second risk has no Spanish text: the one defect it holds.
 KNEE = """\
@@ -71,10 +72,13 @@ def test_defect_position_is_where_the_file_says():
     assert _defect_pos() == (18, 7)  # guards the helper itself against a silent off-by-one
 
 
-def test_sample_library_is_clean():
-    result = _check(str(SAMPLE))
+def test_sample_library_is_clean_even_strict():
+    result = _check(str(SAMPLE), "--strict", "--show-waived")
     assert result.exit_code == 0, result.output
-    assert result.output == SAMPLE_SUMMARY + "\n"
+    *findings, summary = result.output.splitlines()
+    assert summary == SAMPLE_SUMMARY
+    # the one waived rule: the sample is unreviewed on purpose, and says so
+    assert len(findings) == 1 and ": waived: reviewed_by:" in findings[0], findings
 
 
 def test_broken_handout_is_named_file_line_col_field_message(library, monkeypatch):
@@ -84,7 +88,7 @@ def test_broken_handout_is_named_file_line_col_field_message(library, monkeypatc
     assert result.exit_code == 1, result.output
     assert result.output.splitlines() == [
         expected,
-        "checked 3 files (2 handouts): 1 error, 0 warnings",
+        "checked 3 files (2 handouts): 1 error, 0 warnings" + WAIVED,
     ]
 
 
@@ -96,7 +100,7 @@ def test_one_bad_handout_does_not_stop_the_others_being_counted(library, monkeyp
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].startswith("handouts/also-bad.yaml:3:1: YAML syntax error:")
-    assert lines[1:] == [expected, "checked 4 files (3 handouts): 2 errors, 0 warnings"]
+    assert lines[1:] == [expected, "checked 4 files (3 handouts): 2 errors, 0 warnings" + WAIVED]
 
 
 def test_single_file_path_is_checked_against_its_clinic(library, monkeypatch):
@@ -105,13 +109,13 @@ def test_single_file_path_is_checked_against_its_clinic(library, monkeypatch):
     result = _check("handouts/knee.yaml")
     assert result.exit_code == 1, result.output
     assert result.output.splitlines() == [
-        expected, "checked 1 file (1 handout): 1 error, 0 warnings"]
+        expected, "checked 1 file (1 handout): 1 error, 0 warnings"]  # knee waives nothing
 
 
 def test_single_clean_file_exits_0():
     result = _check(str(SAMPLE / "hemilaminectomy.yaml"))
     assert result.exit_code == 0, result.output
-    assert result.output == "checked 1 file (1 handout): 0 errors, 0 warnings\n"
+    assert result.output == "checked 1 file (1 handout): 0 errors, 0 warnings" + WAIVED + "\n"
 
 
 def test_single_file_without_a_clinic_beside_it(tmp_path, monkeypatch):
@@ -134,8 +138,11 @@ def test_json_format(library, monkeypatch):
     report = json.loads(result.output)
     assert {k: report[k] for k in ("files", "handouts", "errors", "warnings")} == {
         "files": 3, "handouts": 2, "errors": 1, "warnings": 0}
-    assert len(report["findings"]) == 1
-    finding = report["findings"][0]
+    assert [f["rule"] for f in report["findings"] if f["severity"] == "waived"] == [
+        "pending-review"]
+    errors = [f for f in report["findings"] if f["severity"] != "waived"]
+    assert len(errors) == 1
+    finding = errors[0]
     assert {k: finding[k] for k in ("file", "line", "col", "field", "message")} == {
         "file": "handouts/knee.yaml",
         "line": line,
@@ -149,8 +156,11 @@ def test_json_format(library, monkeypatch):
 def test_json_format_of_a_clean_library():
     result = _check(str(SAMPLE), "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {
-        "files": 2, "handouts": 1, "errors": 0, "warnings": 0, "findings": []}
+    report = json.loads(result.output)
+    assert {k: report[k] for k in ("files", "handouts", "errors", "warnings", "waived")} == {
+        "files": 2, "handouts": 1, "errors": 0, "warnings": 0, "waived": 1}
+    assert [(f["severity"], f["rule"]) for f in report["findings"]] == [
+        ("waived", "pending-review")]
 
 
 def test_json_keeps_non_ascii_text_readable(library, monkeypatch):
@@ -203,5 +213,5 @@ def test_python_dash_m_entry_point(library):
                           encoding="utf-8", timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines() == [
-        expected, "checked 3 files (2 handouts): 1 error, 0 warnings"]
+        expected, "checked 3 files (2 handouts): 1 error, 0 warnings" + WAIVED]
     assert proc.stderr == ""

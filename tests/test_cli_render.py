@@ -40,7 +40,7 @@ def test_failed_render_keeps_the_previous_pdf(library, tmp_path):
         "es: Hemilaminectomía", "es: ''", 1), encoding="utf-8")
     result = _run("render", "hemilaminectomy", "--library", str(library), "-o", str(out))
     assert result.exit_code == 1
-    assert "hemilaminectomy.yaml:13:7: title.es: Spanish text is empty" in result.output
+    assert "hemilaminectomy.yaml:18:7: title.es: Spanish text is empty" in result.output
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.pdf", "handouts"]
 

@@ -64,4 +64,7 @@ def test_no_page_ends_with_a_heading_in_single_language_layouts(tmp_path):
                             else None)
         for number, text in enumerate(read_pdf(result.data).pages, 1):
             body = text[: text.rfind(lib.clinic.name)].strip().splitlines()
-            assert body and body[-1].strip() not in headings, (name, number, body[-1])
+            if not body:  # only the stacked layout's filler page (even) is blank
+                assert name == "stacked" and number % 2 == 0, (name, number)
+                continue
+            assert body[-1].strip() not in headings, (name, number, body[-1])

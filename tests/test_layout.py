@@ -37,7 +37,7 @@ def test_shipped_layouts():
 def test_user_layout_extends_a_bundled_one(tmp_path):
     (tmp_path / "big.yaml").write_text("extends: single\nname: big\nsizes:\n  body: 16pt\n")
     big = load_layout("big", _dirs(tmp_path))
-    assert big.sizes["body"] == 16 and big.sizes["heading"] == 17  # the rest inherited
+    assert big.sizes["body"] == 16 and big.sizes["heading"] == 18  # the rest inherited
     assert big.arrangement == "single"
 
 

@@ -280,14 +280,18 @@ class FillPageIfEven(Flowable):
 
 
 class LangMark(Flowable):
-    """Zero-size marker: from here on, the pages carry these languages (footer, /Lang)."""
+    """Marker: from here on, the pages carry these languages (footer, /Lang).
+
+    It is a hair tall (0.01 pt), not zero, so that after a FillPageIfEven page it does
+    not fit in the sliver left there and lands on the next page, which it is about.
+    """
 
     def __init__(self, langs):
         super().__init__()
         self.langs = tuple(langs)
 
     def wrap(self, availWidth, availHeight):
-        return 0, 0
+        return 0, 0.01
 
     def draw(self):
         setter = getattr(self.canv, "set_page_langs", None)

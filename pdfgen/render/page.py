@@ -167,24 +167,36 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
 
         # then per language (side by side on a bilingual page): telemedicine, version, review state
         col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
-        for i, lab in enumerate(labels):
+        for i, (lang, lab) in enumerate(zip(langs, labels, strict=True)):
             x = spec.left + i * (col_width + spec.column_gap)
-            lines = []
+            lines = []  # each line: runs of (text, font, color)
             if clinic.telemedicine:
-                lines.append((lab["telemedicine"], fam.regular, spec.colors["text"]))
+                lines.append([(lab["telemedicine"], fam.regular, spec.colors["text"])])
             review = (f"{lab.format('version', version=proc.version)}   ·   "
                       f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
-            lines.append((review, fam.regular, spec.colors["text"]))
+            lines.append([(review, fam.regular, spec.colors["text"])])
+            state = []
             if proc.pending_review:
-                lines.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
+                state.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
+            if lang in proc.under_review:
+                if state:
+                    state.append(("   ·   ", fam.regular, spec.colors["muted"]))
+                state.append((lab["translation_review"], fam.regular, spec.colors["muted"]))
+            if state:
+                lines.append(state)
             ly = y
-            for text, font, color in lines:
+            for runs in lines:
                 ly -= lead
-                canv.setFillColor(HexColor(color))
-                canv.setFont(font, _fit_size(text, font, size, col_width))
-                canv.drawString(x, ly, text)
+                text = "".join(t for t, _, _ in runs)
+                fit = _fit_size(text, fam.regular if len(runs) > 1 else runs[0][1], size, col_width)
+                rx = x
+                for t, font, color in runs:
+                    canv.setFillColor(HexColor(color))
+                    canv.setFont(font, fit)
+                    canv.drawString(rx, ly, t)
+                    rx += stringWidth(t, font, fit)
 
 
 def footer_lines(clinic: Clinic, proc: Procedure) -> int:
     """How many lines the footer takes (to check the layout reserves room for them)."""
-    return 2 + int(clinic.telemedicine) + 1 + int(proc.pending_review)
+    return 2 + int(clinic.telemedicine) + 1 + int(proc.pending_review or bool(proc.under_review))

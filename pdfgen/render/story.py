@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import count
 
 from reportlab.lib.colors import HexColor
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, PageBreak
 
@@ -39,7 +39,8 @@ def make_styles(layout: Layout, body: Family, heading: Family, title: Family) ->
     text, head = HexColor(layout.colors["text"]), HexColor(layout.colors["heading"])
     para = layout.paragraph_space
     base = ParagraphStyle("body", fontName=body.regular, fontSize=size, leading=size * lead,
-                          textColor=text, alignment=TA_LEFT, spaceAfter=para,
+                          textColor=text, spaceAfter=para,
+                          alignment=TA_JUSTIFY if layout.align == "justify" else TA_LEFT,
                           splitLongWords=0, allowWidows=0, allowOrphans=0)
     hsize, tsize = layout.sizes["heading"], layout.sizes["title"]
     indent = size * 1.4

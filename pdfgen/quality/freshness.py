@@ -1,0 +1,177 @@
+"""Translation freshness: which translations were confirmed against today's source text.
+
+`pdfgen translations confirm ID` writes `<id>.translations.yaml` beside the handout: one
+line per text, with a short fingerprint of the source-language text and of the
+translation as they were when a translator confirmed them. A translation whose pair no
+longer matches is reported as possibly out of date, and its PDFs say so in the footer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import markup
+from ..errors import Finding, Pos
+from ..fsutil import write_atomic
+from ..yamlio import read_yaml
+from .rules import finding
+
+SUFFIX = ".translations.yaml"
+FINGERPRINT = 10  # hex digits: enough to tell edits apart, short enough to read in a diff
+
+
+def confirmations_path(handout: Path) -> Path:
+    return Path(handout).with_name(Path(handout).stem + SUFFIX)
+
+
+def fingerprint(text: str) -> str:
+    """Of the text as a reader sees it: re-wrapping a YAML paragraph changes nothing."""
+    norm = " ".join(markup.clean(text).split())
+    return hashlib.sha256(norm.encode()).hexdigest()[:FINGERPRINT]
+
+
+@dataclass(frozen=True)
+class Confirmations:
+    """lang -> field -> (source fingerprint, translation fingerprint); exists: file found."""
+
+    by_lang: dict[str, dict[str, tuple[str, str]]]
+    exists: bool
+    path: str
+
+
+def read(handout: Path, shown: str | None = None) -> tuple[Confirmations, list[Finding]]:
+    path = confirmations_path(handout)
+    name = str(Path(shown).with_name(path.name)) if shown else str(path)
+    if not path.is_file():
+        return Confirmations({}, False, name), []
+    root, findings = read_yaml(path, name)
+    by_lang: dict[str, dict[str, tuple[str, str]]] = {}
+    if root is None:
+        return Confirmations({}, True, name), findings
+    if root.kind != "map":
+        return Confirmations({}, True, name), [Finding(root.pos, "", "expected a mapping of "
+                                                       "language code to confirmed texts")]
+    for lang, (_, fields) in root.items.items():
+        entries = by_lang.setdefault(lang, {})
+        if fields.kind != "map":
+            findings.append(Finding(fields.pos, lang, "expected one line per text: "
+                                                      "'field: SOURCE TRANSLATION'"))
+            continue
+        for field, (_, value) in fields.items.items():
+            parts = value.text.split() if value.kind == "scalar" else []
+            if len(parts) != 2:
+                findings.append(Finding(value.pos, f"{lang}.{field}",
+                                        "expected two fingerprints: 'SOURCE TRANSLATION'"))
+                continue
+            entries[field] = (parts[0], parts[1])
+    return Confirmations(by_lang, True, name), findings
+
+
+@dataclass(frozen=True)
+class Stale:
+    field: str
+    lang: str
+    why: str  # "source-changed", "translation-changed" or "unconfirmed"
+    pos: Pos
+    source: str
+    translation: str
+
+
+def stale(proc, clinic, conf: Confirmations) -> list[Stale]:
+    """Every translated text whose (source, translation) pair was not confirmed."""
+    out = []
+    src = clinic.primary
+    for lang in clinic.lang_codes:
+        if lang == src:
+            continue
+        entries = conf.by_lang.get(lang, {})
+        pairs = set(entries.values())
+        for field, text in proc.texts():
+            now = (fingerprint(text[src]), fingerprint(text[lang]))
+            old = entries.get(field)
+            if old == now or now in pairs:  # unchanged, or moved with an item inserted above
+                continue
+            if old and old[1] == now[1]:
+                why = "source-changed"
+            elif old and old[0] == now[0]:
+                why = "translation-changed"
+            else:
+                why = "unconfirmed"
+            out.append(Stale(field, lang, why, text.pos_of(lang), text[src], text[lang]))
+    return out
+
+
+def under_review(proc, clinic, conf: Confirmations) -> tuple[str, ...]:
+    """Languages whose PDFs carry the 'translation under review' note."""
+    return tuple(sorted({s.lang for s in stale(proc, clinic, conf)},
+                        key=clinic.lang_codes.index))
+
+
+def _short(text: str, limit: int = 90) -> str:
+    flat = " ".join(markup.plain(text).split())
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+
+
+def check(proc, clinic, conf: Confirmations) -> list[Finding]:
+    from ..load import _lang_label
+
+    found = stale(proc, clinic, conf)
+    src_name = _lang_label(clinic.languages, clinic.primary)
+    out = []
+    if not conf.exists:
+        for lang in sorted({s.lang for s in found}, key=clinic.lang_codes.index):
+            name = _lang_label(clinic.languages, lang)
+            out.append(finding(Pos(conf.path), lang, f"the {name} translation has never been "
+                                                     f"confirmed (no {Path(conf.path).name})",
+                               "translation-stale"))
+        return out
+    for s in found:
+        name = _lang_label(clinic.languages, s.lang)
+        why = {"source-changed": f"the {src_name} text changed since the {name} was confirmed",
+               "translation-changed": f"the {name} text changed since it was confirmed",
+               "unconfirmed": f"this {name} text was never confirmed"}[s.why]
+        out.append(finding(s.pos, f"{s.field}.{s.lang}",
+                           f"{name} may be out of date: {why}. {src_name}: "
+                           f"\"{_short(s.source)}\" {name}: \"{_short(s.translation)}\"",
+                           "translation-stale"))
+    return out
+
+
+def confirm(proc, clinic, handout: Path, langs: tuple[str, ...] | None = None
+            ) -> dict[str, list[str]]:
+    """Record every current translation of `langs` (default: all but the source) as confirmed.
+
+    Returns lang -> the fields that were not confirmed before. Other languages' lines are kept.
+    """
+    conf, problems = read(handout)
+    if problems:
+        from ..errors import ContentError
+
+        raise ContentError(problems)
+    src = clinic.primary
+    chosen = langs or tuple(code for code in clinic.lang_codes if code != src)
+    before = {s.field for s in stale(proc, clinic, conf)}
+    changed = {}
+    by_lang = {lang: dict(fields) for lang, fields in conf.by_lang.items()}
+    for lang in chosen:
+        by_lang[lang] = {field: (fingerprint(text[src]), fingerprint(text[lang]))
+                         for field, text in proc.texts()}
+        changed[lang] = [s.field for s in stale(proc, clinic, conf) if s.lang == lang
+                         and s.field in before]
+    write_atomic(confirmations_path(handout), _render(proc.id, src, by_lang, clinic))
+    return changed
+
+
+def _render(pid: str, src: str, by_lang: dict, clinic) -> bytes:
+    lines = [f"# Translations of {pid} confirmed against the '{src}' text, written by",
+             f"# `pdfgen translations confirm {pid}`. Each line: field: fingerprint of the",
+             "# source text, then of the translation, when a translator confirmed them.",
+             "# Edit the handout, not this file; see docs/quality.md."]
+    order = list(clinic.lang_codes)
+    for lang in sorted(by_lang, key=lambda c: (order.index(c) if c in order else 99, c)):
+        lines.append(f"{lang}:")
+        for field, (s, t) in by_lang[lang].items():
+            lines.append(f"  {field}: {s} {t}")
+    return ("\n".join(lines) + "\n").encode()
