@@ -16,6 +16,7 @@ from .errors import ContentError, Finding, PdfgenError, Pos, UsageError
 from .fsutil import write_atomic
 from .layout import load_layout
 from .load import CLINIC_FILE, handout_files, load_clinic, load_procedure
+from .quality.freshness import confirmations_path
 from .model import Clinic, Output
 from .paths import PACKAGE, display
 
@@ -39,7 +40,7 @@ def engine_hash() -> str:
     from .render.fonts import fonts_dir
 
     code = [p for p in PACKAGE.rglob("*.py")]
-    catalogs = list((PACKAGE / "locales").rglob("*.mo"))
+    catalogs = list((PACKAGE / "locales").rglob("*.mo")) + list((PACKAGE / "quality").glob("*.yaml"))
     fonts = [p for p in fonts_dir().iterdir() if p.suffix in (".ttf", ".yaml")]
     h = hashlib.sha256(__version__.encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
@@ -70,6 +71,8 @@ class Task:
     out_dir: str
     outputs: tuple[tuple[Output, str, str], ...]  # (output, relative path, fingerprint)
     layouts: tuple[tuple[str, str], ...] = ()  # (layout name, hash of its files)
+    today: str = ""  # ISO date the quality gates judge review dates by
+    strict: bool = False  # warnings stop the handout too
 
 
 @dataclass
@@ -93,15 +96,29 @@ class BuildResult:
     reasons: dict[str, str] = field(default_factory=dict)  # path -> why it is (re)built
     seconds: float = 0.0
     dry_run: bool = False
+    strict: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not any(f.severity == "error" for f in self.findings)
+        return not self.failed and not any(
+            f.severity == "error" or (self.strict and f.severity == "warning")
+            for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
 
     def summary(self) -> str:
         verb = "would build" if self.dry_run else "built"
-        return (f"{verb} {len(self.built)}, skipped {len(self.skipped)} unchanged, "
+        text = (f"{verb} {len(self.built)}, skipped {len(self.skipped)} unchanged, "
                 f"removed {len(self.removed)}, failed {len(self.failed)} in {self.seconds:.2f} s")
+        errors = sum(f.severity == "error" for f in self.findings)
+        if errors:
+            text += f"; {errors} error{'s' if errors != 1 else ''}"
+        if self.warnings:
+            text += f"; {self.warnings} warning{'s' if self.warnings != 1 else ''}"
+            text += " (--strict: counted as errors)" if self.strict else ""
+        return text
 
     def as_dict(self) -> dict:
         return {"built": self.built, "skipped": len(self.skipped), "removed": self.removed,
@@ -142,6 +159,11 @@ def run_task(task: Task) -> list[JobResult]:
     proc, found = load_procedure(Path(task.handout), clinic, task.shown)
     if proc is None:
         return [JobResult(rel, o.name, False, findings=found) for o, rel, _ in task.outputs]
+    gates = quality_findings(proc, clinic, Path(task.handout), task.today)
+    blocking = [f for f in gates if f.severity == "error"
+                or (task.strict and f.severity == "warning")]
+    if blocking:
+        return [JobResult(rel, o.name, False, findings=gates) for o, rel, _ in task.outputs]
     results = []
     hashes = dict(task.layouts)
     for output, rel, fingerprint in task.outputs:
@@ -158,9 +180,47 @@ def run_task(task: Task) -> list[JobResult]:
                  "sha256": _sha(rendered.data), "bytes": len(rendered.data),
                  "pages": rendered.pages, "version": proc.version,
                  "reviewed": proc.reviewed.isoformat(), "pending_review": proc.pending_review,
-                 "title": {lang: proc.title[lang] for lang in clinic.lang_codes}}
-        results.append(JobResult(rel, output.name, True, entry=entry))
+                 "title": {lang: proc.title[lang] for lang in clinic.lang_codes},
+                 "under_review": list(proc.under_review),
+                 "review": _review_record(proc),
+                 "warnings": [f.as_dict() for f in gates if f.rule not in REVIEW_RULES]}
+        results.append(JobResult(rel, output.name, True, entry=entry, findings=gates))
     return results
+
+
+REVIEW_RULES = ("review-overdue", "review-due", "review-future", "pending-review")
+
+
+def quality_findings(proc, clinic, handout: Path, today: str) -> list[Finding]:
+    import datetime as dt
+
+    from .quality import check_handout
+
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    return [f for f in check_handout(proc, clinic, handout, day) if f.severity != "waived"]
+
+
+def _review_record(proc) -> dict:
+    """What a later build needs to re-judge review dates without loading the handout."""
+    at, by = proc.pos_of("reviewed"), proc.pos_of("reviewed_by")
+    return {"reviewed": proc.reviewed.isoformat(), "at": [at.file, at.line, at.col],
+            "pending": proc.pending_review and "pending-review" not in dict(proc.waivers),
+            "by": [by.file, by.line, by.col]}
+
+
+def recorded_findings(entry: dict, review_months: int, today) -> list[Finding]:
+    """The quality findings of a handout that was not rebuilt: its recorded warnings, and
+    its review dates judged again as of today (a handout falls due without being edited)."""
+    import datetime as dt
+
+    from .quality.review import check_dates
+
+    out = [Finding.from_dict(d) for d in entry.get("warnings", ())]
+    rec = entry.get("review")
+    if rec:
+        out += check_dates(dt.date.fromisoformat(rec["reviewed"]), Pos(*rec["at"]),
+                           rec["pending"], Pos(*rec["by"]), review_months, today)
+    return out
 
 
 # -- planning and orchestration --------------------------------------------------------------
@@ -204,15 +264,21 @@ def _why(old: dict | None, inputs: dict, out_file: Path, force: bool) -> str | N
 def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                   jobs: int | None = None, force: bool = False,
                   executor: cf.Executor | None = None, dry_run: bool = False,
-                  progress: Callable[[JobResult], None] | None = None) -> BuildResult:
+                  progress: Callable[[JobResult], None] | None = None,
+                  strict: bool = False, today=None) -> BuildResult:
     """Bring out_dir up to date with the library; see docs/build.md.
 
     Any concurrent.futures.Executor can run the work (a process pool by default);
-    each task is one handout's stale outputs.
+    each task is one handout's stale outputs. The quality gates run on each handout
+    rebuilt: an error (or, with `strict`, a warning) stops that handout and keeps its
+    last good PDFs; warnings are listed, and listed again while the handout is unchanged.
     """
+    import datetime as dt
+
     started = time.perf_counter()
+    today = today or dt.date.today()
     library, out_dir = Path(library), Path(out_dir)
-    result = BuildResult(dry_run=dry_run)
+    result = BuildResult(dry_run=dry_run, strict=strict)
     clinic_path = library / CLINIC_FILE
     if not clinic_path.is_file():
         raise UsageError(f"{display(library)}: no {CLINIC_FILE}: is this a handout library?")
@@ -221,9 +287,17 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         raise ContentError(found)
     outputs = outputs_for(clinic)
     layout_hash = {}
+    from .quality import layouts as layout_gates
+
     for output in outputs:
+        if output.layout in layout_hash:
+            continue
         layout = load_layout(output.layout)  # raises with file:line when a layout is broken
         layout_hash[output.layout] = _hash_files(layout.files)
+        gate = layout_gates.check(layout)
+        if any(f.severity == "error" or (strict and f.severity == "warning") for f in gate):
+            raise ContentError(gate)  # a layout every handout uses: nothing can be built
+        result.findings.extend(f for f in gate if f not in result.findings)
     clinic_hash, engine = _sha(clinic_path.read_bytes()), engine_hash()
 
     manifest = read_manifest(out_dir).get("outputs", {})
@@ -239,10 +313,13 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             new_manifest.update({k: v for k, v in manifest.items() if v.get("handout") == path.stem})
             continue
         handout_hash = _sha(path.read_bytes())
+        conf = confirmations_path(path)
+        translations_hash = _sha(conf.read_bytes()) if conf.is_file() else ""
         stale = []
         for output in outputs:
             rel = output_path(path.stem, output.name)
             inputs = {"handout": handout_hash, "clinic": clinic_hash,
+                      "translations": translations_hash,
                       "layout": layout_hash[output.layout], "engine": engine,
                       "output": f"{output.layout}:{','.join(output.langs)}"}
             fingerprint = _sha(json.dumps(inputs, sort_keys=True).encode())
@@ -251,6 +328,9 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             if reason is None:
                 result.skipped.append(rel)
                 new_manifest[rel] = old
+                for f in recorded_findings(old, clinic.review_months, today):
+                    if f not in result.findings:
+                        result.findings.append(f)
             else:
                 result.reasons[rel] = reason
                 stale.append((output, rel, fingerprint, inputs))
@@ -259,7 +339,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         if stale:
             tasks.append((Task(str(library), str(path), display(path), str(out_dir),
                                tuple((o, rel, fp) for o, rel, fp, _ in stale),
-                               tuple(sorted(layout_hash.items()))),
+                               tuple(sorted(layout_hash.items())), today.isoformat(), strict),
                           {rel: inputs for _, rel, _, inputs in stale}))
 
     # outputs whose handout is gone (or no longer in the matrix): remove what pdfgen wrote
@@ -281,6 +361,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                     job.entry["inputs"] = inputs
                     new_manifest[job.path] = job.entry
                     result.built.append(job.path)
+                    result.findings.extend(f for f in job.findings if f not in result.findings)
                 else:
                     result.failed.append(job.path)
                     result.findings.extend(f for f in job.findings if f not in result.findings)

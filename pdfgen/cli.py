@@ -114,18 +114,24 @@ def render(handout_id: str, layout_name: str, langs: str | None, output: Path | 
 @click.option("--force", is_flag=True, help="Rebuild everything, changed or not.")
 @click.option("--dry-run", is_flag=True, help="List what would be rebuilt and why; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--strict", is_flag=True,
+              help="Quality warnings stop a handout and fail the build, like errors (for CI).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+              help="Judge review dates as of this day (for tests).")
 def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int | None,
-          force: bool, dry_run: bool, as_json: bool) -> None:
+          force: bool, dry_run: bool, as_json: bool, strict: bool, today) -> None:
     """Bring every handout's PDFs up to date in OUT (see docs/build.md).
 
-    Unchanged PDFs are skipped; a handout that fails keeps its last good PDFs and
-    makes the exit status 1.
+    Unchanged PDFs are skipped; a handout that fails (content errors, or a quality
+    gate error such as an overdue review) keeps its last good PDFs and makes the
+    exit status 1. Quality warnings are listed; --strict makes them errors.
     """
     from .build import build_library, summary_lines
     from .paths import library_dir
 
     root = library_dir(library)
-    kwargs = dict(only=list(only) or None, jobs=jobs, force=force)
+    kwargs = dict(only=list(only) or None, jobs=jobs, force=force, strict=strict,
+                  today=today.date() if today else None)
     try:
         if dry_run or as_json or not sys.stdout.isatty():
             def line(job):

@@ -34,6 +34,11 @@ class Finding:
         tag = "" if self.severity == "error" else f" {self.severity}:"
         return f"{self.pos}:{tag}{field} {self.message}"
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Finding:
+        return cls(Pos(d["file"], d.get("line", 0), d.get("col", 0)), d.get("field", ""),
+                   d["message"], d.get("severity", "error"), d.get("rule", ""))
+
     def as_dict(self) -> dict:
         return {
             "file": self.pos.file,

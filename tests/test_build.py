@@ -106,8 +106,8 @@ def test_broken_handout_keeps_its_last_good_pdfs_and_others_build(library, tmp_p
     assert not result.ok, result
     assert sorted(result.failed) == _outputs("knee"), result
     assert sorted(result.built) == _outputs("wrist")
-    messages = [str(f) for f in result.findings]
-    assert len(messages) == 1
+    messages = [str(f) for f in result.findings if f.severity == "error"]
+    assert len(messages) == 1  # (the new handouts' unconfirmed translations are warnings)
     assert messages[0].endswith("knee.yaml:6:33: title.es: Spanish text is empty")
     after = _snapshot(out)
     for rel in _outputs("knee"):

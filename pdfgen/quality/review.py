@@ -33,23 +33,30 @@ def status(proc, clinic, today: dt.date) -> str:
 
 
 def check(proc, clinic, today: dt.date) -> list[Finding]:
+    return check_dates(proc.reviewed, proc.pos_of("reviewed"), proc.pending_review,
+                       proc.pos_of("reviewed_by"), clinic.review_months, today)
+
+
+def check_dates(reviewed: dt.date, reviewed_pos, pending: bool, pending_pos, months: int,
+                today: dt.date) -> list[Finding]:
+    """The review findings from the dates alone (a build re-judges unchanged handouts so)."""
     out = []
-    where = proc.pos_of("reviewed")
-    due = due_date(proc, clinic)
-    interval = f"the clinic reviews every {clinic.review_months} months (clinic.yaml review_months)"
-    if proc.reviewed > today:
-        out.append(finding(where, "reviewed", f"reviewed date {proc.reviewed} is in the future",
-                            "review-future"))
+    due = add_months(reviewed, months)
+    interval = f"the clinic reviews every {months} months (clinic.yaml review_months)"
+    if reviewed > today:
+        out.append(finding(reviewed_pos, "reviewed", f"reviewed date {reviewed} is in the future",
+                           "review-future"))
     elif today > due:
-        out.append(finding(where, "reviewed", f"clinical review overdue since {due}: reviewed "
-                                               f"{proc.reviewed}, and {interval}", "review-overdue"))
+        out.append(finding(reviewed_pos, "reviewed", f"clinical review overdue since {due}: "
+                                                     f"reviewed {reviewed}, and {interval}",
+                           "review-overdue"))
     elif (due - today).days <= DUE_SOON_DAYS:
         days = (due - today).days
-        out.append(finding(where, "reviewed", f"clinical review due on {due} (in {days} day"
-                                               f"{'s' if days != 1 else ''})", "review-due"))
-    if proc.pending_review:
-        out.append(finding(proc.pos_of("reviewed_by"), "reviewed_by",
-                            "no clinician has reviewed this handout: its PDFs say "
-                            "'Pending clinical review'", "pending-review"))
+        out.append(finding(reviewed_pos, "reviewed", f"clinical review due on {due} (in {days} "
+                                                     f"day{'s' if days != 1 else ''})",
+                           "review-due"))
+    if pending:
+        out.append(finding(pending_pos, "reviewed_by",
+                           "no clinician has reviewed this handout: its PDFs say "
+                           "'Pending clinical review'", "pending-review"))
     return out
-
