@@ -6,6 +6,7 @@ logs, writes temporary files or retries; an error names at most the address the 
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import re
@@ -272,9 +273,10 @@ def tls_context(settings: MailSettings) -> ssl.SSLContext:
 def send_message(msg: EmailMessage, settings: MailSettings,
                  credentials: Credentials | None = None) -> SendResult:
     """Send `msg` once. Returns only when the server accepted it; raises a MailError otherwise."""
-    recipients = [a.addr_spec for a in msg["To"].addresses]
-    for addr in recipients:
-        check_address(addr)
+    recipients = [a.addr_spec for a in msg["To"].addresses] if msg["To"] else []
+    if len(recipients) != 1 or msg["Cc"] or msg["Bcc"]:
+        raise AddressError("a handout goes to exactly one recipient (To), with no Cc or Bcc")
+    check_address(recipients[0])
     data = message_bytes(msg)
     server = describe_server(settings)
     smtp = _connect(settings)
@@ -336,7 +338,10 @@ def _login(smtp: smtplib.SMTP, settings: MailSettings, credentials: Credentials 
         return
     where = describe_server(settings)
     try:
-        smtp.login(credentials.user, credentials.password)
+        if (credentials.user + credentials.password).isascii():
+            smtp.login(credentials.user, credentials.password)
+        else:
+            _login_utf8(smtp, credentials)
     except smtplib.SMTPAuthenticationError as exc:
         raise AuthFailure(f"{where} refused the login from {USER_ENV}/{PASSWORD_ENV}: "
                           f"{_reply(exc)}", exc.smtp_code) from None
@@ -347,6 +352,17 @@ def _login(smtp: smtplib.SMTP, settings: MailSettings, credentials: Credentials 
         raise AuthFailure(f"login to {where} failed: {_reply(exc)}") from None
     except OSError as exc:
         raise MailError(f"connection to {where} lost during login: {_os_reason(exc)}") from None
+
+
+def _login_utf8(smtp: smtplib.SMTP, credentials: Credentials) -> None:
+    """AUTH PLAIN with UTF-8 (RFC 4616): smtplib encodes logins as ASCII only."""
+    smtp.ehlo_or_helo_if_needed()
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPNotSupportedError("AUTH PLAIN not offered")
+    token = b"\0" + credentials.user.encode() + b"\0" + credentials.password.encode()
+    code, resp = smtp.docmd("AUTH", "PLAIN " + base64.b64encode(token).decode("ascii"))
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, resp)
 
 
 def _transmit(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
