@@ -333,6 +333,7 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
 EMAIL_KEYS = ("host", "from")
 EMAIL_OPTIONAL = ("port", "security", "reply_to", "ca_file", "allow_unverified", "allow_plain",
                   "timeout")
+CREDENTIAL_KEYS = ("user", "username", "password")
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 HOST = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
                   r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -342,9 +343,13 @@ def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
     """The `email:` section: the clinic's mail server (docs/email.md). Never credentials."""
     from .mail import address_problem
 
-    m = r.mapping(node, "email", EMAIL_KEYS, EMAIL_OPTIONAL)
+    m = r.mapping(node, "email", EMAIL_KEYS, EMAIL_OPTIONAL + CREDENTIAL_KEYS)
     if m is None:
         return None
+    for key in CREDENTIAL_KEYS:
+        if key in m:
+            r.error(node.items[key][0], f"email.{key}", "never write credentials here: pdfgen "
+                    "reads them only from PDFGEN_SMTP_USER and PDFGEN_SMTP_PASSWORD")
     host = r.string(m.get("host"), "email.host")
     if host and not HOST.match(host):
         r.error(m["host"], "email.host", f"'{host}' is not a host name like smtp.example.org")

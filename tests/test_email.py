@@ -516,3 +516,16 @@ def test_attachment_names():
     assert mail.attachment_name("Hemilaminectomía") == "Hemilaminectomía.pdf"
     assert mail.attachment_name("**Knee**/hip: a \"b\"\r\nc") == "Knee hip a b c.pdf"
     assert mail.attachment_name("...") == "handout.pdf"
+
+
+def test_ca_file_and_unverified_contradict(tmp_path, certs):
+    shutil.copy(certs.ca_file, tmp_path / "ca.pem")
+    clinic_file = tmp_path / "clinic.yaml"
+    text = (SAMPLE / "clinic.yaml").read_text(encoding="utf-8")
+    clinic_file.write_text(text + "\nemail:\n  host: smtp.example.org\n  from: a@example.org\n"
+                           "  ca_file: ca.pem\n  allow_unverified: true\n", encoding="utf-8")
+    clinic, findings = load_clinic(clinic_file, display="clinic.yaml")
+    assert clinic is None
+    assert [str(f) for f in findings] == [
+        f"clinic.yaml:{text.count(chr(10)) + 6}:21: email.allow_unverified: ca_file and "
+        "allow_unverified contradict each other: keep one"]
