@@ -376,7 +376,7 @@ def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
     plain = r.boolean(m.get("allow_plain"), "email.allow_plain")
     if security == "none" and not plain:
         r.error(m["security"], "email.security", "'none' sends the handout and any password "
-                                                 "unencrypted; add allow_plain: true to accept that")
+                "unencrypted; add allow_plain: true to accept that")
     if plain and security != "none":
         r.error(m["allow_plain"], "email.allow_plain", "applies only with security: none")
     if unverified and security == "none":

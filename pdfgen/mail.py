@@ -25,6 +25,8 @@ from .errors import PdfgenError, UsageError
 from .i18n import labels_for
 from .model import Clinic, MailSettings, Procedure
 
+UNCONFIRMED = ("the server did not confirm it, so treat it as not sent, and check with the "
+               "mail server's staff before sending again")
 USER_ENV = "PDFGEN_SMTP_USER"
 PASSWORD_ENV = "PDFGEN_SMTP_PASSWORD"
 
@@ -386,12 +388,10 @@ def _transmit(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: byte
             else "the message"
         raise MailError(f"the server refused {what}: {_reply(exc)}{not_sent}", code) from None
     except smtplib.SMTPServerDisconnected:
-        raise MailError("the server closed the connection before accepting the message; "
-                        "it was probably not sent: check with the mail server before "
-                        "sending again") from None
+        raise MailError(f"the server closed the connection before confirming the message; "
+                        f"{UNCONFIRMED}") from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise MailError(f"sending failed: {_os_reason(exc)}; the message was probably not sent: "
-                        "check with the mail server before sending again") from None
+        raise MailError(f"sending failed ({_os_reason(exc)}); {UNCONFIRMED}") from None
 
 
 def _reply_text(code, text) -> str:
@@ -447,7 +447,7 @@ def prepare_handout(proc: Procedure, clinic: Clinic, layout, to: str, lang: str,
 def send_handout(proc: Procedure, clinic: Clinic, layout, to: str, lang: str,
                  patient_name: str | None = None,
                  credentials: Credentials | None = None) -> SendResult:
-    """Render, compose and send one handout to one patient (credentials: see credentials_from_env)."""
+    """Render, compose and send one handout to one patient (see credentials_from_env)."""
     msg, _ = prepare_handout(proc, clinic, layout, to, lang, patient_name)
     return send_message(msg, require_settings(clinic), credentials)
 

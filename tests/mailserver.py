@@ -47,6 +47,7 @@ class Certs:
 def make_certs(folder: Path) -> Certs:
     """A throwaway CA and a server certificate for 127.0.0.1 and localhost, valid for a day."""
     now = dt.datetime.now(dt.timezone.utc)
+    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=1)
 
     def name(common: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
@@ -58,7 +59,7 @@ def make_certs(folder: Path) -> Certs:
     ca = (x509.CertificateBuilder().subject_name(name("pdfgen test CA"))
           .issuer_name(name("pdfgen test CA")).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+          .not_valid_before(start).not_valid_after(end)
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                        content_commitment=False, key_encipherment=False,
@@ -70,7 +71,7 @@ def make_certs(folder: Path) -> Certs:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .not_valid_before(start).not_valid_after(end)
             .add_extension(x509.SubjectAlternativeName([
                 x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
                 critical=False)
