@@ -188,10 +188,11 @@ def _html_body(paragraphs, closing: str, clinic_name: str, contact, locale: str)
 
     e = html.escape
     (phone_label, phone), (fax_label, fax), (web_label_text, web) = contact
-    links = [f'{e(phone_label)}: <a href="{e(tel_uri(phone))}">{e(phone)}</a>',
+    call = f'<a href="{e(tel_uri(phone))}" style="white-space: nowrap">{e(phone)}</a>'
+    links = [f"{e(phone_label)}: {call}",
              f"{e(fax_label)}: {e(fax)}",
              f'{e(web_label_text)}: <a href="{e(web)}">{e(web_label(web))}</a>']
-    body = "\n".join(f"<p>{e(p)}</p>" for p in paragraphs)
+    body = "\n".join(f"<p>{e(p).replace(e(phone), call)}</p>" for p in paragraphs)
     return (f'<!DOCTYPE html>\n<html lang="{e(locale)}">\n<head><meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
             f'<body style="font-family: Arial, Helvetica, sans-serif; font-size: 18px; '
