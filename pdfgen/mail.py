@@ -347,7 +347,7 @@ def _login(smtp: smtplib.SMTP, settings: MailSettings, credentials: Credentials 
             _login_utf8(smtp, credentials)
     except smtplib.SMTPAuthenticationError as exc:
         raise AuthFailure(f"{where} refused the login from {USER_ENV}/{PASSWORD_ENV}: "
-                          f"{_reply(exc)}", exc.smtp_code) from None
+                          f"{_reply(exc)}; nothing was sent", exc.smtp_code) from None
     except smtplib.SMTPNotSupportedError:
         raise AuthFailure(f"{where} does not offer login (AUTH) on this connection; "
                           f"unset {USER_ENV} and {PASSWORD_ENV}, or use starttls or ssl") from None
