@@ -153,7 +153,8 @@ def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
 
     Exit status: 0 sent (or written), 1 content or file error, 2 usage error, 3 invalid
     address, 4 email not set up, 5 server unreachable, 6 TLS failure, 7 login refused,
-    8 recipient refused, 9 message too large, 10 other sending failure (not sent).
+    8 recipient refused, 9 message too large, 10 other sending failure (not confirmed:
+    treat it as not sent).
     """
     from . import mail
     from .fsutil import write_atomic
