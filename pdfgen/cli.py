@@ -228,6 +228,64 @@ def translations_status(handout_id: str, library: Path | None) -> None:
     click.echo(f"{handout_id}: {len(found)} translation{'s' if len(found) != 1 else ''} "
                f"to confirm" if found else f"{handout_id}: every translation is confirmed")
     sys.exit(1 if found else 0)
+@cli.command("email")
+@click.argument("handout_id", metavar="ID")
+@click.option("--to", required=True, metavar="ADDRESS", help="The patient's email address.")
+@click.option("--lang", default=None,
+              help="The patient's language, e.g. es (default: the clinic's primary).")
+@click.option("--layout", "layout_name", default="single", show_default=True,
+              help="Layout of the attached PDF.")
+@click.option("--patient-name", default=None, metavar="NAME",
+              help="For the greeting; written only into the message.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option("--eml", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Write the message to FILE (for a mail client) instead of sending it.")
+@click.option("--library", type=click.Path(path_type=Path), default=None,
+              help="Content folder (default: ./handouts, else the bundled sample).")
+def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
+                  patient_name: str | None, dry_run: bool, eml: Path | None,
+                  library: Path | None) -> None:
+    """Email one handout to a patient over the clinic's mail server (see docs/email.md).
+
+    Exit status: 0 sent (or written), 1 content or file error, 2 usage error, 3 invalid
+    address, 4 email not set up, 5 server unreachable, 6 TLS failure, 7 login refused,
+    8 recipient refused, 9 message too large, 10 other sending failure (not confirmed:
+    treat it as not sent).
+    """
+    from . import mail
+    from .fsutil import write_atomic
+    from .layout import load_layout
+    from .load import load_library, require
+    from .paths import display, library_dir
+
+    try:
+        if dry_run and eml:
+            raise UsageError("--dry-run and --eml: pick one")
+        mail.check_address(to)
+        root = library_dir(library)
+        lib = require(load_library(root, only=[handout_id], display_root=display(root)))
+        settings = mail.require_settings(lib.clinic)
+        credentials = None if eml else mail.credentials_from_env()
+        msg, pdf = mail.prepare_handout(lib.procedure(handout_id), lib.clinic,
+                                        load_layout(layout_name), to, lang or lib.clinic.primary,
+                                        patient_name)
+        if eml is not None:
+            try:
+                write_atomic(eml, mail.message_bytes(msg))
+            except OSError as exc:
+                raise PdfgenError(f"cannot write {eml}: {exc.strerror or exc}") from None
+            click.echo(f"wrote {eml} ({eml.stat().st_size:,} bytes); nothing was sent")
+            return
+        for warning in mail.security_warnings(settings):
+            click.echo(f"warning: {warning}", err=True)
+        if dry_run:
+            click.echo(mail.dry_run_report(msg, settings, credentials))
+            return
+        sent = mail.send_message(msg, settings, credentials)
+    except PdfgenError as exc:
+        _fail(exc)
+    click.echo(f"sent {handout_id} via {sent.server}: {sent.size:,} bytes, "
+               f"Message-ID {sent.message_id}")
 
 
 def main() -> None:

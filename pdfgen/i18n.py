@@ -50,6 +50,18 @@ LABELS = {
     "interpreter_id": _("Interpreter name or ID"),
     "sources": _("Sources"),
     "subject": _("Patient information: %(title)s"),
+    # The email that carries a handout to a patient (pdfgen/mail.py).
+    "email_subject": _("%(title)s: information from %(clinic)s"),
+    "email_greeting": _("Hello,"),
+    "email_greeting_name": _("Hello %(name)s,"),
+    "email_intro": _("We are sending you the information about your procedure: %(title)s. "
+                     "It is in the attached PDF file. You can open it on your phone or "
+                     "computer, or print it."),
+    "email_read": _("Please read it before your visit. Write down your questions and bring "
+                    "them with you."),
+    "email_questions": _("If you have questions, call us at %(phone)s."),
+    "email_emergency": _("In an emergency, call 911."),
+    "email_closing": _("Sincerely,"),
 }
 
 

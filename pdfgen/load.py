@@ -15,6 +15,7 @@ from .model import (
     Clinic,
     Language,
     Library,
+    MailSettings,
     Output,
     Paragraph,
     Procedure,
@@ -243,8 +244,7 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
             r.error(spec_map, "specialties", "needs at least 1 specialty")
     outputs = _outputs(r, m.get("outputs"), codes)
     address = r.string(m.get("address"), "address", required=False)
-    if "email" in m:
-        r.mapping(m["email"], "email", (), ("host", "port", "security", "from", "reply_to"))
+    email = _email(r, m.get("email"), Path(path).parent)
     clinic = Clinic(
         name=r.string(m.get("name"), "name"),
         phone=phone,
@@ -259,6 +259,7 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
         outputs=outputs,
         path=name,
         quality=_quality(r, m.get("quality")),
+        email=email,
     )
     if any(f.severity == "error" for f in r.findings):
         return None, r.findings
@@ -372,6 +373,68 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
             out_langs.append(code)
         outputs.append(Output(oname, r.string(m.get("layout"), f"{field}.layout"), tuple(out_langs)))
     return tuple(outputs)
+
+
+EMAIL_KEYS = ("host", "from")
+EMAIL_OPTIONAL = ("port", "security", "reply_to", "ca_file", "allow_unverified", "allow_plain",
+                  "timeout")
+CREDENTIAL_KEYS = ("user", "username", "password")
+SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+HOST = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+                  r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
+    """The `email:` section: the clinic's mail server (docs/email.md). Never credentials."""
+    from .mail import address_problem
+
+    m = r.mapping(node, "email", EMAIL_KEYS, EMAIL_OPTIONAL + CREDENTIAL_KEYS)
+    if m is None:
+        return None
+    for key in CREDENTIAL_KEYS:
+        if key in m:
+            r.error(node.items[key][0], f"email.{key}", "never write credentials here: pdfgen "
+                    "reads them only from PDFGEN_SMTP_USER and PDFGEN_SMTP_PASSWORD")
+    host = r.string(m.get("host"), "email.host")
+    if host and not HOST.match(host):
+        r.error(m["host"], "email.host", f"'{host}' is not a host name like smtp.example.org")
+    security = r.string(m.get("security"), "email.security", required=False) or "starttls"
+    if security not in SECURITY_PORTS:
+        r.error(m["security"], "email.security", f"'{security}' is not one of: starttls, ssl, none")
+    port = SECURITY_PORTS.get(security, 587)
+    if "port" in m:
+        port = r.integer(m["port"], "email.port")
+        if port > 65535:
+            r.error(m["port"], "email.port", f"{port} is not a port number (1 to 65535)")
+    addresses = {}
+    for key in ("from", "reply_to"):
+        value = r.string(m.get(key), f"email.{key}", required=key == "from")
+        problem = address_problem(value) if value else None
+        if problem:
+            r.error(m[key], f"email.{key}", problem)
+        addresses[key] = value
+    ca_file = r.string(m.get("ca_file"), "email.ca_file", required=False)
+    if ca_file and not (folder / ca_file).is_file():
+        r.error(m["ca_file"], "email.ca_file", f"no file '{ca_file}' (a path relative to "
+                                               "clinic.yaml's folder, or absolute)")
+    unverified = r.boolean(m.get("allow_unverified"), "email.allow_unverified")
+    plain = r.boolean(m.get("allow_plain"), "email.allow_plain")
+    if security == "none" and not plain:
+        r.error(m["security"], "email.security", "'none' sends the handout and any password "
+                "unencrypted; add allow_plain: true to accept that")
+    if plain and security != "none":
+        r.error(m["allow_plain"], "email.allow_plain", "applies only with security: none")
+    if unverified and security == "none":
+        r.error(m["allow_unverified"], "email.allow_unverified",
+                "applies only with security: starttls or ssl")
+    if unverified and ca_file:
+        r.error(m["allow_unverified"], "email.allow_unverified",
+                "ca_file and allow_unverified contradict each other: keep one")
+    timeout = r.integer(m["timeout"], "email.timeout") if "timeout" in m else 30
+    return MailSettings(host=host, port=port, security=security, sender=addresses["from"],
+                        reply_to=addresses["reply_to"],
+                        ca_file=str((folder / ca_file).resolve()) if ca_file else "",
+                        allow_unverified=unverified, allow_plain=plain, timeout=timeout)
 
 
 # ---------------------------------------------------------------------------

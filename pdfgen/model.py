@@ -179,6 +179,21 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """How the clinic sends email (the `email:` section of clinic.yaml); never credentials."""
+
+    host: str
+    port: int
+    security: str  # "starttls", "ssl" or "none"
+    sender: str  # the From address (`from:`); the clinic's name is its display name
+    reply_to: str = ""
+    ca_file: str = ""  # extra CA certificates to trust, absolute path; empty: the system's
+    allow_unverified: bool = False  # TLS without checking the certificate (warned about)
+    allow_plain: bool = False  # security: none (warned about)
+    timeout: int = 30  # seconds per network operation
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The clinic profile shared by every handout (handouts/clinic.yaml)."""
 
@@ -195,6 +210,7 @@ class Clinic:
     outputs: tuple[Output, ...] = ()
     path: str = ""
     quality: Quality = Quality()
+    email: MailSettings | None = None  # how to send handouts by email; None: not set up
 
     @property
     def lang_codes(self) -> tuple[str, ...]:
