@@ -18,6 +18,7 @@ from .layout import load_layout
 from .load import CLINIC_FILE, handout_files, load_clinic, load_procedure
 from .model import Clinic, Output
 from .paths import PACKAGE, display
+from .site import review_due, write_catalog
 
 MANIFEST = "manifest.json"
 DEFAULT_OUTPUTS = "bilingual + one single-language PDF per language"
@@ -159,8 +160,19 @@ def run_task(task: Task) -> list[JobResult]:
                  "pages": rendered.pages, "version": proc.version,
                  "reviewed": proc.reviewed.isoformat(), "pending_review": proc.pending_review,
                  "title": {lang: proc.title[lang] for lang in clinic.lang_codes}}
+        entry.update(_catalog_fields(proc, clinic))
         results.append(JobResult(rel, output.name, True, entry=entry))
     return results
+
+
+def _catalog_fields(proc, clinic: Clinic) -> dict:
+    """What the front-desk page (index.html) shows besides titles: specialty, review due date."""
+    try:
+        names = {lang: clinic.specialty(proc.specialty).name[lang] for lang in clinic.lang_codes}
+    except KeyError:
+        names = {}
+    return {"specialty": proc.specialty, "specialty_name": names,
+            "review_due": review_due(proc.reviewed, clinic.review_months).isoformat()}
 
 
 # -- planning and orchestration --------------------------------------------------------------
@@ -297,6 +309,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             result.removed.append(rel)
         if tasks or gone or not (out_dir / MANIFEST).exists():
             _write_manifest(out_dir, new_manifest)
+    result.findings.extend(write_catalog(out_dir, new_manifest, clinic).findings)  # index.html
     result.failed.sort()
     result.seconds = time.perf_counter() - started
     return result
