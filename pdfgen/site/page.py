@@ -296,7 +296,8 @@ def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dic
     thumb = (f'<img class="thumb" src="{esc(card.thumb)}" alt="" width="120" height="155" '
              f'loading="lazy">' if card.thumb else '<span class="thumb none"></span>')
     due = f' data-due="{card.review_due.isoformat()}"' if card.review_due else ""
-    return f"""<li class="card" id="h-{esc(card.id)}" data-id="{esc(card.id)}" data-search="{esc(search)}"{due}>
+    attrs = f'id="h-{esc(card.id)}" data-id="{esc(card.id)}" data-search="{esc(search)}"{due}'
+    return f"""<li class="card" {attrs}>
 {thumb}
 <div class="body">
 <h2 id="{esc(tid)}" class="titles">{titles}</h2>
