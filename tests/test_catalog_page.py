@@ -497,4 +497,18 @@ def test_printed_page_is_a_clean_list(browser, site):
         assert tab.locator(hidden).first.is_hidden(), hidden
     assert tab.locator(".card:visible").count() == 4
     assert tab.locator(".title:visible").count() == 8  # both titles of each handout
+    ink = tab.eval_on_selector("#h-old-review .badge.review-overdue",
+                               "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    assert ink == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]  # black text, no fill: prints on any printer
     context.close()
+
+
+def test_screenshot(page, tmp_path):
+    """A picture of the page; PDFGEN_UPDATE_PREVIEWS=1 stores it as docs/previews/index.png."""
+    page.locator("img.thumb").last.scroll_into_view_if_needed()
+    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot = page.screenshot(full_page=True)
+    assert shot.startswith(b"\x89PNG") and len(shot) > 20_000
+    if os.environ.get("PDFGEN_UPDATE_PREVIEWS") == "1":
+        (Path(__file__).parent.parent / "docs" / "previews" / "index.png").write_bytes(shot)
