@@ -497,8 +497,8 @@ def test_printed_page_is_a_clean_list(browser, site):
         assert tab.locator(hidden).first.is_hidden(), hidden
     assert tab.locator(".card:visible").count() == 4
     assert tab.locator(".title:visible").count() == 8  # both titles of each handout
-    ink = tab.eval_on_selector("#h-old-review .badge.review-overdue",
-                               "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    ink = tab.eval_on_selector("#h-old-review .badge.review-overdue", "b => [getComputedStyle(b)"
+                               ".color, getComputedStyle(b).backgroundColor]")
     assert ink == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]  # black text, no fill: prints on any printer
     context.close()
 
