@@ -122,13 +122,19 @@ def test_page_refers_to_nothing_outside_the_output_folder():
     html = render_page([card()], clinic(), dt.date(2026, 11, 26))
     for tag, attrs in tags(html):
         for name in ("src", "href"):
-            if name in attrs:
+            if name in attrs and attrs[name] != "data:,":  # the empty icon: no favicon request
                 assert not urlparse(attrs[name]).scheme and not attrs[name].startswith("/"), \
                     (tag, attrs)
     assert "http://" not in html and "https://" not in html.replace("https://www.example.org", "")
     csp = next(a["content"] for t, a in tags(html) if a.get("http-equiv") ==
                "Content-Security-Policy")
     assert "default-src 'none'" in csp and "script-src 'sha256-" in csp
+
+
+def test_empty_library_says_so():
+    html = render_page([], clinic(), dt.date(2026, 11, 26))
+    assert "No handouts have been built yet." in html
+    assert not [a for t, a in tags(html) if "card" in a.get("class", "").split()]
 
 
 def test_badges_pending_and_overdue():
@@ -356,6 +362,7 @@ def page(browser, site):
     tab.errors = []
     context.on("request", lambda request: tab.requests.append(request.url))
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.on("console", lambda message: tab.errors.append(message.text))  # CSP violations too
     tab.goto((site / INDEX).as_uri())
     yield tab
     context.close()
@@ -475,6 +482,7 @@ def test_no_request_leaves_the_page_and_thumbnails_load(page):
     assert page.locator("img.thumb").count() == 4
     assert page.requests and all(url.startswith("file://") for url in page.requests), page.requests
     assert any(url.endswith(".png") for url in page.requests)
+    assert page.errors == []
 
 
 def test_phone_width_and_zoom_no_sideways_scrolling(browser, site):

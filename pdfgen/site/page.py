@@ -204,7 +204,7 @@ def render_page(cards: list[Card], clinic: Clinic, today: dt.date) -> str:
         {"code": lang.code, "locale": lang.locale, "name": lang.name, "labels": lang.labels}
         for lang in langs]}
     css, js = _asset("catalog.css"), _asset("catalog.js")
-    csp = (f"default-src 'none'; img-src 'self' file:; style-src {_csp_hash(css)}; "
+    csp = (f"default-src 'none'; img-src 'self' file: data:; style-src {_csp_hash(css)}; "
            f"script-src {_csp_hash(js)}; base-uri 'none'; form-action 'none'")
     body = "\n".join(_card(card, langs, first, names, today) for card in cards)
     lab = first.labels
@@ -224,6 +224,7 @@ def render_page(cards: list[Card], clinic: Clinic, today: dt.date) -> str:
 <meta http-equiv="Content-Security-Policy" content="{esc(csp)}">
 <meta name="referrer" content="no-referrer">
 <meta name="generator" content="pdfgen">
+<link rel="icon" href="data:,">
 <title>{esc(lab["page_title"])} · {esc(clinic.name)}</title>
 <style>{css}</style>
 </head>
