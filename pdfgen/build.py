@@ -19,6 +19,7 @@ from .load import CLINIC_FILE, handout_files, load_clinic, load_procedure
 from .quality.freshness import confirmations_path
 from .model import Clinic, Output
 from .paths import PACKAGE, display
+from .site import review_due, write_catalog
 
 MANIFEST = "manifest.json"
 DEFAULT_OUTPUTS = "bilingual + one single-language PDF per language"
@@ -184,6 +185,7 @@ def run_task(task: Task) -> list[JobResult]:
                  "under_review": list(proc.under_review),
                  "review": _review_record(proc),
                  "warnings": [f.as_dict() for f in gates if f.rule not in REVIEW_RULES]}
+        entry.update(_catalog_fields(proc, clinic))
         results.append(JobResult(rel, output.name, True, entry=entry, findings=gates))
     return results
 
@@ -221,6 +223,16 @@ def recorded_findings(entry: dict, review_months: int, today) -> list[Finding]:
         out += check_dates(dt.date.fromisoformat(rec["reviewed"]), Pos(*rec["at"]),
                            rec["pending"], Pos(*rec["by"]), review_months, today)
     return out
+
+
+def _catalog_fields(proc, clinic: Clinic) -> dict:
+    """What the front-desk page (index.html) shows besides titles: specialty, review due date."""
+    try:
+        names = {lang: clinic.specialty(proc.specialty).name[lang] for lang in clinic.lang_codes}
+    except KeyError:
+        names = {}
+    return {"specialty": proc.specialty, "specialty_name": names,
+            "review_due": review_due(proc.reviewed, clinic.review_months).isoformat()}
 
 
 # -- planning and orchestration --------------------------------------------------------------
@@ -378,6 +390,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             result.removed.append(rel)
         if tasks or gone or not (out_dir / MANIFEST).exists():
             _write_manifest(out_dir, new_manifest)
+    result.findings.extend(write_catalog(out_dir, new_manifest, clinic).findings)  # index.html
     result.failed.sort()
     result.seconds = time.perf_counter() - started
     return result

@@ -11,3 +11,5 @@ for layout in bilingual a4-bilingual stacked single large-print; do
   pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$tmp/$layout.pdf" "$layout"
 done
 rm -rf "$tmp"
+# The front-desk catalog page (out/index.html), as the browser test builds and shows it.
+(cd ../.. && PDFGEN_UPDATE_PREVIEWS=1 python -m pytest -q tests/test_catalog_page.py -k screenshot)

@@ -1,0 +1,328 @@
+"""The catalog page's HTML: handout cards from the manifest, labels from the Babel catalogs."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import datetime as dt
+import hashlib
+import html
+import json
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from urllib.parse import quote
+
+from ..i18n import LABELS, _, labels_for, translations
+from ..model import Clinic
+
+# The page's own fixed strings (the renderer's are in i18n.LABELS; "pending_review",
+# "version" and "reviewed" are shared with the PDFs).
+PAGE_LABELS = {
+    "page_title": _("Patient handouts"),
+    "intro": _("Find the handout the doctor asked for, open it in the patient's language, "
+               "then print it."),
+    "search": _("Search by name, ID or specialty"),
+    "search_hint": _("Accents and capital letters do not matter."),
+    "page_language": _("Page language"),
+    "shown": _("Handouts shown: %(shown)d of %(total)d"),
+    "no_match": _("No handout matches your search. Check the spelling or try fewer letters."),
+    "empty": _("No handouts have been built yet."),
+    "review_overdue": _("Review overdue"),
+    "handout_id": _("ID: %(id)s"),
+    "open_to_print": _("Open a PDF to print:"),
+    "bilingual": _("Bilingual"),
+    "large_print": _("Large print"),
+    "a4_paper": _("A4 paper"),
+}
+SHARED = ("pending_review", "version", "reviewed")
+LAYOUT_LABELS = {"large-print": "large_print", "a4-bilingual": "a4_paper"}
+
+
+def page_labels(locale: str) -> dict[str, str]:
+    """Every label of the page in one locale (es-MX uses the es catalog)."""
+    tr = translations(locale)
+    texts = {key: tr.gettext(msg) for key, msg in PAGE_LABELS.items()}
+    texts.update({key: tr.gettext(LABELS[key]) for key in SHARED})
+    return texts
+
+
+def review_due(reviewed: dt.date, months: int) -> dt.date:
+    """The day a review done on `reviewed` stops being current, `months` later."""
+    year, month = divmod(reviewed.month - 1 + months, 12)
+    year, month = reviewed.year + year, month + 1
+    return dt.date(year, month, min(reviewed.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Link:
+    output: str
+    rel: str  # the PDF, relative to the output folder
+    langs: tuple[str, ...]
+    layout: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """One handout as the page shows it, gathered from its manifest entries."""
+
+    id: str
+    titles: tuple[tuple[str, str], ...]  # (lang, title)
+    specialty: str
+    specialty_names: tuple[tuple[str, str], ...]
+    version: str
+    reviewed: dt.date | None
+    review_due: dt.date | None
+    pending_review: bool
+    links: tuple[Link, ...]
+    thumb: str | None = None  # relative to the page, URL-quoted
+
+    def title(self, lang: str) -> str:
+        return dict(self.titles).get(lang) or (self.titles[0][1] if self.titles else self.id)
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the page's search compares (NFD, marks dropped)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
+
+
+def cards_from_manifest(outputs: dict[str, dict], order: tuple[str, ...], primary: str,
+                        thumbs: dict[str, str] | None = None) -> list[Card]:
+    """Group manifest entries ({pdf rel path: entry}) into one card per handout.
+
+    Links follow the clinic's output order; cards are sorted by title in the primary language.
+    """
+    thumbs = thumbs or {}
+    rank = {name: i for i, name in enumerate(order)}
+    by_id: dict[str, list[tuple[str, dict]]] = {}
+    for rel, entry in outputs.items():
+        by_id.setdefault(str(entry.get("handout", rel.split("/")[0])), []).append((rel, entry))
+    cards = []
+    for hid, items in by_id.items():
+        items.sort(key=lambda item: (rank.get(item[1].get("output"), len(rank)),
+                                     str(item[1].get("output"))))
+        first = items[0][1]
+        names = first.get("specialty_name") or {}
+        links = tuple(Link(str(e.get("output", "")), rel, tuple(e.get("languages", ())),
+                           str(e.get("layout", ""))) for rel, e in items)
+        thumb = next((thumbs[rel] for rel, _ in items if rel in thumbs), None)
+        cards.append(Card(
+            id=hid, titles=tuple((str(k), str(v)) for k, v in (first.get("title") or {}).items()),
+            specialty=str(first.get("specialty", "")),
+            specialty_names=tuple((str(k), str(v)) for k, v in names.items()),
+            version=str(first.get("version", "")), reviewed=_date(first.get("reviewed")),
+            review_due=_date(first.get("review_due")),
+            pending_review=bool(first.get("pending_review")), links=links,
+            thumb=quote(thumb) if thumb else None))
+    cards.sort(key=lambda c: (fold(c.title(primary)), c.id))
+    return cards
+
+
+def badges(card: Card, today: dt.date) -> list[str]:
+    """The label keys of the badges a card carries on `today`."""
+    found = []
+    if card.pending_review:
+        found.append("pending_review")
+    if card.review_due is not None and today > card.review_due:
+        found.append("review_overdue")
+    return found
+
+
+def link_label(link: Link, locale: str, labels: dict[str, str], names: dict[str, str]) -> str:
+    """What a link says: Bilingual / English / Spanish, plus the layout's kind (Large print)."""
+    if len(link.langs) == 2:
+        text = labels["bilingual"]
+    else:
+        text = " / ".join(_language_name(code, locale, names) for code in link.langs)
+    extra = LAYOUT_LABELS.get(link.layout)
+    return f"{text} · {labels[extra]}" if extra else text
+
+
+def _language_name(code: str, locale: str, names: dict[str, str]) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(locale.replace("-", "_")).languages.get(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    name = name or names.get(code, code)
+    return name[:1].upper() + name[1:]
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+
+def esc(text: str) -> str:
+    """Text for HTML content or a quoted attribute: <, >, &, quotes escaped."""
+    return html.escape(str(text), quote=True)
+
+
+def script_json(value) -> str:
+    """JSON safe inside <script>: no `<`, `>`, `&` or line separators appear literally."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@dataclass(frozen=True)
+class PageLanguage:
+    code: str
+    locale: str
+    name: str  # in that language: English, Español
+    labels: dict
+
+
+def page_languages(clinic: Clinic) -> list[PageLanguage]:
+    return [PageLanguage(lang.code, lang.locale, lang.name, page_labels(lang.locale))
+            for lang in clinic.languages]
+
+
+def render_page(cards: list[Card], clinic: Clinic, today: dt.date) -> str:
+    """The whole self-contained page: inline CSS and JS, no external reference of any kind."""
+    langs = page_languages(clinic)
+    first = next((lang for lang in langs if lang.code == clinic.primary), langs[0])
+    names = {lang.code: lang.name for lang in langs}
+    data = {"primary": first.code, "langs": [
+        {"code": lang.code, "locale": lang.locale, "name": lang.name, "labels": lang.labels}
+        for lang in langs]}
+    css, js = _asset("catalog.css"), _asset("catalog.js")
+    csp = (f"default-src 'none'; img-src 'self' file: data:; style-src {_csp_hash(css)}; "
+           f"script-src {_csp_hash(js)}; base-uri 'none'; form-action 'none'")
+    body = "\n".join(_card(card, langs, first, names, today) for card in cards)
+    lab = first.labels
+
+    def label(key: str, tag: str = "span", attrs: str = "") -> str:
+        return f'<{tag} data-label="{key}"{attrs}>{esc(lab[key])}</{tag}>'
+
+    buttons = "".join(
+        f'<button type="button" lang="{esc(lang.locale)}" data-lang="{esc(lang.code)}" '
+        f'aria-pressed="{"true" if lang is first else "false"}">{esc(lang.name)}</button>'
+        for lang in langs)
+    return f"""<!DOCTYPE html>
+<html lang="{esc(first.locale)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="pdfgen">
+<link rel="icon" href="data:,">
+<title>{esc(lab["page_title"])} · {esc(clinic.name)}</title>
+<style>{css}</style>
+</head>
+<body>
+<header>
+<p class="clinic">{esc(clinic.name)}</p>
+{label("page_title", "h1", ' id="page-title"')}
+{label("intro", "p", ' class="intro"')}
+</header>
+<div class="controls" id="controls" hidden>
+<div class="search">
+{label("search", "label", ' for="q"')}
+<input id="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="q-hint">
+{label("search_hint", "p", ' id="q-hint" class="hint"')}
+</div>
+<div class="switch" role="group" aria-labelledby="lang-label">
+{label("page_language", "span", ' id="lang-label" class="switch-label"')}
+{buttons}
+</div>
+</div>
+<main>
+<p id="count" class="count" role="status"></p>
+{label("no_match", "p", ' id="no-match" class="empty" hidden')}
+{label("empty", "p", ' class="empty"') if not cards else ""}
+<ul id="cards" class="cards" aria-labelledby="page-title">
+{body}
+</ul>
+</main>
+<script type="application/json" id="catalog-data">{script_json(data)}</script>
+<script>{js}</script>
+</body>
+</html>
+"""
+
+
+def _l10n(values: dict[str, str]) -> str:
+    return f' data-l10n="{esc(json.dumps(values, ensure_ascii=False, sort_keys=True))}"'
+
+
+def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dict[str, str],
+          today: dt.date) -> str:
+    tid = f"t-{card.id}"
+    titles = "".join(
+        f'<span class="title{" primary" if code == first.code else ""}" data-lang="{esc(code)}"'
+        f' lang="{esc(_locale(code, langs))}">{esc(text)}</span>'
+        for code, text in card.titles)
+    spec_names = dict(card.specialty_names)
+    specialty = {lang.code: _capital(spec_names.get(lang.code) or card.specialty) for lang in langs}
+    meta = [f'<span class="pill"{_l10n(specialty)}>{esc(specialty[first.code])}</span>',
+            _formatted(langs, first, "handout_id", id=card.id)]
+    if card.version:
+        meta.append(_formatted(langs, first, "version", version=card.version))
+    if card.reviewed:
+        dates = {lang.code: labels_for(lang.locale).month_year(card.reviewed) for lang in langs}
+        meta.append(_formatted(langs, first, "reviewed", per_lang={"date": dates}))
+    shown = badges(card, today)
+    badge_html = "".join(
+        f'<span class="badge {key.replace("_", "-")}" data-label="{key}"'
+        f'{"" if key in shown else " hidden"}>{esc(first.labels[key])}</span>'
+        for key in ("pending_review", "review_overdue")
+        if key != "pending_review" or card.pending_review)
+    links = []
+    for link in card.links:
+        texts = {lang.code: link_label(link, lang.locale, lang.labels, names) for lang in langs}
+        links.append(f'<li><a href="{esc(quote(link.rel))}" data-output="{esc(link.output)}" '
+                     f'aria-describedby="{esc(tid)}"{_l10n(texts)}>{esc(texts[first.code])}</a>'
+                     f'</li>')
+    search = " ".join([card.id, card.specialty, *spec_names.values(),
+                       *(text for _, text in card.titles)])
+    thumb = (f'<img class="thumb" src="{esc(card.thumb)}" alt="" width="120" height="155" '
+             f'loading="lazy">' if card.thumb else '<span class="thumb none"></span>')
+    due = f' data-due="{card.review_due.isoformat()}"' if card.review_due else ""
+    attrs = f'id="h-{esc(card.id)}" data-id="{esc(card.id)}" data-search="{esc(search)}"{due}'
+    return f"""<li class="card" {attrs}>
+{thumb}
+<div class="body">
+<h2 id="{esc(tid)}" class="titles">{titles}</h2>
+<p class="meta">{" ".join(meta)}</p>
+<p class="badges">{badge_html}</p>
+<p class="print-label" data-label="open_to_print">{esc(first.labels["open_to_print"])}</p>
+<ul class="links">{"".join(links)}</ul>
+</div>
+</li>"""
+
+
+def _formatted(langs, first, key: str, per_lang: dict | None = None, **values) -> str:
+    texts = {}
+    for lang in langs:
+        args = dict(values)
+        for name, by_lang in (per_lang or {}).items():
+            args[name] = by_lang[lang.code]
+        texts[lang.code] = lang.labels[key] % args
+    return f"<span{_l10n(texts)}>{esc(texts[first.code])}</span>"
+
+
+def _locale(code: str, langs: list[PageLanguage]) -> str:
+    return next((lang.locale for lang in langs if lang.code == code), code)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
