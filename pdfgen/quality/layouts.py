@@ -87,7 +87,11 @@ def check(layout) -> list:
     chars = chars_per_line(layout)
     if not LINE_MIN <= chars <= LINE_MAX:
         side = "short" if chars < LINE_MIN else "long"
-        out.append(finding(at("sizes.body"), "sizes.body",
+        # point at what this layout's own file set: margins, column gap or type size
+        own = [k for k in ("page.margins.left", "page.margins.right", "column_gap", "sizes.body")
+               if k in where and where[k].file == first.file]
+        key = own[0] if own else "sizes.body"
+        out.append(finding(at(key), key,
                            f"body lines hold about {chars:.0f} characters: too {side} to read "
                            f"easily (aim for {LINE_MIN}-{LINE_MAX})", "line-length"))
     return out

@@ -1,0 +1,472 @@
+"""Quality gates (docs/quality.md): each check fires on a small crafted case, stays quiet on
+the sample, and the readability numbers match values worked out by hand from the formulas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pdfgen.build import build_library
+from pdfgen.cli import cli
+from pdfgen.layout import load_layout
+from pdfgen.load import load_library, require
+from pdfgen.quality import check_handout, readability
+from pdfgen.quality import layouts as layout_gates
+from pdfgen.quality.readability import (
+    count,
+    fernandez_huerta,
+    flesch_kincaid_grade,
+    sentences,
+    smog,
+    syllables_es,
+    szigriszt_pazos,
+)
+from pdfgen.render import render_pdf
+
+from .conftest import REPO, SAMPLE
+from .pdfread import read_pdf
+
+TODAY = dt.date(2026, 11, 26)  # the sample was reviewed 2026-11-01, every 12 months
+
+
+def _load(library: Path, pid: str = "hemilaminectomy"):
+    lib = require(load_library(library))
+    return lib, lib.procedure(pid)
+
+
+def _gate(library: Path, pid: str = "hemilaminectomy", today=TODAY):
+    lib, proc = _load(library, pid)
+    return check_handout(proc, lib.clinic, library / f"{pid}.yaml", today)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line_of(path: Path, start: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(start))
+
+
+def _rules(found, severity=None) -> list[str]:
+    return [f.rule for f in found if severity is None or f.severity == severity]
+
+
+# -- readability: counts and formulas, against hand-worked values ------------------------------
+
+# Syllables counted by hand (RAE rules): hiatus with an accented i/u, silent u in que/gui,
+# final y in a diphthong, h between vowels.
+SPANISH_BY_HAND = {
+    "a": 1, "y": 1, "hoy": 1, "muy": 1, "día": 2, "río": 2, "ahí": 2, "oído": 3, "aéreo": 4,
+    "leer": 2, "creo": 2, "país": 2, "reúne": 3, "búho": 2, "aire": 2, "hueso": 2, "ciudad": 2,
+    "guerra": 2, "quita": 2, "pingüino": 3, "cirugía": 4, "hemilaminectomía": 8,
+    "anestesia": 4, "lámina": 3, "médula": 3, "espinal": 3, "buey": 1, "Uruguay": 3,
+    "instabilidad": 5, "adormecimiento": 6, "después": 2, "columna": 3, "cuándo": 2,
+}
+
+
+@pytest.mark.parametrize("word,expected", sorted(SPANISH_BY_HAND.items()))
+def test_spanish_syllables_by_hand(word, expected):
+    assert syllables_es(word) == expected
+
+
+def test_spanish_syllables_agree_with_pylabeador_on_every_sample_word():
+    """A second, independent syllabifier over all the Spanish words in the sample."""
+    import pylabeador
+
+    lib, proc = _load(SAMPLE)
+    words = {w.lower() for _, text in proc.texts() for w in readability.words(text["es"])}
+    assert len(words) > 250
+    disagree = {}
+    for w in sorted(words):
+        try:
+            theirs = len(pylabeador.syllabify(w))
+        except Exception:  # pylabeador refuses a few loanwords; those are not compared
+            continue
+        if theirs != syllables_es(w):
+            disagree[w] = (syllables_es(w), theirs)
+    assert disagree == {}
+
+
+def test_sentences_split_at_end_marks_and_keep_abbreviations():
+    assert sentences("Call **Dr. Lee** today. Is it red? Yes!") == [
+        "Call Dr. Lee today.", "Is it red?", "Yes!"]
+    assert sentences("A list item without a full stop") == ["A list item without a full stop"]
+    assert sentences("¿Le duele? Llame al 911.") == ["¿Le duele?", "Llame al 911."]
+
+
+def test_english_scores_match_hand_computation():
+    # "The cat sat on the mat." 6 words, 6 syllables; "It was a sunny day." 5 words,
+    # 6 syllables (sun-ny). 2 sentences, 11 words, 12 syllables, 0 of 3+ syllables.
+    easy = count(sentences("The cat sat on the mat. It was a sunny day."), "en")
+    assert (easy.sentences, easy.words, easy.syllables, easy.polysyllables) == (2, 11, 12, 0)
+    assert flesch_kincaid_grade(easy) == pytest.approx(0.39 * 11 / 2 + 11.8 * 12 / 11 - 15.59)
+    assert flesch_kincaid_grade(easy) == pytest.approx(-0.57, abs=0.01)
+    # a-nes-the-sia is med-i-cine that blocks pain dur-ing sur-ger-y: 8 words, 16 syllables;
+    # your sur-geon will ex-plain the pro-ce-dure: 6 words, 10. Polysyllables: 4.
+    hard = count(sentences("Anesthesia is medicine that blocks pain during surgery. "
+                           "Your surgeon will explain the procedure."), "en")
+    assert (hard.sentences, hard.words, hard.syllables, hard.polysyllables) == (2, 14, 26, 4)
+    assert flesch_kincaid_grade(hard) == pytest.approx(9.05, abs=0.01)  # 2.73 + 21.91 - 15.59
+    assert smog(hard) == pytest.approx(11.21, abs=0.01)  # 1.043 * sqrt(4 * 30 / 2) + 3.1291
+
+
+def test_spanish_scores_match_hand_computation():
+    # El mé-di-co re-vi-sa la he-ri-da: 5 words, 11 syllables;
+    # Us-ted de-be des-can-sar en ca-sa: 5 words, 10 syllables.
+    plain = count(sentences("El médico revisa la herida. Usted debe descansar en casa."), "es")
+    assert (plain.sentences, plain.words, plain.syllables) == (2, 10, 21)
+    # Fernández-Huerta as corrected (Law 2011): 206.84 - 60 * 21/10 - 1.02 * 10/2
+    assert fernandez_huerta(plain) == pytest.approx(75.74, abs=0.005)
+    # Szigriszt-Pazos: 206.835 - 62.3 * 21/10 - 10/2
+    assert szigriszt_pazos(plain) == pytest.approx(71.005, abs=0.005)
+    # Hiatus words: a-ho-ra le due-le el o-í-do / la ci-ru-gí-a du-ra un dí-a: 10 + 10.
+    hiatus = count(sentences("Ahora le duele el oído. La cirugía dura un día."), "es")
+    assert (hiatus.words, hiatus.syllables) == (10, 20)
+    assert fernandez_huerta(hiatus) == pytest.approx(81.74, abs=0.005)
+    assert szigriszt_pazos(hiatus) == pytest.approx(77.235, abs=0.005)
+
+
+def test_hardest_sentence_is_the_one_that_costs_most():
+    lib, proc = _load(SAMPLE)
+    long = ("Your surgeon will carefully evaluate the anatomical characteristics of "
+            "your intervertebral degenerative condition.")
+    from dataclasses import replace
+
+    from pdfgen.model import Text
+
+    summary = Text((("en", proc.summary["en"] + " " + long), ("es", proc.summary["es"])),
+                   proc.summary.pos)
+    score = readability.score_handout(replace(proc, summary=summary), "en")
+    worst = score.parts[0]
+    assert worst.unit.field == "summary" and worst.worst_sentence == long
+
+
+# -- readability gate -----------------------------------------------------------------------------
+
+
+def test_sample_meets_every_reading_level_target(library):
+    lib, proc = _load(library)
+    en, es = (readability.score_handout(proc, lang) for lang in ("en", "es"))
+    assert en.scores["fk_grade"] <= 6 and en.scores["smog"] <= 8  # aims, not only limits
+    assert es.scores["fernandez_huerta"] >= 70 and es.scores["inflesz"] >= 65
+    assert "reading-level" not in _rules(_gate(library))
+
+
+def test_hard_text_fires_the_reading_level_gate_with_the_section_and_sentence(library):
+    hard = ("Postoperative rehabilitation necessitates individualized physiotherapeutic "
+            "interventions, considering comorbidities, medication interactions and "
+            "occupational requirements, particularly regarding prolonged immobilization.")
+    _edit(library / "hemilaminectomy.yaml", "Ask your surgeon when you can go back to work, drive and do your\n          usual activities.",
+          hard)
+    found = [f for f in _gate(library) if f.rule == "reading-level"]
+    assert found, "no reading-level finding"
+    section = [f for f in found if f.field == "sections[4].en"]
+    assert section and "Flesch-Kincaid grade" in section[0].message
+    assert "Postoperative rehabilitation" in section[0].message  # the hardest sentence
+    assert section[0].pos.file.endswith("hemilaminectomy.yaml") and section[0].pos.line > 0
+
+
+def test_clinic_thresholds_override_the_defaults(library):
+    _edit(library / "clinic.yaml", "review_months: 12",
+          "review_months: 12\nquality:\n  readability:\n    fk_grade: 2\n    fernandez_huerta: 90")
+    found = [f for f in _gate(library) if f.rule == "reading-level"]
+    langs = {f.field.rsplit(".", 1)[-1] for f in found}
+    assert langs == {"en", "es"}
+    assert any("limit at most 2" in f.message for f in found)
+    assert any("limit at least 90" in f.message for f in found)
+
+
+def test_bad_quality_settings_name_file_and_line(library):
+    _edit(library / "clinic.yaml", "review_months: 12",
+          "review_months: 12\nquality:\n  readability:\n    fk_grad: 7\n  section_words: many")
+    result = load_library(library)
+    messages = [str(f) for f in result.findings]
+    assert any(re.search(r"clinic.yaml:\d+:\d+: quality.readability.fk_grad: unknown key "
+                         r"'fk_grad'; did you mean 'fk_grade'", m) for m in messages), messages
+    assert any("quality.section_words: expected a whole number" in m for m in messages)
+
+
+# -- plain-language lint ------------------------------------------------------------------------
+
+
+def test_sample_is_quiet_on_every_lint_rule(library):
+    assert _gate(library) == [f for f in _gate(library) if f.severity == "waived"]
+
+
+@pytest.mark.parametrize("old,new,rule,field", [
+    ("The goal is to ease pain, weakness or numbness.",
+     "The goal is to ease pain, weakness or numbness. " + "It helps you a lot. " * 12,
+     "summary-length", "summary.en"),
+    ("es: ¿Para qué se hace?",
+     "es: ¿Para qué se hace esta operación de la espalda en la que el cirujano quita hueso?",
+     "heading-length", "sections[2].heading.es"),
+    ("Go to all of your follow-up visits.", "Go to all of your follow-up visits. " * 20,
+     "section-length", "sections[4]"),
+    ("This plate is called the **lamina**.", "The plate on the back is the **lamina**.",
+     "term-undefined", "sections[1].body[1].en"),
+    ("surgeon which ones may fit you.",
+     "surgeon which two may fit you.", "number-words", "alternatives.options[1].en"),
+    ("You may bleed during or after surgery.",
+     "About 2% of people bleed during or after surgery.", "percentage", "risks.items[2].en"),
+    ("Tiene fiebre o escalofríos.", "LLAME DE INMEDIATO SI tiene fiebre o escalofríos.",
+     "all-caps", "call_when[1].es"),
+])
+def test_each_lint_rule_fires_on_a_crafted_case(library, old, new, rule, field):
+    _edit(library / "hemilaminectomy.yaml", old, new)
+    found = [f for f in _gate(library) if f.rule == rule]
+    assert [f.field for f in found] == [field], [str(f) for f in found]
+    assert found[0].severity == "warning" and f"[{rule}: " in found[0].message
+    assert found[0].pos.file.endswith("hemilaminectomy.yaml") and found[0].pos.line > 0
+
+
+def test_a_percentage_with_a_natural_frequency_is_fine(library):
+    _edit(library / "hemilaminectomy.yaml", "You may bleed during or after surgery.",
+          "About 2% of people (about 2 in 100) bleed during or after surgery.")
+    assert "percentage" not in _rules(_gate(library))
+
+
+def test_a_handout_that_never_says_you_is_flagged(clinic_only):
+    text = (REPO / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("Ask what happens if you wait.", "Waiting is a choice.")
+    text = text.replace("You have a fever.", "A fever appears.")
+    (clinic_only / "minimal.yaml").write_text(text, encoding="utf-8")
+    found = [f for f in _gate(clinic_only, "minimal") if f.rule == "second-person"]
+    # Spanish too: its imperatives ('Pregunte') address the reader, but no word says 'usted'
+    assert [f.field for f in found] == ["summary.en", "summary.es"]
+
+
+def test_clinic_glossary_adds_terms(library):
+    _edit(library / "clinic.yaml", "review_months: 12",
+          "review_months: 12\nquality:\n  glossary:\n    en:\n      - [physical therapy]")
+    found = [f for f in _gate(library) if f.rule == "term-undefined"]
+    assert [f.field for f in found] == ["alternatives.options[1].en"]
+    assert "'physical therapy'" in found[0].message
+
+
+# -- review governance --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("today,rule,severity", [
+    (dt.date(2027, 11, 2), "review-overdue", "error"),  # due 2027-11-01
+    (dt.date(2027, 10, 2), "review-due", "warning"),  # 30 days before
+    (dt.date(2026, 10, 1), "review-future", "error"),
+])
+def test_review_dates(library, today, rule, severity):
+    found = [f for f in _gate(library, today=today) if f.rule.startswith("review-")]
+    assert [(f.rule, f.severity, f.field) for f in found] == [(rule, severity, "reviewed")]
+    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "reviewed:")
+    assert not [f for f in _gate(library, today=dt.date(2027, 10, 1))
+                if f.rule.startswith("review-")]  # 31 days before: quiet
+
+
+def test_pending_review_is_a_warning_unless_waived(library):
+    assert [(f.rule, f.severity) for f in _gate(library)] == [("pending-review", "waived")]
+    _edit(library / "hemilaminectomy.yaml", "  pending-review: sample content, not yet "
+          "reviewed by a clinician\n", "")
+    _edit(library / "hemilaminectomy.yaml", "waivers:\n", "")
+    assert [(f.rule, f.severity) for f in _gate(library)] == [("pending-review", "warning")]
+
+
+@pytest.mark.parametrize("waiver,message", [
+    ("pending-reveiw: x", "unknown quality rule 'pending-reveiw'; did you mean 'pending-review'"),
+    ("review-overdue: x", "'review-overdue' is an error and cannot be waived"),
+    ("pending-review: ''", "say why this rule is waived"),
+])
+def test_bad_waivers_are_load_errors(library, waiver, message):
+    _edit(library / "hemilaminectomy.yaml",
+          "pending-review: sample content, not yet reviewed by a clinician", waiver)
+    messages = [str(f) for f in load_library(library).findings]
+    assert any(message in m and re.search(r"hemilaminectomy.yaml:\d+:\d+: waivers\.", m)
+               for m in messages), messages
+
+
+# -- translation freshness ----------------------------------------------------------------------
+
+RISK_EN = "**Bleeding**. You may bleed during or after surgery."
+RISK_EN_NEW = "**Bleeding**. You may bleed during or after surgery, or a few days later."
+
+
+def _render_text(library: Path, lang: str) -> str:
+    lib, proc = _load(library)
+    pdf = read_pdf(render_pdf(proc, lib.clinic, load_layout("single"), (lang,)).data)
+    return "\n".join(pdf.pages)
+
+
+def test_editing_an_english_risk_makes_exactly_its_spanish_stale(library):
+    assert not [f for f in _gate(library) if f.rule == "translation-stale"]
+    _edit(library / "hemilaminectomy.yaml", RISK_EN, RISK_EN_NEW)
+    stale = [f for f in _gate(library) if f.rule == "translation-stale"]
+    assert [f.field for f in stale] == ["risks.items[2].es"]
+    assert "the English text changed since the Spanish was confirmed" in stale[0].message
+    assert "or a few days later" in stale[0].message and "Sangrado" in stale[0].message
+    assert _load(library)[1].under_review == ("es",)
+    assert "Traducción en revisión" in _render_text(library, "es")
+    assert "under review" not in _render_text(library, "en")
+
+    result = CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy",
+                                      "--library", str(library)])
+    assert result.exit_code == 0, result.output
+    assert "confirmed es: 1 text newly confirmed: risks.items[2]" in result.output
+    assert not [f for f in _gate(library) if f.rule == "translation-stale"]
+    assert _load(library)[1].under_review == ()
+    assert "Traducción en revisión" not in _render_text(library, "es")
+
+
+def test_confirmation_file_reads_well_in_a_diff(library):
+    conf = library / "hemilaminectomy.translations.yaml"
+    before = conf.read_text().splitlines()
+    _edit(library / "hemilaminectomy.yaml", RISK_EN, RISK_EN_NEW)
+    CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy", "--library",
+                             str(library)])
+    after = conf.read_text().splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1].startswith("  risks.items[2]: ")
+
+
+def test_inserting_an_item_does_not_make_the_ones_after_it_stale(library):
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n",
+          "  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n"
+          "  - en: How could this surgery help me?\n")
+    stale = [f.field for f in _gate(library) if f.rule == "translation-stale"]
+    assert stale == ["prompts[2].es"]  # only the new question
+
+
+def test_translation_status_and_never_confirmed(library):
+    (library / "hemilaminectomy.translations.yaml").unlink()
+    stale = [f for f in _gate(library) if f.rule == "translation-stale"]
+    assert len(stale) == 1 and "never been confirmed" in stale[0].message
+    result = CliRunner().invoke(cli, ["translations", "status", "hemilaminectomy",
+                                      "--library", str(library)])
+    assert result.exit_code == 1 and "never been confirmed" in result.output
+    result = CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy",
+                                      "--lang", "fr", "--library", str(library)])
+    assert result.exit_code == 2 and "fr: not a translation" in result.output
+
+
+def test_a_broken_confirmation_file_is_reported_with_its_line(library):
+    conf = library / "hemilaminectomy.translations.yaml"
+    conf.write_text(conf.read_text().replace("  summary: ", "  summary: extra ", 1))
+    line = _line_of(conf, "  summary:")
+    found = [str(f) for f in load_library(library).findings]
+    assert any(re.search(rf"translations.yaml:{line}:\d+: es.summary: expected two "
+                         r"fingerprints", f) for f in found), found
+
+
+# -- accessible layouts -------------------------------------------------------------------------
+
+
+def test_shipped_layouts_pass():
+    from pdfgen.layout import available_layouts
+
+    for name in available_layouts():
+        assert layout_gates.check(load_layout(name)) == [], name
+
+
+@pytest.mark.parametrize("body,rule", [
+    ("extends: bilingual\nname: custom\nsizes:\n  body: 10pt\n", "body-size"),
+    ("extends: large-print\nname: custom\nsizes:\n  body: 14pt\n", "body-size"),
+    ("extends: bilingual\nname: custom\nsizes:\n  heading: 12pt\n", "heading-size"),
+    ("extends: bilingual\nname: custom\ncolors:\n  text: \"#999999\"\n", "contrast"),
+    ("extends: bilingual\nname: custom\nalign: justify\n", "justified"),
+    ("extends: single\nname: custom\npage:\n  margins: {top: 0.5in, right: 0.3in, "
+     "bottom: 0.5in, left: 0.3in}\n", "line-length"),
+])
+def test_each_layout_rule_fires_with_file_and_line(tmp_path, body, rule):
+    (tmp_path / "custom.yaml").write_text(body)
+    layout = load_layout("custom", [tmp_path, REPO / "layouts"])
+    found = layout_gates.check(layout)
+    assert rule in _rules(found), [str(f) for f in found]
+    hit = next(f for f in found if f.rule == rule)
+    assert hit.pos.file.endswith("custom.yaml") and hit.pos.line >= 3, str(hit)
+
+
+def test_contrast_matches_wcag_examples():
+    assert layout_gates.contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert layout_gates.contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+def test_justified_layout_really_justifies(tmp_path):
+    (tmp_path / "custom.yaml").write_text("extends: single\nname: custom\nalign: justify\n")
+    from reportlab.lib.enums import TA_JUSTIFY
+
+    from pdfgen.render.fonts import family
+    from pdfgen.render.story import make_styles
+
+    layout = load_layout("custom", [tmp_path, REPO / "layouts"])
+    fam = family(layout.fonts["body"])
+    assert make_styles(layout, fam, fam, fam).body.alignment == TA_JUSTIFY
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+def test_check_readability_table_and_json():
+    result = CliRunner().invoke(cli, ["check", str(SAMPLE), "--readability"])
+    assert result.exit_code == 0, result.output
+    assert "hemilaminectomy (en)" in result.output and "hemilaminectomy (es)" in result.output
+    assert "Flesch-Kincaid grade" in result.output and "Fernández-Huerta" in result.output
+    result = CliRunner().invoke(cli, ["check", str(SAMPLE), "--readability", "--format", "json"])
+    report = json.loads(result.output)
+    rows = {r["lang"]: r for r in report["readability"]}
+    assert set(rows) == {"en", "es"}
+    parts = rows["en"]["parts"]
+    assert [p["fk_grade"] for p in parts] == sorted((p["fk_grade"] for p in parts), reverse=True)
+    assert all(p["hardest_sentence"] and p["line"] > 0 for p in parts)
+
+
+def test_check_strict_fails_on_a_warning(library):
+    _edit(library / "hemilaminectomy.yaml", "surgeon which ones may fit you.",
+          "surgeon which two may fit you.")
+    assert CliRunner().invoke(cli, ["check", str(library)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["check", str(library), "--strict"])
+    assert result.exit_code == 1
+    assert "(--strict: warnings count as errors)" in result.output
+
+
+def test_check_reports_an_overdue_review_as_an_error():
+    result = CliRunner().invoke(cli, ["check", str(SAMPLE), "--today", "2028-01-01"])
+    assert result.exit_code == 1
+    line = _line_of(SAMPLE / "hemilaminectomy.yaml", "reviewed:")
+    assert re.search(rf"hemilaminectomy.yaml:{line}:\d+: reviewed: clinical review overdue "
+                     r"since 2027-11-01", result.output), result.output
+
+
+def test_build_runs_the_gates(library, tmp_path):
+    out = tmp_path / "out"
+    _edit(library / "hemilaminectomy.yaml", "surgeon which ones may fit you.",
+          "surgeon which two may fit you.")
+    result = build_library(library, out, jobs=1, today=TODAY)
+    assert result.ok and len(result.built) == 3
+    # the edit also leaves that text's Spanish unconfirmed
+    assert sorted(_rules(result.findings)) == ["number-words", "translation-stale"]
+    again = build_library(library, out, jobs=1, today=TODAY)  # unchanged: listed again
+    assert not again.built and sorted(_rules(again.findings)) == sorted(_rules(result.findings))
+    strict = build_library(library, out, jobs=1, today=TODAY, strict=True)
+    assert not strict.ok
+    _edit(library / "hemilaminectomy.yaml", "which two may", "which 2 may")
+    before = (out / "hemilaminectomy" / "hemilaminectomy.en.pdf").read_bytes()
+    overdue = build_library(library, out, jobs=1, today=dt.date(2028, 1, 1))
+    assert sorted(overdue.failed) == sorted(overdue.reasons) and len(overdue.failed) == 3
+    assert _rules(overdue.findings, "error") == ["review-overdue"]
+    assert (out / "hemilaminectomy" / "hemilaminectomy.en.pdf").read_bytes() == before
+
+
+def test_build_strict_stops_a_handout_with_warnings_and_keeps_the_others(library, tmp_path):
+    shutil.copy(library / "hemilaminectomy.yaml", library / "other.yaml")
+    shutil.copy(library / "hemilaminectomy.translations.yaml",
+                library / "other.translations.yaml")
+    _edit(library / "other.yaml", "id: hemilaminectomy", "id: other")
+    _edit(library / "other.yaml", "surgeon which ones may fit you.",
+          "surgeon which two may fit you.")
+    result = build_library(library, tmp_path / "out", jobs=1, today=TODAY, strict=True)
+    assert sorted(result.failed) == [f"other/other.{o}.pdf" for o in ("bilingual", "en", "es")]
+    assert len(result.built) == 3 and not result.ok
