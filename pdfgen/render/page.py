@@ -187,8 +187,8 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
             ly = y
             for runs in lines:
                 ly -= lead
-                text = "".join(t for t, _, _ in runs)
-                fit = _fit_size(text, fam.regular if len(runs) > 1 else runs[0][1], size, col_width)
+                needed = sum(stringWidth(t, font, size) for t, font, _ in runs)
+                fit = size if needed <= col_width else max(size * 0.75, size * col_width / needed)
                 rx = x
                 for t, font, color in runs:
                     canv.setFillColor(HexColor(color))
