@@ -16,9 +16,9 @@ from .errors import ContentError, Finding, PdfgenError, Pos, UsageError
 from .fsutil import write_atomic
 from .layout import load_layout
 from .load import CLINIC_FILE, handout_files, load_clinic, load_procedure
-from .quality.freshness import confirmations_path
 from .model import Clinic, Output
 from .paths import PACKAGE, display
+from .quality.freshness import confirmations_path
 from .site import review_due, write_catalog
 
 MANIFEST = "manifest.json"
@@ -37,11 +37,12 @@ def _hash_files(paths) -> str:
 
 
 def engine_hash() -> str:
-    """What besides the content changes a PDF's bytes: pdfgen's version and code, fonts, catalogs."""
+    """What besides the content changes a PDF's bytes: pdfgen's code, fonts, catalogs."""
     from .render.fonts import fonts_dir
 
     code = [p for p in PACKAGE.rglob("*.py")]
-    catalogs = list((PACKAGE / "locales").rglob("*.mo")) + list((PACKAGE / "quality").glob("*.yaml"))
+    catalogs = list((PACKAGE / "locales").rglob("*.mo"))
+    catalogs += list((PACKAGE / "quality").glob("*.yaml"))  # the glossary: recorded warnings
     fonts = [p for p in fonts_dir().iterdir() if p.suffix in (".ttf", ".yaml")]
     h = hashlib.sha256(__version__.encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
@@ -265,9 +266,11 @@ def _why(old: dict | None, inputs: dict, out_file: Path, force: bool) -> str | N
     if not out_file.is_file() or out_file.stat().st_size != old.get("bytes"):
         return "PDF missing or changed on disk"
     before = old.get("inputs", {})
-    for key, label in (("handout", "handout changed"), ("clinic", "clinic profile changed"),
-                       ("layout", "layout changed"), ("engine", "pdfgen, fonts or catalogs changed"),
-                       ("output", "output settings changed")):
+    reasons = (("handout", "handout changed"), ("clinic", "clinic profile changed"),
+               ("translations", "translation confirmations changed"),
+               ("layout", "layout changed"), ("engine", "pdfgen, fonts or catalogs changed"),
+               ("output", "output settings changed"))
+    for key, label in reasons:
         if before.get(key) != inputs[key]:
             return label
     return None
@@ -322,7 +325,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     tasks, new_manifest = [], {}
     for path in files:
         if only and path.stem not in only:
-            new_manifest.update({k: v for k, v in manifest.items() if v.get("handout") == path.stem})
+            new_manifest.update({k: v for k, v in manifest.items()
+                                 if v.get("handout") == path.stem})
             continue
         handout_hash = _sha(path.read_bytes())
         conf = confirmations_path(path)

@@ -68,7 +68,8 @@ def check_paths(paths: list[Path], quality: bool = True, today: dt.date | None =
     unique = []
     for path in paths:  # each file once, even when named and also inside a named folder
         key = path.resolve()
-        if key not in [u.resolve() for u in unique] and not (path.is_file() and key.parent in folders):
+        inside = path.is_file() and key.parent in folders
+        if key not in [u.resolve() for u in unique] and not inside:
             unique.append(path)
     for path in unique:
         if path.is_dir():

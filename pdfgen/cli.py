@@ -191,8 +191,9 @@ def translations_confirm(handout_id: str, langs: tuple[str, ...], library: Path 
         unknown = [code for code in langs if code not in lib.clinic.lang_codes
                    or code == lib.clinic.primary]
         if unknown:
+            others = ", ".join(c for c in lib.clinic.lang_codes if c != lib.clinic.primary)
             raise UsageError(f"{', '.join(unknown)}: not a translation of this library "
-                             f"(translations: {', '.join(c for c in lib.clinic.lang_codes if c != lib.clinic.primary)})")
+                             f"(translations: {others})")
         changed = freshness.confirm(proc, lib.clinic, root / f"{handout_id}.yaml", langs or None)
     except PdfgenError as exc:
         _fail(exc)

@@ -165,8 +165,8 @@ def test_hard_text_fires_the_reading_level_gate_with_the_section_and_sentence(li
     hard = ("Postoperative rehabilitation necessitates individualized physiotherapeutic "
             "interventions, considering comorbidities, medication interactions and "
             "occupational requirements, particularly regarding prolonged immobilization.")
-    _edit(library / "hemilaminectomy.yaml", "Ask your surgeon when you can go back to work, drive and do your\n          usual activities.",
-          hard)
+    _edit(library / "hemilaminectomy.yaml", "Ask your surgeon when you can go back to work, "
+          "drive and do your\n          usual activities.", hard)
     found = [f for f in _gate(library) if f.rule == "reading-level"]
     assert found, "no reading-level finding"
     section = [f for f in found if f.field == "sections[4].en"]
@@ -458,6 +458,21 @@ def test_build_runs_the_gates(library, tmp_path):
     assert sorted(overdue.failed) == sorted(overdue.reasons) and len(overdue.failed) == 3
     assert _rules(overdue.findings, "error") == ["review-overdue"]
     assert (out / "hemilaminectomy" / "hemilaminectomy.en.pdf").read_bytes() == before
+
+
+def test_confirming_rebuilds_the_pdfs_without_the_note(library, tmp_path):
+    out = tmp_path / "out"
+    _edit(library / "hemilaminectomy.yaml", RISK_EN, RISK_EN_NEW)
+    build_library(library, out, jobs=1, today=TODAY)
+    es = out / "hemilaminectomy" / "hemilaminectomy.es.pdf"
+    assert "Traducción en revisión" in "\n".join(read_pdf(es.read_bytes()).pages)
+    CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy", "--library",
+                             str(library)])
+    plan = build_library(library, out, jobs=1, today=TODAY, dry_run=True)
+    assert set(plan.reasons.values()) == {"translation confirmations changed"}
+    result = build_library(library, out, jobs=1, today=TODAY)
+    assert len(result.built) == 3 and not result.findings
+    assert "Traducción en revisión" not in "\n".join(read_pdf(es.read_bytes()).pages)
 
 
 def test_build_strict_stops_a_handout_with_warnings_and_keeps_the_others(library, tmp_path):

@@ -60,7 +60,7 @@ def check(layout) -> list:
     def at(key: str) -> Pos:
         return where.get(key, first)
 
-    body, heading = layout.sizes["body"], layout.sizes["heading"]
+    body = layout.sizes["body"]
     least = LARGE_BODY_MIN if layout.large_print else BODY_MIN
     if body < least:
         kind = "a large-print layout" if layout.large_print else "body text"

@@ -117,6 +117,11 @@ def _lengths(proc, lang: str, q) -> list:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _term_pattern(forms: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b", re.IGNORECASE)
+
+
 def _terms(proc, clinic, lang: str) -> list:
     terms = glossary(clinic, lang)
     if not terms:
@@ -131,8 +136,7 @@ def _terms(proc, clinic, lang: str) -> list:
             for index, forms in enumerate(terms):
                 if index in seen:
                     continue
-                pattern = r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b"
-                hit = re.search(pattern, sent, re.IGNORECASE)
+                hit = _term_pattern(forms).search(sent)
                 if not hit:
                     continue
                 seen.add(index)
