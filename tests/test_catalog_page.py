@@ -14,8 +14,10 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from babel.messages.pofile import read_po
+from click.testing import CliRunner
 
 from pdfgen.build import MANIFEST, build_library
+from pdfgen.cli import cli
 from pdfgen.i18n import LOCALE_DIR, catalog_languages
 from pdfgen.load import load_clinic
 from pdfgen.site import INDEX, write_catalog
@@ -157,6 +159,9 @@ def test_badges_pending_and_overdue():
     assert shown(render_page([pending], clinic(), dt.date(2025, 6, 1))) == ["pending_review"]
     assert shown(render_page([reviewed], clinic(), dt.date(2026, 6, 1))) == ["review_overdue"]
     assert shown(render_page([reviewed], clinic(), dt.date(2025, 6, 1))) == []
+    stale = card(review_due=due, under_review=("es",))
+    assert badges(stale, dt.date(2025, 6, 1)) == ["translation_review"]
+    assert shown(render_page([stale], clinic(), dt.date(2025, 6, 1))) == ["translation_review"]
 
 
 def test_cards_from_manifest_group_order_and_sort():
@@ -227,7 +232,7 @@ def test_colour_pairs_meet_wcag_aa():
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
     text_pairs = [("ink", "paper"), ("muted", "paper"), ("muted", "wash"), ("ink", "wash"),
                   ("accent", "paper"), ("accent-ink", "accent"), ("pending-ink", "pending-bg"),
-                  ("overdue-ink", "overdue-bg")]
+                  ("overdue-ink", "overdue-bg"), ("review-ink", "review-bg")]
     for fg, bg in text_pairs:
         assert contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
     assert contrast(colours["focus"], colours["paper"]) >= 3  # focus ring: non-text contrast
@@ -338,6 +343,9 @@ def site(tmp_path_factory) -> Path:
                 reviewed_by="Dr. Test Reviewer")
     add_handout(library, "old-review", "Old review test handout", "Folleto de prueba con revisión "
                 "antigua", reviewed="2020-01-15", reviewed_by="Dr. Test Reviewer")
+    for hid in ("knee-test", "script-title", "old-review"):  # a translator checked them
+        assert CliRunner().invoke(cli, ["translations", "confirm", hid, "--library",
+                                        str(library)]).exit_code == 0
     # An overdue handout is refused by the quality gate, so it is built while it was current
     # (as a clinic's library would have been), then stays with its last good PDFs.
     build_library(library, root / "out", only=["old-review"], jobs=1, today=dt.date(2020, 6, 1))

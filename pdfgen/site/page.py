@@ -35,7 +35,7 @@ PAGE_LABELS = {
     "large_print": _("Large print"),
     "a4_paper": _("A4 paper"),
 }
-SHARED = ("pending_review", "version", "reviewed")
+SHARED = ("pending_review", "version", "reviewed", "translation_review")
 LAYOUT_LABELS = {"large-print": "large_print", "a4-bilingual": "a4_paper"}
 
 
@@ -75,6 +75,7 @@ class Card:
     review_due: dt.date | None
     pending_review: bool
     links: tuple[Link, ...]
+    under_review: tuple[str, ...] = ()  # languages whose translation is not yet confirmed
     thumb: str | None = None  # relative to the page, URL-quoted
 
     def title(self, lang: str) -> str:
@@ -121,6 +122,7 @@ def cards_from_manifest(outputs: dict[str, dict], order: tuple[str, ...], primar
             version=str(first.get("version", "")), reviewed=_date(first.get("reviewed")),
             review_due=_date(first.get("review_due")),
             pending_review=bool(first.get("pending_review")), links=links,
+            under_review=tuple(str(c) for c in first.get("under_review") or ()),
             thumb=quote(thumb) if thumb else None))
     cards.sort(key=lambda c: (fold(c.title(primary)), c.id))
     return cards
@@ -133,6 +135,8 @@ def badges(card: Card, today: dt.date) -> list[str]:
         found.append("pending_review")
     if card.review_due is not None and today > card.review_due:
         found.append("review_overdue")
+    if card.under_review:
+        found.append("translation_review")
     return found
 
 
@@ -284,8 +288,8 @@ def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dic
     badge_html = "".join(
         f'<span class="badge {key.replace("_", "-")}" data-label="{key}"'
         f'{"" if key in shown else " hidden"}>{esc(first.labels[key])}</span>'
-        for key in ("pending_review", "review_overdue")
-        if key != "pending_review" or card.pending_review)
+        for key in ("pending_review", "review_overdue", "translation_review")
+        if key == "review_overdue" or key in shown)
     links = []
     for link in card.links:
         texts = {lang.code: link_label(link, lang.locale, lang.labels, names) for lang in langs}
