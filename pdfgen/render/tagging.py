@@ -1,0 +1,391 @@
+"""Tagged PDF (PDF/UA-1): the structure tree in reading order, marked content, artifacts.
+
+The story is walked once before layout (`outline`): that gives every content
+element in the content's own order, per language. While ReportLab draws, the
+canvas asks a `Tagger` (one per canvas, so per build pass) for marked-content
+ids; at save time the Tagger writes the StructTreeRoot, the ParentTree, the
+catalog entries and the XMP packet with ReportLab's own PDF objects.
+
+The tree: Document > Sect per language (/Lang) > H1, H2, P, L > LI > Lbl + LBody,
+with Link elements (OBJR to their annotation) inside the paragraph that holds
+the link; the signature form is a Div (inside its language's Sect, or after
+the Sects when it is bilingual). Page furniture is /Artifact.
+
+Relies on ReportLab internals (pinned in pyproject.toml, covered by tests/test_tagged.py):
+the text object's `_code`/`_textOut`, the paragraph's `_linkRecord` hook, the
+canvas's `_setAnnotations` and page names "Page<n>".
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDictionary,
+    PDFName,
+    PDFObjectReference,
+    PDFStream,
+    PDFString,
+)
+from reportlab.pdfgen.textobject import PDFTextObject
+
+ARTIFACT_LAYOUT = "/Artifact <</Type /Layout>> BDC"
+ARTIFACT_FOOTER = "/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
+PAGE_NAME = "Page{}"  # pdfdoc.PDFDocument.thisPageName, 1-based
+
+
+class Elem:
+    """One structure element; kids are Elems, (page, mcid) pairs or ("annot", page, name)."""
+
+    __slots__ = ("role", "lang", "kids", "parent", "owner", "alt", "name")
+
+    def __init__(self, role: str, parent: Elem | None = None, lang: str = "", alt: str = ""):
+        self.role, self.lang, self.alt = role, lang, alt
+        self.kids: list = []
+        self.parent = parent
+        self.owner: Elem | None = None
+        self.name = ""
+        if parent is not None:
+            parent.kids.append(self)
+
+    def walk(self):
+        yield self
+        for kid in self.kids:
+            if isinstance(kid, Elem):
+                yield from kid.walk()
+
+
+# -- the story's logical order -------------------------------------------------------------
+
+def outline(story) -> list:
+    """Content pieces in story order: each tagged Para and signature block, once.
+
+    Walks containers (Columns' columns, a Box's items) so the order is the
+    content's, whatever the page's paint order will be.
+    """
+    found: list = []
+
+    def visit(item) -> None:
+        if hasattr(item, "columns"):
+            for col in item.columns:
+                for sub in col:
+                    visit(sub)
+        elif hasattr(item, "items"):
+            for sub in item.items:
+                visit(sub)
+        elif getattr(item, "elem", 0) and hasattr(item, "role"):
+            found.append(item)
+        elif getattr(item, "tag_id", 0):
+            found.append(item)
+
+    for flowable in story:
+        visit(flowable)
+    return found
+
+
+class _Shown(str):
+    """A text-showing operator in a text object's code (as opposed to state operators)."""
+
+
+class _Open:
+    """Marker in a text object's code: the text shown from here on belongs to `elem`."""
+
+    __slots__ = ("elem",)
+
+    def __init__(self, elem: Elem):
+        self.elem = elem
+
+
+class MarkedText(PDFTextObject):
+    """A text object whose text is marked content (all sequences inside its BT ... ET).
+
+    A link inside a paragraph switches to its Link element and back. Sequences
+    are opened only where text is shown, and MCIDs handed out when the object
+    is drawn, so no sequence is empty and MCIDs follow the page's order.
+    """
+
+    def __init__(self, canvas, x, y, direction, tagger: Tagger, elem: Elem):
+        super().__init__(canvas, x, y, direction=direction)
+        self._tagger = tagger
+        self._code.append(_Open(elem))
+        self._elem = elem
+        self._mark = len(self._code)
+
+    def _textOut(self, text, TStar=0):
+        self._mark = len(self._code)
+        super()._textOut(text, TStar)
+        self._code[-1] = _Shown(self._code[-1])
+
+    def textOut(self, text):
+        super().textOut(text)
+        self._code[-1] = _Shown(self._code[-1])
+
+    def textLine(self, text=""):
+        super().textLine(text)
+        self._code[-1] = _Shown(self._code[-1])
+
+    def _linkRecord(self, link, what):
+        # paragraph.py calls 'start' after the link's first fragment was written,
+        # 'end' before the next fragment: switch to the Link before that fragment.
+        if what == "start":
+            self._code.insert(self._mark, _Open(self._tagger.link_elem(self._elem, link)))
+        else:
+            self._code.append(_Open(self._elem))
+
+    def getCode(self):
+        out: list[str] = []
+        want = current = None
+        for item in self._code:
+            if isinstance(item, _Open):
+                want = item.elem
+                continue
+            if isinstance(item, _Shown) and want is not current:
+                if current is not None:
+                    out.append("EMC")
+                out.append(self._tagger.bdc(want))
+                current = want
+            out.append(item)
+        if current is not None:
+            out.append("EMC")
+        self._code = out
+        return super().getCode()
+
+
+class Tagger:
+    """Marked-content bookkeeping for one canvas (one build pass) and the tree it fills."""
+
+    def __init__(self, pieces: list, locales: dict[str, str]):
+        self.page = 0
+        self.parents: list[list[Elem]] = [[]]  # per page: parent element of each MCID
+        self.next_key = 0  # /StructParent(s) keys, pages and annotations alike
+        self.parent_keys: dict[int, object] = {}  # key -> page index or Link elem
+        self.page_keys: list[int] = []
+        self.queue: list[Elem] = []  # elements for the next text objects
+        self.links: dict = {}  # current paragraph piece: link -> Link elem
+        self.urls: dict[str, Elem] = {}  # current piece: url -> Link elem
+        self.artifact = 0
+        self.root = Elem("Document")
+        self.content: dict = {}  # tag key -> element that receives the text
+        self.labels: dict[int, Elem] = {}  # list item -> its Lbl
+        self.footer_links: Elem | None = None
+        self._build(pieces, locales)
+
+    def _build(self, pieces: list, locales: dict[str, str]) -> None:
+        by_locale = {loc: code for code, loc in locales.items()}
+        self.langs = list(locales.values())
+        sects = {code: Elem("Sect", self.root, lang=loc) for code, loc in locales.items()}
+        lists: dict[str, tuple[str, Elem]] = {}
+        late: list = []
+        for piece in pieces:
+            if getattr(piece, "tag_id", 0):  # the signature form
+                codes = [by_locale[lab.locale] for lab in piece.labels]
+                if len(codes) == 1:
+                    lists.pop(codes[0], None)
+                    self.content[("sig", piece.tag_id)] = Elem("Div", sects[codes[0]])
+                else:
+                    late.append(piece)
+                continue
+            lang, role = piece.lang, piece.role
+            sect = sects[lang]
+            if role in ("LI", "CHECK"):
+                kind, lst = lists.get(lang, ("", None))
+                if kind != role:
+                    lst = Elem("L", sect)
+                    lists[lang] = (role, lst)
+                item = Elem("LI", lst)
+                self.labels[piece.elem] = Elem("Lbl", item)
+                self.content[piece.elem] = Elem("LBody", item)
+            else:
+                lists.pop(lang, None)
+                self.content[piece.elem] = Elem(role, sect)
+        for piece in late:
+            self.content[("sig", piece.tag_id)] = Elem("Div", self.root)
+
+    # -- marked content ----------------------------------------------------------------
+    def bdc(self, elem: Elem) -> str:
+        if elem.parent is None and elem.owner is not None:  # a Link: joins its paragraph
+            elem.parent = elem.owner                           # where its text first shows
+            elem.owner.kids.append(elem)
+        parents = self.parents[self.page]
+        mcid = len(parents)
+        parents.append(elem)
+        elem.kids.append((self.page, mcid))
+        return f"/{elem.role} <</MCID {mcid}>> BDC"
+
+    def new_page(self) -> None:
+        self.page += 1
+        self.parents.append([])
+
+    def text_object(self, canvas, x, y, direction):
+        """The canvas's beginText: marked when a content element is waiting for text."""
+        if self.artifact or not self.queue:
+            return None
+        elem = self.queue.pop(0) if len(self.queue) > 1 else self.queue[0]
+        return MarkedText(canvas, x, y, direction, self, elem)
+
+    @contextmanager
+    def piece(self, flowable):
+        """While a paragraph piece draws: its bullet (first) and text go to its elements."""
+        body = self.content.get(flowable.elem)
+        if body is None:
+            yield
+            return
+        label = self.labels.get(flowable.elem)
+        self.links, self.urls = {}, {}
+        para = getattr(flowable, "blPara", None)
+        if para is not None and para.kind == 0 and getattr(para, "link", None):
+            # the whole paragraph is one link (one style throughout): a Link inside it
+            link = para.link[0]
+            body = self.link_elem(body, tuple(link) if isinstance(link, list) else link)
+        self.queue = [label, body] if label is not None and flowable.bulletText else [body]
+        try:
+            yield
+        finally:
+            self.queue, self.links, self.urls = [], {}, {}
+
+    @contextmanager
+    def part(self, owner, key) -> None:
+        """A piece of the signature form: one P per label, a Span per language if bilingual."""
+        div = self.content.get(("sig", owner.tag_id))
+        if div is None:
+            yield
+            return
+        n, locale = key
+        para = self.content.get(("sig", owner.tag_id, n))
+        if para is None:
+            para = self.content[("sig", owner.tag_id, n)] = Elem("P", div)
+        elem = para if len(owner.labels) == 1 else Elem("Span", para, lang=locale)
+        self.queue = [elem]
+        try:
+            yield
+        finally:
+            self.queue = []
+
+    def label_bdc(self, flowable) -> str:
+        """BDC for a list item's drawn label (the checklist box), or "" when untagged."""
+        label = self.labels.get(flowable.elem)
+        return "" if label is None or self.artifact else self.bdc(label)
+
+    def link_elem(self, owner: Elem, link) -> Elem:
+        elem = self.links.get(link)
+        if elem is None:
+            elem = self.links[link] = Elem("Link")
+            elem.owner = owner
+            url = link[1] if isinstance(link, tuple) else str(link)
+            self.urls[url] = elem
+        return elem
+
+    def annotation(self, url: str, name: str, describe) -> tuple[int, str]:
+        """Key and /Contents for a link annotation being made on the current page."""
+        elem = self.urls.get(url)
+        if elem is None:  # a footer link: artifact text, so a Link holding only the annotation
+            if self.footer_links is None:
+                self.footer_links = Elem("Div", self.root)
+            elem = Elem("Link", self.footer_links, alt=describe(url))
+        key = self.next_key
+        self.next_key += 1
+        self.parent_keys[key] = elem
+        elem.kids.append(("annot", self.page, name))
+        return key, describe(url)
+
+    def page_key(self) -> int:
+        key = self.next_key
+        self.next_key += 1
+        self.page_keys.append(key)
+        self.parent_keys[key] = len(self.page_keys) - 1
+        return key
+
+    # -- writing ---------------------------------------------------------------------
+    def write(self, doc, title: str) -> None:
+        """Add StructTreeRoot, ParentTree, MarkInfo and XMP to the document catalog."""
+        _prune(self.root)
+        elems = list(self.root.walk())
+        for i, elem in enumerate(elems):
+            elem.name = f"StructElem{i}"
+        root_name = "StructTreeRoot"
+        for elem in elems:
+            doc.Reference(self._elem_dict(elem, root_name), elem.name)
+        nums = []
+        for key in sorted(self.parent_keys):
+            target = self.parent_keys[key]
+            if isinstance(target, Elem):
+                nums += [key, PDFObjectReference(target.name)]
+            else:
+                parents = self.parents[target]
+                nums += [key, PDFArray([PDFObjectReference(e.name) for e in parents])]
+        tree = PDFDictionary({
+            "Type": PDFName("StructTreeRoot"),
+            "K": PDFArray([PDFObjectReference(self.root.name)]),
+            "ParentTree": PDFDictionary({"Nums": PDFArray(nums)}),
+            "ParentTreeNextKey": self.next_key,
+        })
+        catalog = doc.Catalog
+        catalog.StructTreeRoot = doc.Reference(tree, root_name)
+        catalog.MarkInfo = PDFDictionary({"Marked": b"true"})
+        meta = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
+                         xmp(title, self.langs), filters=[])
+        catalog.Metadata = doc.Reference(meta, "XMPMetadata")
+
+    def _elem_dict(self, elem: Elem, root_name: str) -> PDFDictionary:
+        page = _first_page(elem)
+        d = {"Type": PDFName("StructElem"), "S": PDFName(elem.role),
+             "P": PDFObjectReference(elem.parent.name if elem.parent else root_name)}
+        if page is not None:
+            d["Pg"] = PDFObjectReference(PAGE_NAME.format(page + 1))
+        if elem.lang:
+            d["Lang"] = PDFString(elem.lang)
+        if elem.alt:
+            d["Alt"] = PDFString(elem.alt)
+        kids = []
+        for kid in elem.kids:
+            if isinstance(kid, Elem):
+                kids.append(PDFObjectReference(kid.name))
+            elif kid[0] == "annot":
+                kids.append(PDFDictionary({
+                    "Type": PDFName("OBJR"), "Obj": PDFObjectReference(kid[2]),
+                    "Pg": PDFObjectReference(PAGE_NAME.format(kid[1] + 1))}))
+            elif kid[0] == page:
+                kids.append(kid[1])
+            else:
+                kids.append(PDFDictionary({
+                    "Type": PDFName("MCR"), "Pg": PDFObjectReference(PAGE_NAME.format(kid[0] + 1)),
+                    "MCID": kid[1]}))
+        d["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
+        return PDFDictionary(d)
+
+
+def _first_page(elem: Elem) -> int | None:
+    for kid in elem.kids:
+        if isinstance(kid, tuple):
+            return kid[0] if kid[0] != "annot" else kid[1]
+    return None
+
+
+def _prune(elem: Elem) -> bool:
+    """Drop elements that received no content (so the tree holds no empty elements)."""
+    elem.kids = [k for k in elem.kids if not isinstance(k, Elem) or _prune(k)]
+    return bool(elem.kids)
+
+
+def xmp(title: str, langs: list[str]) -> bytes:
+    """The XMP packet: dc:title and the PDF/UA-1 identification; no dates (reproducible)."""
+    bag = "".join(f"<rdf:li>{escape(lang)}</rdf:li>" for lang in langs)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about=""\n'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+        ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+        '<pdfuaid:part>1</pdfuaid:part>\n'
+        '<dc:title><rdf:Alt>'
+        f'<rdf:li xml:lang="x-default">{escape(title)}</rdf:li>'
+        '</rdf:Alt></dc:title>\n'
+        f'<dc:language><rdf:Bag>{bag}</rdf:Bag></dc:language>\n'
+        '</rdf:Description>\n'
+        '</rdf:RDF>\n'
+        '</x:xmpmeta>\n'
+        '<?xpacket end="w"?>'
+    ).encode("utf-8")
