@@ -52,9 +52,12 @@ def _soft_breaks(para):
     saved: list = []
     try:
         if bl.kind == 0:
-            for i in range(n):
+            for i in range(n):  # on the last word: the line's word count (Tw) is unchanged
                 saved.append((i, lines[i]))
-                lines[i] = (lines[i][0], list(lines[i][1]) + [""])
+                words = list(lines[i][1])
+                if words:
+                    words[-1] += " "
+                lines[i] = (lines[i][0], words)
         else:
             for line in lines[:n]:
                 frags = [f for f in line.words if not hasattr(f, "cbDefn")]
@@ -105,11 +108,10 @@ class Para(Paragraph):
         return parts
 
     def draw(self):
-        hook = getattr(self.canv, "tag_piece", None)  # a tagging HandoutCanvas
-        if hook is None:
+        if getattr(self.canv, "tagger", None) is None:  # not a tagging HandoutCanvas
             super().draw()
             return
-        with hook(self), _soft_breaks(self):
+        with self.canv.tag_piece(self), _soft_breaks(self):
             super().draw()
 
 
