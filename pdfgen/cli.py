@@ -27,14 +27,20 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Findings as lines for people or JSON for scripts.")
-def check(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--pdf", "pdfs", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Check a rendered PDF's tagging (PDF/UA structure) instead; repeatable.")
+def check(paths: tuple[Path, ...], fmt: str, pdfs: tuple[Path, ...]) -> None:
     """Check content files for problems, each named as file:line:col: field: message.
 
     PATHS are library folders or single handout files; by default ./handouts,
     else the bundled sample library. Exit status: 0 clean, 1 errors found.
+    With --pdf, checks the tagging of PDF files (docs/accessibility.md).
     """
     from .check import check_paths
     from .paths import library_dir
+
+    if pdfs:
+        _check_pdfs(list(pdfs), fmt)
 
     try:
         report = check_paths(list(paths) or [library_dir()])
@@ -47,6 +53,25 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
             click.echo(str(finding))
         click.echo(report.summary())
     sys.exit(1 if report.errors else 0)
+
+
+def _check_pdfs(pdfs: list[Path], fmt: str) -> None:
+    from .pdfcheck import check_pdfs
+
+    try:
+        findings = check_pdfs(pdfs)
+    except PdfgenError as exc:
+        _fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps({"pdfs": len(pdfs), "errors": len(findings),
+                               "findings": [f.as_dict() for f in findings]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(f"checked {len(pdfs)} PDF{'s' if len(pdfs) != 1 else ''}: "
+                   f"{len(findings)} error{'s' if len(findings) != 1 else ''}")
+    sys.exit(1 if findings else 0)
 
 
 @cli.command()
