@@ -388,4 +388,4 @@ def xmp(title: str, langs: list[str]) -> bytes:
         '</rdf:RDF>\n'
         '</x:xmpmeta>\n'
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
