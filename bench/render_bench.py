@@ -11,6 +11,8 @@ the child process; peak RSS and CPU from os.wait4):
   process, with layout "stacked" (English, then Spanish from a new front page:
   the closest to the peers' English page / Spanish page) and "bilingual"
   (pdfgen's default: the two languages side by side);
+- the same two pdfgen rows with `--untagged` (no PDF/UA structure): the
+  tagging cost, tagged / untagged, measured in the same rounds;
 - one real `python -m pdfgen render ID --library bench/peer_handout` process
   per layout: what a user waits for;
 - the peers, from their own folder: rl_platypus.py (plain ReportLab platypus)
@@ -73,6 +75,7 @@ DEFAULT_PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
 
 PER_DOC_TARGET = 1.2  # pdfgen per extra PDF / plain ReportLab
 STARTUP_TARGET = 1.3  # one `pdfgen render` process / one plain ReportLab process
+TAGGING_TARGET = 1.25  # pdfgen per extra PDF, tagged / untagged
 
 
 @dataclass
@@ -183,6 +186,14 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
                               py, str(HERE / "pdfgen_driver.py"), str(LIBRARY), out, str(n),
                               "--layout", layout],
                           ROOT, (1, args.n), f"pdfgen-{layout}.pdf", penv))
+    for layout in ("stacked", "bilingual"):
+        tools.append(Tool(f"pdfgen-{layout}-untagged",
+                          f"pdfgen, layout {layout}, untagged (`pdfgen_driver.py --untagged`)",
+                          f"{pdfgen_ver}, {rl_ver}",
+                          lambda n, out, layout=layout: [
+                              py, str(HERE / "pdfgen_driver.py"), str(LIBRARY), out, str(n),
+                              "--layout", layout, "--untagged"],
+                          ROOT, (1, args.n), f"pdfgen-{layout}-untagged.pdf", penv))
     for layout in ("stacked", "bilingual"):
         tools.append(Tool(f"cli-{layout}", f"`pdfgen render`, layout {layout} (one process)",
                           pdfgen_ver,
@@ -414,12 +425,30 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
           f"| {fmt_paired(paired(t.times[1], rl.times[1]))} "
           f"| {fmt_paired(typst and paired(t.times[1], typst.times[1]))} |")
     w("")
+    w("## Tagging cost (tagged / untagged pdfgen, same rounds)\n")
+    w("| layout | per extra document, tagged / untagged (ms) | ratio | paired ratio "
+      "| t(1) ratio | PDF bytes tagged / untagged |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for layout in ("stacked", "bilingual"):
+        tg, ut = by[f"pdfgen-{layout}"], by[f"pdfgen-{layout}-untagged"]
+        w(f"| {layout} | {fmt(per_doc(tg) and per_doc(tg) * 1000, '.1f')} / "
+          f"{fmt(per_doc(ut) and per_doc(ut) * 1000, '.1f')} "
+          f"| {fmt(ratio(per_doc(tg), per_doc(ut)), '.2f')} "
+          f"| {fmt_paired(paired(per_doc_rounds(tg), per_doc_rounds(ut)))} "
+          f"| {fmt(ratio(t1(tg), t1(ut)), '.2f')} | {fmt(tg.size, ',')} / {fmt(ut.size, ',')} |")
+    w("")
     w("## Targets\n")
     for key in ("pdfgen-stacked", "pdfgen-bilingual"):
         r = ratio(per_doc(by[key]), rl_pd)
         w(f"- per extra PDF, {by[key].label}: {fmt(r, '.2f')}x plain ReportLab "
           f"(target <= {PER_DOC_TARGET}): **{met(r, PER_DOC_TARGET)}**"
           f"; {fmt(ratio(per_doc(by[key]), ty_pd), '.2f')}x Typst.")
+    for layout in ("stacked", "bilingual"):
+        tg, ut = by[f"pdfgen-{layout}"], by[f"pdfgen-{layout}-untagged"]
+        p = paired(per_doc_rounds(tg), per_doc_rounds(ut))
+        r = p[0] if p else None
+        w(f"- tagging, layout {layout}: per extra PDF {fmt(r, '.2f')}x untagged, paired median "
+          f"(target <= {TAGGING_TARGET}): **{met(r, TAGGING_TARGET)}**.")
     for key in ("cli-stacked", "cli-bilingual"):
         r = ratio(t1(by[key]), t1(rl))
         w(f"- one process, {by[key].label}: {fmt(r, '.2f')}x one plain ReportLab process "

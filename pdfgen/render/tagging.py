@@ -22,10 +22,9 @@ from contextlib import contextmanager
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase.pdfdoc import (
-    PDFArray,
     PDFDictionary,
     PDFName,
-    PDFObjectReference,
+    PDFObject,
     PDFStream,
     PDFString,
 )
@@ -34,10 +33,15 @@ from reportlab.pdfgen.textobject import PDFTextObject
 ARTIFACT_LAYOUT = "/Artifact <</Type /Layout>> BDC"
 ARTIFACT_FOOTER = "/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
 PAGE_NAME = "Page{}"  # pdfdoc.PDFDocument.thisPageName, 1-based
+MCID_SPAN = 1 << 20  # marked content kid = page * MCID_SPAN + mcid
 
 
 class Elem:
-    """One structure element; kids are Elems, (page, mcid) pairs or ("annot", page, name)."""
+    """One structure element; kids are Elems, marked content or annotations.
+
+    Marked content is an int, page * MCID_SPAN + mcid, and an annotation a
+    (page, name) tuple: no small containers per MCID, so fewer GC passes.
+    """
 
     __slots__ = ("role", "lang", "kids", "parent", "owner", "alt", "name")
 
@@ -59,13 +63,14 @@ class Elem:
 
 # -- the story's logical order -------------------------------------------------------------
 
-def outline(story) -> list:
-    """Content pieces in story order: each tagged Para and signature block, once.
+def outline(story) -> list[tuple]:
+    """Content pieces in story order: (elem, lang, role) per Para, (id, locales) per form.
 
     Walks containers (Columns' columns, a Box's items) so the order is the
-    content's, whatever the page's paint order will be.
+    content's, whatever the page's paint order will be. Keeps no flowable
+    alive: ReportLab frees each one once drawn.
     """
-    found: list = []
+    found: list[tuple] = []
 
     def visit(item) -> None:
         if hasattr(item, "columns"):
@@ -76,9 +81,9 @@ def outline(story) -> list:
             for sub in item.items:
                 visit(sub)
         elif getattr(item, "elem", 0) and hasattr(item, "role"):
-            found.append(item)
+            found.append((item.elem, item.lang, item.role))
         elif getattr(item, "tag_id", 0):
-            found.append(item)
+            found.append((item.tag_id, tuple(lab.locale for lab in item.labels)))
 
     for flowable in story:
         visit(flowable)
@@ -87,15 +92,6 @@ def outline(story) -> list:
 
 class _Shown(str):
     """A text-showing operator in a text object's code (as opposed to state operators)."""
-
-
-class _Open:
-    """Marker in a text object's code: the text shown from here on belongs to `elem`."""
-
-    __slots__ = ("elem",)
-
-    def __init__(self, elem: Elem):
-        self.elem = elem
 
 
 class MarkedText(PDFTextObject):
@@ -109,7 +105,8 @@ class MarkedText(PDFTextObject):
     def __init__(self, canvas, x, y, direction, tagger: Tagger, elem: Elem):
         super().__init__(canvas, x, y, direction=direction)
         self._tagger = tagger
-        self._code.append(_Open(elem))
+        self._opens = [elem]  # an int i in the code: text from here on belongs to _opens[i]
+        self._code.append(0)
         self._elem = elem
         self._mark = len(self._code)
 
@@ -130,16 +127,17 @@ class MarkedText(PDFTextObject):
         # paragraph.py calls 'start' after the link's first fragment was written,
         # 'end' before the next fragment: switch to the Link before that fragment.
         if what == "start":
-            self._code.insert(self._mark, _Open(self._tagger.link_elem(self._elem, link)))
+            self._opens.append(self._tagger.link_elem(self._elem, link))
+            self._code.insert(self._mark, len(self._opens) - 1)
         else:
-            self._code.append(_Open(self._elem))
+            self._code.append(0)
 
     def getCode(self):
         out: list[str] = []
         want = current = None
         for item in self._code:
-            if isinstance(item, _Open):
-                want = item.elem
+            if item.__class__ is int:
+                want = self._opens[item]
                 continue
             if isinstance(item, _Shown) and want is not current:
                 if current is not None:
@@ -179,15 +177,16 @@ class Tagger:
         lists: dict[str, tuple[str, Elem]] = {}
         late: list = []
         for piece in pieces:
-            if getattr(piece, "tag_id", 0):  # the signature form
-                codes = [by_locale[lab.locale] for lab in piece.labels]
+            if len(piece) == 2:  # the signature form
+                tag_id, form_locales = piece
+                codes = [by_locale[loc] for loc in form_locales]
                 if len(codes) == 1:
                     lists.pop(codes[0], None)
-                    self.content[("sig", piece.tag_id)] = Elem("Div", sects[codes[0]])
+                    self.content[("sig", tag_id)] = Elem("Div", sects[codes[0]])
                 else:
-                    late.append(piece)
+                    late.append(tag_id)
                 continue
-            lang, role = piece.lang, piece.role
+            elem_id, lang, role = piece
             sect = sects[lang]
             if role in ("LI", "CHECK"):
                 kind, lst = lists.get(lang, ("", None))
@@ -195,13 +194,13 @@ class Tagger:
                     lst = Elem("L", sect)
                     lists[lang] = (role, lst)
                 item = Elem("LI", lst)
-                self.labels[piece.elem] = Elem("Lbl", item)
-                self.content[piece.elem] = Elem("LBody", item)
+                self.labels[elem_id] = Elem("Lbl", item)
+                self.content[elem_id] = Elem("LBody", item)
             else:
                 lists.pop(lang, None)
-                self.content[piece.elem] = Elem(role, sect)
-        for piece in late:
-            self.content[("sig", piece.tag_id)] = Elem("Div", self.root)
+                self.content[elem_id] = Elem(role, sect)
+        for tag_id in late:
+            self.content[("sig", tag_id)] = Elem("Div", self.root)
 
     # -- marked content ----------------------------------------------------------------
     def bdc(self, elem: Elem) -> str:
@@ -211,7 +210,7 @@ class Tagger:
         parents = self.parents[self.page]
         mcid = len(parents)
         parents.append(elem)
-        elem.kids.append((self.page, mcid))
+        elem.kids.append(self.page * MCID_SPAN + mcid)
         return f"/{elem.role} <</MCID {mcid}>> BDC"
 
     def new_page(self) -> None:
@@ -287,7 +286,7 @@ class Tagger:
         key = self.next_key
         self.next_key += 1
         self.parent_keys[key] = elem
-        elem.kids.append(("annot", self.page, name))
+        elem.kids.append((self.page, name))
         return key, describe(url)
 
     def page_key(self) -> int:
@@ -299,28 +298,20 @@ class Tagger:
 
     # -- writing ---------------------------------------------------------------------
     def write(self, doc, title: str) -> None:
-        """Add StructTreeRoot, ParentTree, MarkInfo and XMP to the document catalog."""
+        """Add StructTreeRoot, ParentTree, MarkInfo and XMP to the document catalog.
+
+        The tree's hundreds of small dictionaries are written as pre-formatted
+        PDF (`_Raw`): ReportLab's generic PDFDictionary formatting of them cost
+        more than the rest of the tagging together.
+        """
         _prune(self.root)
         elems = list(self.root.walk())
         for i, elem in enumerate(elems):
             elem.name = f"StructElem{i}"
         root_name = "StructTreeRoot"
         for elem in elems:
-            doc.Reference(self._elem_dict(elem, root_name), elem.name)
-        nums = []
-        for key in sorted(self.parent_keys):
-            target = self.parent_keys[key]
-            if isinstance(target, Elem):
-                nums += [key, PDFObjectReference(target.name)]
-            else:
-                parents = self.parents[target]
-                nums += [key, PDFArray([PDFObjectReference(e.name) for e in parents])]
-        tree = PDFDictionary({
-            "Type": PDFName("StructTreeRoot"),
-            "K": PDFArray([PDFObjectReference(self.root.name)]),
-            "ParentTree": PDFDictionary({"Nums": PDFArray(nums)}),
-            "ParentTreeNextKey": self.next_key,
-        })
+            doc.Reference(_Raw(_elem_pdf, elem, root_name), elem.name)
+        tree = _Raw(_tree_pdf, self)
         catalog = doc.Catalog
         catalog.StructTreeRoot = doc.Reference(tree, root_name)
         catalog.MarkInfo = PDFDictionary({"Marked": b"true"})
@@ -328,38 +319,79 @@ class Tagger:
                          xmp(title, self.langs), filters=[])
         catalog.Metadata = doc.Reference(meta, "XMPMetadata")
 
-    def _elem_dict(self, elem: Elem, root_name: str) -> PDFDictionary:
-        page = _first_page(elem)
-        d = {"Type": PDFName("StructElem"), "S": PDFName(elem.role),
-             "P": PDFObjectReference(elem.parent.name if elem.parent else root_name)}
-        if page is not None:
-            d["Pg"] = PDFObjectReference(PAGE_NAME.format(page + 1))
-        if elem.lang:
-            d["Lang"] = PDFString(elem.lang)
-        if elem.alt:
-            d["Alt"] = PDFString(elem.alt)
-        kids = []
-        for kid in elem.kids:
-            if isinstance(kid, Elem):
-                kids.append(PDFObjectReference(kid.name))
-            elif kid[0] == "annot":
-                kids.append(PDFDictionary({
-                    "Type": PDFName("OBJR"), "Obj": PDFObjectReference(kid[2]),
-                    "Pg": PDFObjectReference(PAGE_NAME.format(kid[1] + 1))}))
-            elif kid[0] == page:
-                kids.append(kid[1])
-            else:
-                kids.append(PDFDictionary({
-                    "Type": PDFName("MCR"), "Pg": PDFObjectReference(PAGE_NAME.format(kid[0] + 1)),
-                    "MCID": kid[1]}))
-        d["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
-        return PDFDictionary(d)
+
+class _Raw(PDFObject):
+    """An indirect object formatted by a function of (document, *args): PDF text, no parsing."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def format(self, document):
+        return self.fn(document, *self.args).encode("latin-1")
+
+
+def _refs(document):
+    numbers = document.idToObjectNumberAndVersion
+
+    def ref(name: str) -> str:
+        num, gen = numbers[name]
+        return f"{num} {gen} R"
+    return ref
+
+
+def _string(document, text: str) -> str:
+    return PDFString(text).format(document).decode("latin-1")
+
+
+def _elem_pdf(document, elem: Elem, root_name: str) -> str:
+    ref = _refs(document)
+    page = _first_page(elem)
+    parts = [f"<< /Type /StructElem /S /{elem.role} /P "
+             f"{ref(elem.parent.name if elem.parent else root_name)}"]
+    if page is not None:
+        parts.append(f" /Pg {ref(PAGE_NAME.format(page + 1))}")
+    if elem.lang:
+        parts.append(f" /Lang {_string(document, elem.lang)}")
+    if elem.alt:
+        parts.append(f" /Alt {_string(document, elem.alt)}")
+    kids = []
+    for kid in elem.kids:
+        if isinstance(kid, Elem):
+            kids.append(ref(kid.name))
+        elif isinstance(kid, tuple):
+            kids.append(f"<< /Type /OBJR /Obj {ref(kid[1])} "
+                        f"/Pg {ref(PAGE_NAME.format(kid[0] + 1))} >>")
+        elif kid // MCID_SPAN == page:
+            kids.append(str(kid % MCID_SPAN))
+        else:
+            kids.append(f"<< /Type /MCR /Pg {ref(PAGE_NAME.format(kid // MCID_SPAN + 1))} "
+                        f"/MCID {kid % MCID_SPAN} >>")
+    parts.append(f" /K {kids[0]}" if len(kids) == 1 else f" /K [{' '.join(kids)}]")
+    parts.append(" >>")
+    return "".join(parts)
+
+
+def _tree_pdf(document, tagger: Tagger) -> str:
+    ref = _refs(document)
+    nums = []
+    for key in sorted(tagger.parent_keys):
+        target = tagger.parent_keys[key]
+        if isinstance(target, Elem):
+            nums.append(f"{key} {ref(target.name)}")
+        else:
+            parents = " ".join(ref(e.name) for e in tagger.parents[target])
+            nums.append(f"{key} [{parents}]")
+    nums_text = "\n".join(nums)
+    return (f"<< /Type /StructTreeRoot /K [{ref(tagger.root.name)}]\n"
+            f"/ParentTree << /Nums [\n{nums_text}\n] >> /ParentTreeNextKey {tagger.next_key} >>")
 
 
 def _first_page(elem: Elem) -> int | None:
     for kid in elem.kids:
+        if isinstance(kid, int):
+            return kid // MCID_SPAN
         if isinstance(kid, tuple):
-            return kid[0] if kid[0] != "annot" else kid[1]
+            return kid[0]
     return None
 
 
