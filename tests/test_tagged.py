@@ -376,3 +376,20 @@ def test_check_pdf_command(pdfs, tmp_path):
 def test_check_pdf_reads_bytes_too(pdfs):
     assert check_pdf(pdfs[("single", ("es",))].read_bytes()) == []
     assert check_pdf(io.BytesIO(b"").getvalue()) != []
+
+
+def test_each_canvas_starts_its_own_bookkeeping():
+    """A second build pass (a new canvas) must not inherit the first one's MCIDs and tree."""
+    from pdfgen.render.page import HandoutCanvas
+
+    class Canvas(HandoutCanvas):
+        tag_pieces = [(1, "en", "P")]
+        tag_locales = {"en": "en-US"}
+
+    first = Canvas(io.BytesIO())
+    first.tagger.bdc(first.tagger.content[1])
+    first.showPage()
+    second = Canvas(io.BytesIO())
+    assert second.tagger is not first.tagger
+    assert (second.tagger.page, second.tagger.parents) == (0, [[]])
+    assert second.tagger.content[1].kids == [] and first.tagger.content[1].kids == [0]

@@ -39,39 +39,43 @@ def tagged(canv, owner, part):
         yield
 
 
-@contextmanager
-def _soft_breaks(para):
-    """While drawing: each line but the last ends with a space, so tagged text keeps it.
+def _soft_breaks(para) -> list:
+    """Each line but the last ends with a space, so tagged text keeps it; undo with the result.
 
-    ReportLab drops the space where it breaks a line; a trailing space is
-    invisible on a left-aligned line, so the layout does not change.
+    ReportLab drops the space where it breaks a line; a trailing space on the
+    last word is invisible on a left-aligned line and leaves the word count
+    (so word spacing) unchanged: the layout does not move.
     """
     bl = para.blPara
     lines = bl.lines
     n = len(lines) - (1 if para.last else 0)
     saved: list = []
-    try:
-        if bl.kind == 0:
-            for i in range(n):  # on the last word: the line's word count (Tw) is unchanged
-                saved.append((i, lines[i]))
-                words = list(lines[i][1])
-                if words:
-                    words[-1] += " "
-                lines[i] = (lines[i][0], words)
-        else:
-            for line in lines[:n]:
-                frags = [f for f in line.words if not hasattr(f, "cbDefn")]
-                if frags and not frags[-1].text.endswith(" "):
-                    saved.append((frags[-1], frags[-1].text))
-                    frags[-1].text += " "
-        yield
-    finally:
-        if bl.kind == 0:
-            for i, line in saved:
-                lines[i] = line
-        else:
-            for frag, text in saved:
-                frag.text = text
+    if bl.kind == 0:
+        for i in range(n):
+            line = lines[i]
+            words = line[1]
+            if words:
+                saved.append((i, line))
+                lines[i] = (line[0], [*words[:-1], words[-1] + " "])
+    else:
+        for line in lines[:n]:
+            for frag in reversed(line.words):
+                if not hasattr(frag, "cbDefn"):
+                    if not frag.text.endswith(" "):
+                        saved.append((frag, frag.text))
+                        frag.text += " "
+                    break
+    return saved
+
+
+def _undo_soft_breaks(para, saved: list) -> None:
+    if para.blPara.kind == 0:
+        lines = para.blPara.lines
+        for i, line in saved:
+            lines[i] = line
+    else:
+        for frag, text in saved:
+            frag.text = text
 
 
 class Para(Paragraph):
@@ -108,11 +112,17 @@ class Para(Paragraph):
         return parts
 
     def draw(self):
-        if getattr(self.canv, "tagger", None) is None:  # not a tagging HandoutCanvas
+        tagger = getattr(self.canv, "tagger", None)
+        if tagger is None:  # not a tagging HandoutCanvas
             super().draw()
             return
-        with self.canv.tag_piece(self), _soft_breaks(self):
+        tagger.begin_piece(self)
+        saved = _soft_breaks(self)
+        try:
             super().draw()
+        finally:
+            _undo_soft_breaks(self, saved)
+            tagger.end_piece()
 
 
 class Heading(Para):

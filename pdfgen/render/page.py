@@ -94,14 +94,6 @@ class HandoutCanvas(canvas.Canvas):
 
     # -- tagging hooks (no-ops on an untagged canvas) -----------------------------------
     @contextmanager
-    def tag_piece(self, flowable):
-        if self.tagger is None:
-            yield
-        else:
-            with self.tagger.piece(flowable):
-                yield
-
-    @contextmanager
     def tag_part(self, owner, part):
         if self.tagger is None:
             yield

@@ -223,25 +223,22 @@ class Tagger:
         elem = self.queue.pop(0) if len(self.queue) > 1 else self.queue[0]
         return MarkedText(canvas, x, y, direction, self, elem)
 
-    @contextmanager
-    def piece(self, flowable):
-        """While a paragraph piece draws: its bullet (first) and text go to its elements."""
+    def begin_piece(self, flowable) -> None:
+        """A paragraph piece starts drawing: its bullet (first) and text go to its elements."""
+        self.queue, self.links, self.urls = [], {}, {}
         body = self.content.get(flowable.elem)
         if body is None:
-            yield
             return
         label = self.labels.get(flowable.elem)
-        self.links, self.urls = {}, {}
         para = getattr(flowable, "blPara", None)
         if para is not None and para.kind == 0 and getattr(para, "link", None):
             # the whole paragraph is one link (one style throughout): a Link inside it
             link = para.link[0]
             body = self.link_elem(body, tuple(link) if isinstance(link, list) else link)
         self.queue = [label, body] if label is not None and flowable.bulletText else [body]
-        try:
-            yield
-        finally:
-            self.queue, self.links, self.urls = [], {}, {}
+
+    def end_piece(self) -> None:
+        self.queue, self.links, self.urls = [], {}, {}
 
     @contextmanager
     def part(self, owner, key) -> None:
