@@ -40,6 +40,8 @@ def check(paths: tuple[Path, ...], fmt: str, pdfs: tuple[Path, ...]) -> None:
     from .paths import library_dir
 
     if pdfs:
+        if paths:
+            _fail(UsageError("give content PATHS or --pdf files, not both"))
         _check_pdfs(list(pdfs), fmt)
 
     try:

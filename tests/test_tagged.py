@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -371,6 +372,20 @@ def test_check_pdf_command(pdfs, tmp_path):
     not_pdf.write_bytes(b"hello")
     res = runner.invoke(cli, ["check", "--pdf", str(not_pdf)])
     assert res.exit_code == 1 and "cannot be read as a PDF" in res.output
+
+
+def test_check_pdf_command_json_and_usage(pdfs, tmp_path):
+    runner = CliRunner()
+    good = pdfs[("bilingual", None)]
+    broken = _broken(good, tmp_path, BREAKERS["sect-lang"])
+    res = runner.invoke(cli, ["check", "--format", "json", "--pdf", str(broken)])
+    assert res.exit_code == 1
+    report = json.loads(res.output)
+    assert report["pdfs"] == 1 and report["errors"] == len(report["findings"]) >= 1
+    assert {f["rule"] for f in report["findings"]} == {"sect-lang"}
+    assert report["findings"][0]["file"] == str(broken)
+    res = runner.invoke(cli, ["check", str(SAMPLE), "--pdf", str(good)])
+    assert res.exit_code == 2 and "not both" in res.output
 
 
 def test_check_pdf_reads_bytes_too(pdfs):
