@@ -1,6 +1,7 @@
 """pdfgen's counterpart of the peers' renderers: load the content and render it N times.
 
 usage: python bench/pdfgen_driver.py IN_LIBRARY OUT.pdf [N] [--layout NAME] [--id ID]
+                                    [--untagged]
 
 Like the peers (`script IN.yaml OUT.pdf N`), every one of the N iterations
 re-reads and checks the content (clinic.yaml and the handout) *and* the layout
@@ -10,6 +11,8 @@ the layout is a small cost only pdfgen pays here. The file is written plainly
 (no fsync), as the peers do; `pdfgen render` writes atomically with fsync.
 
 Only what rendering needs is imported (no click, no check command).
+--untagged renders without the PDF/UA structure (render_handout(tagged=False)),
+to measure what tagging costs.
 """
 
 from __future__ import annotations
@@ -19,17 +22,20 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    args, layout_name, handout_id = [], "stacked", None
+    args, layout_name, handout_id, tagged = [], "stacked", None, True
     it = iter(argv[1:])
     for a in it:
-        if a == "--layout":
+        if a == "--untagged":
+            tagged = False
+        elif a == "--layout":
             layout_name = next(it)
         elif a == "--id":
             handout_id = next(it)
         else:
             args.append(a)
     if len(args) not in (2, 3):
-        sys.exit("usage: pdfgen_driver.py IN_LIBRARY OUT.pdf [N] [--layout NAME] [--id ID]")
+        sys.exit("usage: pdfgen_driver.py IN_LIBRARY OUT.pdf [N] [--layout NAME] [--id ID] "
+                 "[--untagged]")
     library, out = Path(args[0]), Path(args[1])
     n = int(args[2]) if len(args) == 3 else 1
 
@@ -45,7 +51,7 @@ def main(argv: list[str]) -> int:
     for _ in range(n):
         lib = require(load_library(library, only=[handout_id]))
         layout = load_layout(layout_name)
-        data = render_handout(lib.procedure(handout_id), lib.clinic, layout)
+        data = render_handout(lib.procedure(handout_id), lib.clinic, layout, tagged=tagged)
         out.write_bytes(data)
     return 0
 

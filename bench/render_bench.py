@@ -11,6 +11,9 @@ the child process; peak RSS and CPU from os.wait4):
   process, with layout "stacked" (English, then Spanish from a new front page:
   the closest to the peers' English page / Spanish page) and "bilingual"
   (pdfgen's default: the two languages side by side);
+- the same two pdfgen rows with `--untagged` (no PDF/UA structure): the
+  tagging cost, tagged / untagged, measured in the same rounds, in wall clock
+  and in the child's CPU time (steadier on a shared machine);
 - one real `python -m pdfgen render ID --library bench/peer_handout` process
   per layout: what a user waits for;
 - the peers, from their own folder: rl_platypus.py (plain ReportLab platypus)
@@ -73,6 +76,7 @@ DEFAULT_PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
 
 PER_DOC_TARGET = 1.2  # pdfgen per extra PDF / plain ReportLab
 STARTUP_TARGET = 1.3  # one `pdfgen render` process / one plain ReportLab process
+TAGGING_TARGET = 1.25  # pdfgen per extra PDF, tagged / untagged
 
 
 @dataclass
@@ -184,6 +188,14 @@ def build_tools(args, tmp: Path) -> tuple[list[Tool], list[str]]:
                               "--layout", layout],
                           ROOT, (1, args.n), f"pdfgen-{layout}.pdf", penv))
     for layout in ("stacked", "bilingual"):
+        tools.append(Tool(f"pdfgen-{layout}-untagged",
+                          f"pdfgen, layout {layout}, untagged (`pdfgen_driver.py --untagged`)",
+                          f"{pdfgen_ver}, {rl_ver}",
+                          lambda n, out, layout=layout: [
+                              py, str(HERE / "pdfgen_driver.py"), str(LIBRARY), out, str(n),
+                              "--layout", layout, "--untagged"],
+                          ROOT, (1, args.n), f"pdfgen-{layout}-untagged.pdf", penv))
+    for layout in ("stacked", "bilingual"):
         tools.append(Tool(f"cli-{layout}", f"`pdfgen render`, layout {layout} (one process)",
                           pdfgen_ver,
                           lambda n, out, layout=layout: [
@@ -257,6 +269,12 @@ def per_doc(t: Tool):
 def per_doc_rounds(t: Tool) -> list[float]:
     n = nmax(t)
     return [(a - b) / (n - 1) for a, b in zip(t.times[n], t.times[1])] if n > 1 else []
+
+
+def per_doc_cpu_rounds(t: Tool) -> list[float]:
+    """Per extra document in CPU time (user+sys of the child): waiting for a busy CPU excluded."""
+    n = nmax(t)
+    return [(a - b) / (n - 1) for a, b in zip(t.cpu[n], t.cpu[1])] if n > 1 else []
 
 
 def paired(a: list[float], b: list[float]) -> tuple[float, float, float] | None:
@@ -414,12 +432,38 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
           f"| {fmt_paired(paired(t.times[1], rl.times[1]))} "
           f"| {fmt_paired(typst and paired(t.times[1], typst.times[1]))} |")
     w("")
+    w("## Tagging cost (tagged / untagged pdfgen, same rounds)\n")
+    w("Per extra document, wall clock and CPU time (user+sys of the child process; on a "
+      "shared machine CPU time leaves out the waits for a busy CPU):\n")
+    w("| layout | wall, tagged / untagged (ms) | ratio | paired ratio "
+      "| CPU, tagged / untagged (ms) | CPU paired ratio | t(1) ratio "
+      "| PDF bytes tagged / untagged |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for layout in ("stacked", "bilingual"):
+        tg, ut = by[f"pdfgen-{layout}"], by[f"pdfgen-{layout}-untagged"]
+        ctg, cut = med(per_doc_cpu_rounds(tg)), med(per_doc_cpu_rounds(ut))
+        w(f"| {layout} | {fmt(per_doc(tg) and per_doc(tg) * 1000, '.1f')} / "
+          f"{fmt(per_doc(ut) and per_doc(ut) * 1000, '.1f')} "
+          f"| {fmt(ratio(per_doc(tg), per_doc(ut)), '.2f')} "
+          f"| {fmt_paired(paired(per_doc_rounds(tg), per_doc_rounds(ut)))} "
+          f"| {fmt(ctg and ctg * 1000, '.1f')} / {fmt(cut and cut * 1000, '.1f')} "
+          f"| {fmt_paired(paired(per_doc_cpu_rounds(tg), per_doc_cpu_rounds(ut)))} "
+          f"| {fmt(ratio(t1(tg), t1(ut)), '.2f')} | {fmt(tg.size, ',')} / {fmt(ut.size, ',')} |")
+    w("")
     w("## Targets\n")
     for key in ("pdfgen-stacked", "pdfgen-bilingual"):
         r = ratio(per_doc(by[key]), rl_pd)
         w(f"- per extra PDF, {by[key].label}: {fmt(r, '.2f')}x plain ReportLab "
           f"(target <= {PER_DOC_TARGET}): **{met(r, PER_DOC_TARGET)}**"
           f"; {fmt(ratio(per_doc(by[key]), ty_pd), '.2f')}x Typst.")
+    for layout in ("stacked", "bilingual"):
+        tg, ut = by[f"pdfgen-{layout}"], by[f"pdfgen-{layout}-untagged"]
+        p = paired(per_doc_rounds(tg), per_doc_rounds(ut))
+        c = paired(per_doc_cpu_rounds(tg), per_doc_cpu_rounds(ut))
+        r, rc = (p[0] if p else None), (c[0] if c else None)
+        w(f"- tagging, layout {layout}: per extra PDF {fmt(r, '.2f')}x untagged in wall clock, "
+          f"{fmt(rc, '.2f')}x in CPU time, paired medians (target <= {TAGGING_TARGET}): "
+          f"**{met(r, TAGGING_TARGET)}** (wall), **{met(rc, TAGGING_TARGET)}** (CPU).")
     for key in ("cli-stacked", "cli-bilingual"):
         r = ratio(t1(by[key]), t1(rl))
         w(f"- one process, {by[key].label}: {fmt(r, '.2f')}x one plain ReportLab process "

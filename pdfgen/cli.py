@@ -34,18 +34,26 @@ def cli() -> None:
               help="Also list the warnings a handout waives (they are counted either way).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
               help="Judge review dates as of this day (for tests and dry runs).")
+@click.option("--pdf", "pdfs", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Check a rendered PDF's tagging (PDF/UA structure) instead; repeatable.")
 def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
-          show_waived: bool, today) -> None:
+          show_waived: bool, today, pdfs: tuple[Path, ...]) -> None:
     """Check content files for problems, each named as file:line:col: field: message.
 
     Besides the content itself, the quality gates run: reading level, plain
     language, translation freshness, review dates and accessible layouts
     (docs/quality.md). PATHS are library folders or single handout files; by
     default ./handouts, else the bundled sample library. Exit status: 0 clean,
-    1 errors found (or warnings, with --strict).
+    1 errors found (or warnings, with --strict). With --pdf, checks the tagging
+    of PDF files instead (docs/accessibility.md).
     """
     from .check import check_paths
     from .paths import library_dir
+
+    if pdfs:
+        if paths:
+            _fail(UsageError("give content PATHS or --pdf files, not both"))
+        _check_pdfs(list(pdfs), fmt)
 
     try:
         report = check_paths(list(paths) or [library_dir()], strict=strict,
@@ -65,6 +73,25 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
                 click.echo(str(finding))
         click.echo(report.summary())
     sys.exit(1 if report.errors else 0)
+
+
+def _check_pdfs(pdfs: list[Path], fmt: str) -> None:
+    from .pdfcheck import check_pdfs
+
+    try:
+        findings = check_pdfs(pdfs)
+    except PdfgenError as exc:
+        _fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps({"pdfs": len(pdfs), "errors": len(findings),
+                               "findings": [f.as_dict() for f in findings]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(f"checked {len(pdfs)} PDF{'s' if len(pdfs) != 1 else ''}: "
+                   f"{len(findings)} error{'s' if len(findings) != 1 else ''}")
+    sys.exit(1 if findings else 0)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from ..model import Clinic, Procedure
 from .fonts import Family, family, glyph_message, missing_glyphs
 from .page import FooterSpec, HandoutCanvas, web_label
 from .story import StoryBuilder, make_styles
+from .tagging import outline
 
 # Streams stay binary (still Flate-compressed): ASCII85 makes files 25% larger and costs
 # about 5 ms a handout in ReportLab's pure-Python encoder.
@@ -80,13 +81,17 @@ class Rendered:
 
 
 def render_handout(proc: Procedure, clinic: Clinic, layout: Layout,
-                   langs: tuple[str, ...] | None = None) -> bytes:
-    """Render one handout to PDF bytes; same inputs, same bytes (SOURCE_DATE_EPOCH honoured)."""
-    return render_pdf(proc, clinic, layout, langs).data
+                   langs: tuple[str, ...] | None = None, *, tagged: bool = True) -> bytes:
+    """Render one handout to PDF bytes; same inputs, same bytes (SOURCE_DATE_EPOCH honoured).
+
+    The PDF is tagged (PDF/UA-1 structure, docs/accessibility.md); tagged=False
+    leaves the structure out (for measuring what tagging costs).
+    """
+    return render_pdf(proc, clinic, layout, langs, tagged=tagged).data
 
 
 def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
-               langs: tuple[str, ...] | None = None) -> Rendered:
+               langs: tuple[str, ...] | None = None, *, tagged: bool = True) -> Rendered:
     """Like render_handout, also telling how many pages and which languages were printed."""
     langs = choose_langs(clinic, layout, langs)
     problems = check_glyphs(proc, clinic, layout, langs)
@@ -110,7 +115,11 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
         pass
 
     Canvas.footer = footer
-    doc.build(builder.story(langs), canvasmaker=Canvas)
+    story = builder.story(langs)
+    if tagged:
+        Canvas.tag_pieces = outline(story)
+        Canvas.tag_locales = {lang: clinic.language(lang).locale for lang in langs}
+    doc.build(story, canvasmaker=Canvas)
     return Rendered(buf.getvalue(), doc.page, langs)
 
 

@@ -11,18 +11,71 @@ EPS = 1e-6
 
 
 @contextmanager
-def furniture(canv):
-    """Draw page decoration (fills, bars, rules) with the canvas told it is not content."""
+def furniture(canv, kind: str = "layout"):
+    """Draw page decoration (fills, bars, rules) with the canvas told it is not content.
+
+    kind: "layout" (panels, rules, lines) or "footer" (the running footer).
+    """
     hook = getattr(canv, "furniture", None)  # HandoutCanvas has it; a plain canvas does not
     if hook:
-        hook(True)
+        hook(True, kind)
     canv.saveState()
     try:
         yield
     finally:
         canv.restoreState()
         if hook:
-            hook(False)
+            hook(False, kind)
+
+
+@contextmanager
+def tagged(canv, owner, part):
+    """Text drawn inside is `part` of `owner`'s structure element (when the canvas tags)."""
+    hook = getattr(canv, "tag_part", None)
+    if hook is None:
+        yield
+        return
+    with hook(owner, part):
+        yield
+
+
+def _soft_breaks(para) -> list:
+    """Each line but the last ends with a space, so tagged text keeps it; undo with the result.
+
+    ReportLab drops the space where it breaks a line; a trailing space on the
+    last word is invisible on a left-aligned line and leaves the word count
+    (so word spacing) unchanged: the layout does not move.
+    """
+    bl = para.blPara
+    lines = bl.lines
+    n = len(lines) - (1 if para.last else 0)
+    saved: list = []
+    if bl.kind == 0:
+        for i in range(n):
+            line = lines[i]
+            words = line[1]
+            if words:
+                saved.append((i, line))
+                lines[i] = (line[0], [*words[:-1], words[-1] + " "])
+    else:
+        for line in lines[:n]:
+            for frag in reversed(line.words):
+                if not hasattr(frag, "cbDefn"):
+                    if not frag.text.endswith(" "):
+                        saved.append((frag, frag.text))
+                        frag.text += " "
+                    break
+    return saved
+
+
+def _undo_soft_breaks(para, saved: list) -> None:
+    if para.blPara.kind == 0:
+        lines = para.blPara.lines
+        for i, line in saved:
+            lines[i] = line
+    else:
+        for frag, text in saved:
+            frag.text = text
 
 
 class Para(Paragraph):
@@ -36,6 +89,7 @@ class Para(Paragraph):
     lang = ""
     elem = 0  # id of the content element this piece belongs to
     first = True  # False for the continuation pieces of a split
+    last = True  # False for the pieces before the last one
 
     _wrapped_at = None
 
@@ -53,8 +107,22 @@ class Para(Paragraph):
         for i, part in enumerate(parts):
             part.role, part.lang, part.elem = self.role, self.lang, self.elem
             part.first = self.first and i == 0
+            part.last = self.last and i == len(parts) - 1
             part.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("x_")})
         return parts
+
+    def draw(self):
+        tagger = getattr(self.canv, "tagger", None)
+        if tagger is None:  # not a tagging HandoutCanvas
+            super().draw()
+            return
+        tagger.begin_piece(self)
+        saved = _soft_breaks(self)
+        try:
+            super().draw()
+        finally:
+            _undo_soft_breaks(self, saved)
+            tagger.end_piece()
 
 
 class Heading(Para):
@@ -82,11 +150,17 @@ class CheckItem(Para):
             base = self.height - st.fontSize
             x = st.leftIndent - size - st.fontSize * 0.55
             canv = self.canv
+            label = getattr(canv, "tag_label", None)  # the box is the item's Lbl when tagging
+            bdc = label(self) if label else ""
+            if bdc:
+                canv.addLiteral(bdc)
             canv.saveState()
             canv.setStrokeColor(HexColor(self.x_box_color))
             canv.setLineWidth(1.2)
             canv.rect(x, base - st.fontSize * 0.12, size, size, stroke=1, fill=0)
             canv.restoreState()
+            if bdc:
+                canv.addLiteral("EMC")
         super().draw()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from reportlab.lib.colors import HexColor
+from reportlab.pdfbase.pdfdoc import PDFName, PDFPage, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
@@ -13,6 +15,7 @@ from ..i18n import Labels
 from ..model import Clinic, Procedure
 from .flowables import furniture
 from .fonts import Family
+from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger
 
 
 def tel_uri(phone: str) -> str:
@@ -53,12 +56,17 @@ class HandoutCanvas(canvas.Canvas):
     """
 
     footer: FooterSpec  # set by the renderer before building
+    tag_pieces: list | None = None  # the story's outline when the PDF is tagged (tagging.py)
+    tag_locales: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._deferred: list[tuple[dict, tuple[str, ...]]] = []
         self._headings: list[tuple[int, str, str, str, float, float]] = []
         self.page_langs: tuple[str, ...] = ()
+        # one Tagger per canvas: a second build pass starts its bookkeeping afresh
+        self.tagger = (Tagger(self.tag_pieces, self.tag_locales)
+                       if self.tag_pieces is not None else None)
 
     # -- hooks for flowables -------------------------------------------------------
     def set_page_langs(self, langs: tuple[str, ...]) -> None:
@@ -70,13 +78,67 @@ class HandoutCanvas(canvas.Canvas):
         title = flowable.x_title
         self._headings.append((len(self._deferred), flowable.lang, title, key, x, y))
 
-    def furniture(self, on: bool) -> None:
-        """Start/stop drawing decoration (a hook the tagging layer marks as artifacts)."""
+    def furniture(self, on: bool, kind: str = "layout") -> None:
+        """Start/stop drawing decoration: marked as an artifact when tagging."""
+        tagger = self.tagger
+        if tagger is None:
+            return
+        if on:
+            if not tagger.artifact:
+                self._code.append(ARTIFACT_FOOTER if kind == "footer" else ARTIFACT_LAYOUT)
+            tagger.artifact += 1
+        else:
+            tagger.artifact -= 1
+            if not tagger.artifact:
+                self._code.append("EMC")
+
+    # -- tagging hooks (no-ops on an untagged canvas) -----------------------------------
+    @contextmanager
+    def tag_part(self, owner, part):
+        if self.tagger is None:
+            yield
+        else:
+            with self.tagger.part(owner, part):
+                yield
+
+    def tag_label(self, flowable) -> str:
+        return self.tagger.label_bdc(flowable) if self.tagger is not None else ""
+
+    def beginText(self, x=0, y=0, direction=None):
+        if self.tagger is not None:
+            text = self.tagger.text_object(self, x, y, direction)
+            if text is not None:
+                return text
+        return super().beginText(x, y, direction)
+
+    def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None,
+                kind="URI", **kw):
+        if self.tagger is not None:
+            name = self._doc.annotationName(f"NUMBER{self._annotationCount + 1}")
+            key, contents = self.tagger.annotation(url, name, self._describe_link)
+            kw["StructParent"] = key
+            kw["Contents"] = PDFString(contents)
+        super().linkURL(url, rect, relative, thickness, color, dashArray, kind, **kw)
+
+    def _describe_link(self, url: str) -> str:
+        clinic = self.footer.clinic
+        if url.startswith("tel:"):
+            return clinic.phone
+        return web_label(url)
+
+    def _setAnnotations(self, page):
+        super()._setAnnotations(page)
+        if self.tagger is not None:
+            page.StructParents = self.tagger.page_key()
+            page.Tabs = PDFName("S")
+            page.__NoDefault__ = PDFPage.__NoDefault__ + ["StructParents", "Tabs"]
 
     # -- page lifecycle --------------------------------------------------------------
     def showPage(self):
         self._deferred.append((dict(self.__dict__), self.page_langs))
         self._startPage()
+        if self.tagger is not None:
+            self.tagger.new_page()
 
     def save(self):
         total = len(self._deferred)
@@ -87,6 +149,8 @@ class HandoutCanvas(canvas.Canvas):
             annotations = self._annotationCount  # a running count: never rewind it
             self.__dict__.update(state)
             self._annotationCount = max(annotations, self._annotationCount)
+            if self.tagger is not None:
+                self.tagger.page = index
             for page, lang, _title, key, x, y in self._headings:
                 if page == index:
                     self.bookmarkHorizontal(key, x, y)
@@ -95,6 +159,8 @@ class HandoutCanvas(canvas.Canvas):
             draw_footer(self, self.footer, index + 1, total, langs)
             canvas.Canvas.showPage(self)
         self._write_outline()
+        if self.tagger is not None:
+            self.tagger.write(self._doc, self._doc.info.title)
         super().save()
 
     def _write_outline(self) -> None:
@@ -131,7 +197,7 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
     fam, size = spec.family, spec.size
     lead = size * 1.25
     width = spec.right - spec.left
-    with furniture(canv):
+    with furniture(canv, "footer"):
         top = spec.bottom + spec.height - size
         canv.setStrokeColor(HexColor(spec.colors["rule"]))
         canv.setLineWidth(0.75)

@@ -8,13 +8,17 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..i18n import Labels
+from .flowables import furniture, tagged
 
 
 class SignatureBlock(Flowable):
     """Lines to write on, each with its label below; labels in every language of the page.
 
-    Kept in one piece (it moves to the next page rather than split).
+    Kept in one piece (it moves to the next page rather than split). Its lines
+    and boxes are furniture; each label is text, one piece per language.
     """
+
+    tag_id = 0  # set by the story builder: the form's structure element
 
     def __init__(self, labels: list[Labels], body: ParagraphStyle, colors: dict[str, str],
                  space_before: float = 0.0):
@@ -28,8 +32,24 @@ class SignatureBlock(Flowable):
         self.lang = "+".join(lab.locale for lab in labels)
         self.row = self.size * 4.2
 
-    def _label(self, key: str) -> str:
-        return " / ".join(dict.fromkeys(lab[key] for lab in self.labels))
+    def _label(self, canv, x: float, y: float, key: str, font: str, part: int,
+               suffix: str = "") -> float:
+        """Draw 'Patient name / Nombre del paciente': each language its own tagged piece.
+
+        Returns the x where the label ends. A piece followed by more text ends
+        with an invisible space, so the tagged text keeps the words apart.
+        """
+        pieces: dict[str, str] = {}
+        for lab in self.labels:
+            pieces.setdefault(lab[key], lab.locale)
+        canv.setFont(font, self.size)
+        items = list(pieces.items())
+        for i, (text, locale) in enumerate(items):
+            text += " / " if i < len(items) - 1 else suffix
+            with tagged(canv, self, (part, locale)):
+                canv.drawString(x, y, text + ("" if text.endswith(" ") else " "))
+            x += stringWidth(text, font, self.size)
+        return x
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
@@ -49,30 +69,28 @@ class SignatureBlock(Flowable):
         canv.setFillColor(HexColor(self.colors["text"]))
         canv.setLineWidth(0.9)
         y = self.height
+        part = 0
         for row in rows:
             y -= self.row
             line_y = y + size * 1.6
             for key, x0, x1 in row:
-                canv.line(x0, line_y, x1, line_y)
-                canv.setFont(self.font, size)
-                canv.drawString(x0, line_y - size * 1.3, self._label(key))
+                with furniture(canv):
+                    canv.line(x0, line_y, x1, line_y)
+                part += 1
+                self._label(canv, x0, line_y - size * 1.3, key, self.font, part)
         # interpreter: "Interpreter used: [ ] Yes  [ ] No", then a line for name or ID
         y -= self.row * 0.9
         base = y + size * 1.6
-        x = 0.0
-        text = f"{self._label('interpreter_used')}:"
-        canv.setFont(self.bold, size)
-        canv.drawString(x, base, text)
-        x += stringWidth(text, self.bold, size) + size
-        canv.setFont(self.font, size)
+        part += 1
+        x = self._label(canv, 0.0, base, "interpreter_used", self.bold, part, ":") + size
         for key in ("yes", "no"):
-            canv.rect(x, base - size * 0.12, size * 0.95, size * 0.95, stroke=1, fill=0)
+            with furniture(canv):
+                canv.rect(x, base - size * 0.12, size * 0.95, size * 0.95, stroke=1, fill=0)
             x += size * 1.45
-            word = self._label(key)
-            canv.drawString(x, base, word)
-            x += stringWidth(word, self.font, size) + size * 1.6
+            x = self._label(canv, x, base, key, self.font, part) + size * 1.6
         y -= self.row
         line_y = y + size * 1.6
-        canv.line(0, line_y, wide, line_y)
-        canv.drawString(0, line_y - size * 1.3, self._label("interpreter_id"))
+        with furniture(canv):
+            canv.line(0, line_y, wide, line_y)
+        self._label(canv, 0, line_y - size * 1.3, "interpreter_id", self.font, part + 1)
         canv.restoreState()

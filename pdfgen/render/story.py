@@ -203,8 +203,10 @@ class StoryBuilder:
     def signature(self, langs: tuple[str, ...]) -> list[Flowable]:
         if "signature" not in self.layout.blocks:
             return []
-        return [SignatureBlock([self.labels[lang] for lang in langs], self.st.body,
-                               self.layout.colors, space_before=self.layout.section_space)]
+        block = SignatureBlock([self.labels[lang] for lang in langs], self.st.body,
+                               self.layout.colors, space_before=self.layout.section_space)
+        block.tag_id = next(self._ids)
+        return [block]
 
     def story(self, langs: tuple[str, ...]) -> list[Flowable]:
         arrangement = self.layout.arrangement
