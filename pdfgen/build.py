@@ -185,7 +185,8 @@ def run_task(task: Task) -> list[JobResult]:
                  "title": {lang: proc.title[lang] for lang in clinic.lang_codes},
                  "under_review": list(proc.under_review),
                  "review": _review_record(proc),
-                 "warnings": [f.as_dict() for f in gates if f.rule not in REVIEW_RULES]}
+                 "waivers": dict(proc.waivers),
+                 "warnings": [_portable(f) for f in gates if f.rule not in REVIEW_RULES]}
         entry.update(_catalog_fields(proc, clinic))
         results.append(JobResult(rel, output.name, True, entry=entry, findings=gates))
     return results
@@ -199,31 +200,47 @@ def quality_findings(proc, clinic, handout: Path, today: str) -> list[Finding]:
 
     from .quality import check_handout
 
-    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    from .quality.review import today as clock
+
+    day = dt.date.fromisoformat(today) if today else clock()
     return [f for f in check_handout(proc, clinic, handout, day) if f.severity != "waived"]
+
+
+def _portable(f: Finding) -> dict:
+    """A finding for the manifest: its file by name (relative to the library), not as shown
+    from wherever this build ran, so a later build from another folder shows it right."""
+    d = f.as_dict()
+    d["file"] = Path(d["file"]).name
+    return d
 
 
 def _review_record(proc) -> dict:
     """What a later build needs to re-judge review dates without loading the handout."""
     at, by = proc.pos_of("reviewed"), proc.pos_of("reviewed_by")
-    return {"reviewed": proc.reviewed.isoformat(), "at": [at.file, at.line, at.col],
-            "pending": proc.pending_review and "pending-review" not in dict(proc.waivers),
-            "by": [by.file, by.line, by.col]}
+    return {"reviewed": proc.reviewed.isoformat(), "pending": proc.pending_review,
+            "at": [Path(at.file).name, at.line, at.col], "by": [Path(by.file).name, by.line, by.col]}
 
 
-def recorded_findings(entry: dict, review_months: int, today) -> list[Finding]:
+def recorded_findings(entry: dict, review_months: int, today, library: Path) -> list[Finding]:
     """The quality findings of a handout that was not rebuilt: its recorded warnings, and
-    its review dates judged again as of today (a handout falls due without being edited)."""
+    its review dates judged again as of today (a handout falls due without being edited),
+    with the handout's waivers applied and file names shown as from here."""
     import datetime as dt
+    from dataclasses import replace
 
+    from .quality import apply_waivers
     from .quality.review import check_dates
+
+    def here(name: str) -> str:
+        return display(library / Path(name).name)
 
     out = [Finding.from_dict(d) for d in entry.get("warnings", ())]
     rec = entry.get("review")
     if rec:
         out += check_dates(dt.date.fromisoformat(rec["reviewed"]), Pos(*rec["at"]),
                            rec["pending"], Pos(*rec["by"]), review_months, today)
-    return out
+    out = [replace(f, pos=replace(f.pos, file=here(f.pos.file))) for f in out]
+    return [f for f in apply_waivers(out, entry.get("waivers") or {}) if f.severity != "waived"]
 
 
 def _catalog_fields(proc, clinic: Clinic) -> dict:
@@ -291,7 +308,9 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     import datetime as dt
 
     started = time.perf_counter()
-    today = today or dt.date.today()
+    from .quality.review import today as clock
+
+    today = today or clock()
     library, out_dir = Path(library), Path(out_dir)
     result = BuildResult(dry_run=dry_run, strict=strict)
     clinic_path = library / CLINIC_FILE
@@ -344,7 +363,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             if reason is None:
                 result.skipped.append(rel)
                 new_manifest[rel] = old
-                for f in recorded_findings(old, clinic.review_months, today):
+                for f in recorded_findings(old, clinic.review_months, today, library):
                     if f not in result.findings:
                         result.findings.append(f)
             else:

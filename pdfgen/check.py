@@ -63,7 +63,9 @@ def check_paths(paths: list[Path], quality: bool = True, today: dt.date | None =
     layouts through the accessible-layout checks); `readability` adds the score tables.
     """
     report = CheckReport(strict=strict)
-    gates = _Gates(quality, today or dt.date.today(), readability)
+    from .quality.review import today as clock
+
+    gates = _Gates(quality, today or clock(), readability)
     folders = [p.resolve() for p in paths if p.is_dir()]
     unique = []
     for path in paths:  # each file once, even when named and also inside a named folder

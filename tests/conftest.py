@@ -11,6 +11,15 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "handouts"
 
 
+TODAY = "2026-11-26"  # review dates are judged as of this day (the sample falls due in 2027)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    """Every test, and every process it starts, sees the same 'today' (PDFGEN_TODAY)."""
+    monkeypatch.setenv("PDFGEN_TODAY", TODAY)
+
+
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
     """A writable copy of the sample library."""

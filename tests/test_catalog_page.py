@@ -36,7 +36,9 @@ from pdfgen.site.page import (
 )
 from pdfgen.site.thumbs import SOURCE_KEY, encode_png, png_text, thumb_rel
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, TODAY
+
+NOW = dt.datetime.fromisoformat(TODAY + "T12:00:00")
 
 EVIL_EN = '<script>window.__pwned = 1</script> Back pain <b>bold?</b>'
 EVIL_ES = '"Dolor" & <img src=x onerror="window.__pwned = 2">'
@@ -149,7 +151,8 @@ def test_badges_pending_and_overdue():
     assert badges(reviewed, due + dt.timedelta(days=1)) == ["review_overdue"]
     pending = card(pending_review=True, review_due=due)
     assert badges(pending, dt.date(2025, 6, 1)) == ["pending_review"]
-    assert badges(pending, dt.date(2026, 6, 1)) == ["pending_review", "review_overdue"]
+    # never reviewed: pending, not overdue (as pdfgen check judges it)
+    assert badges(pending, dt.date(2026, 6, 1)) == ["pending_review"]
     assert badges(card(review_due=None), dt.date(2099, 1, 1)) == []
 
     def shown(html: str) -> list[str]:
@@ -336,7 +339,7 @@ def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("catalog")
     library = root / "handouts"
     shutil.copytree(SAMPLE, library)
-    today = dt.date.today().isoformat()
+    today = TODAY  # the same day the tests pin for pdfgen (PDFGEN_TODAY) and the browser
     add_handout(library, "knee-test", "Knee test handout", "Folleto de prueba de rodilla",
                 reviewed=today, reviewed_by="Dr. Test Reviewer", specialty="orthopedics")
     add_handout(library, "script-title", EVIL_EN, EVIL_ES, reviewed=today,
@@ -349,7 +352,7 @@ def site(tmp_path_factory) -> Path:
     # An overdue handout is refused by the quality gate, so it is built while it was current
     # (as a clinic's library would have been), then stays with its last good PDFs.
     build_library(library, root / "out", only=["old-review"], jobs=1, today=dt.date(2020, 6, 1))
-    result = build_library(library, root / "out", jobs=2)
+    result = build_library(library, root / "out", jobs=2, today=dt.date.fromisoformat(TODAY))
     errors = [f.rule for f in result.findings if f.severity == "error"]
     assert not result.failed and errors == ["review-overdue"], result.findings
     return root / "out"
@@ -370,6 +373,7 @@ def browser():
 def page(browser, site):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     tab = context.new_page()
+    tab.clock.set_fixed_time(NOW)  # the page re-checks 'review overdue' by its own clock
     tab.requests = []
     tab.errors = []
     context.on("request", lambda request: tab.requests.append(request.url))
@@ -502,6 +506,7 @@ def test_phone_width_and_zoom_no_sideways_scrolling(browser, site):
         context = browser.new_context(viewport={"width": width, "height": 800},
                                       device_scale_factor=scale)
         tab = context.new_page()
+        tab.clock.set_fixed_time(NOW)
         tab.goto((site / INDEX).as_uri())
         assert tab.evaluate("document.documentElement.scrollWidth") <= width
         assert tab.locator("#h-script-title").bounding_box()["width"] <= width
@@ -511,6 +516,7 @@ def test_phone_width_and_zoom_no_sideways_scrolling(browser, site):
 def test_printed_page_is_a_clean_list(browser, site):
     context = browser.new_context()
     tab = context.new_page()
+    tab.clock.set_fixed_time(NOW)  # the page re-checks 'review overdue' by its own clock
     tab.goto((site / INDEX).as_uri())
     tab.emulate_media(media="print")
     for hidden in ("#controls", "img.thumb", ".links"):

@@ -56,6 +56,11 @@ def _line_of(path: Path, start: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if line.startswith(start))
 
 
+def _sign_off(library: Path, pid: str = "hemilaminectomy") -> None:
+    """A clinician reviewed the handout (the sample ships pending review)."""
+    _edit(library / f"{pid}.yaml", 'reviewed_by: ""', 'reviewed_by: "Dr. Ana Ruiz, MD"')
+
+
 def _rules(found, severity=None) -> list[str]:
     return [f.rule for f in found if severity is None or f.severity == severity]
 
@@ -261,11 +266,18 @@ def test_clinic_glossary_adds_terms(library):
     (dt.date(2026, 10, 1), "review-future", "error"),
 ])
 def test_review_dates(library, today, rule, severity):
+    _sign_off(library)
     found = [f for f in _gate(library, today=today) if f.rule.startswith("review-")]
     assert [(f.rule, f.severity, f.field) for f in found] == [(rule, severity, "reviewed")]
     assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "reviewed:")
     assert not [f for f in _gate(library, today=dt.date(2027, 10, 1))
                 if f.rule.startswith("review-")]  # 31 days before: quiet
+
+
+def test_a_handout_never_reviewed_is_pending_not_overdue(library):
+    """No review, so none to fall due: it stays 'pending', which every page says."""
+    found = _gate(library, today=dt.date(2030, 1, 1))
+    assert [(f.rule, f.severity) for f in found] == [("pending-review", "waived")]
 
 
 def test_pending_review_is_a_warning_unless_waived(library):
@@ -432,16 +444,18 @@ def test_check_strict_fails_on_a_warning(library):
     assert "(--strict: warnings count as errors)" in result.output
 
 
-def test_check_reports_an_overdue_review_as_an_error():
-    result = CliRunner().invoke(cli, ["check", str(SAMPLE), "--today", "2028-01-01"])
+def test_check_reports_an_overdue_review_as_an_error(library):
+    _sign_off(library)
+    result = CliRunner().invoke(cli, ["check", str(library), "--today", "2028-01-01"])
     assert result.exit_code == 1
-    line = _line_of(SAMPLE / "hemilaminectomy.yaml", "reviewed:")
+    line = _line_of(library / "hemilaminectomy.yaml", "reviewed:")
     assert re.search(rf"hemilaminectomy.yaml:{line}:\d+: reviewed: clinical review overdue "
                      r"since 2027-11-01", result.output), result.output
 
 
 def test_build_runs_the_gates(library, tmp_path):
     out = tmp_path / "out"
+    _sign_off(library)
     _edit(library / "hemilaminectomy.yaml", "surgeon which ones may fit you.",
           "surgeon which two may fit you.")
     result = build_library(library, out, jobs=1, today=TODAY)
@@ -458,6 +472,36 @@ def test_build_runs_the_gates(library, tmp_path):
     assert sorted(overdue.failed) == sorted(overdue.reasons) and len(overdue.failed) == 3
     assert _rules(overdue.findings, "error") == ["review-overdue"]
     assert (out / "hemilaminectomy" / "hemilaminectomy.en.pdf").read_bytes() == before
+
+
+def test_unchanged_handouts_keep_their_waivers_and_fall_due_by_the_calendar(library, tmp_path):
+    out = tmp_path / "out"
+    _sign_off(library)
+    _edit(library / "hemilaminectomy.yaml", "pending-review: sample content, not yet reviewed "
+          "by a clinician", "review-due: review booked with Dr. Ruiz for 2027-10-20")
+    due_soon = dt.date(2027, 10, 15)
+    first = build_library(library, out, jobs=1, today=due_soon, strict=True)
+    again = build_library(library, out, jobs=1, today=due_soon, strict=True)  # unchanged
+    assert first.ok and again.ok and not again.built, again.findings
+    later = build_library(library, out, jobs=1, today=dt.date(2027, 11, 2))  # not waivable
+    assert not later.built and _rules(later.findings, "error") == ["review-overdue"]
+    assert not later.ok
+
+
+def test_recorded_findings_name_the_file_as_seen_from_where_the_build_runs(library, tmp_path,
+                                                                            monkeypatch):
+    out = tmp_path / "out"
+    _edit(library / "hemilaminectomy.yaml", "surgeon which ones may fit you.",
+          "surgeon which two may fit you.")
+    monkeypatch.chdir(library.parent)
+    build_library(Path("handouts"), out, jobs=1, today=TODAY)
+    monkeypatch.chdir(tmp_path.parent)
+    again = build_library(library, out, jobs=1, today=TODAY)
+    files = {f.pos.file for f in again.findings}
+    assert files and all(Path(f).resolve().parent == library.resolve() for f in files), files
+    manifest = json.loads((out / "manifest.json").read_text())["outputs"]
+    stored = {w["file"] for e in manifest.values() for w in e["warnings"]}
+    assert stored == {"hemilaminectomy.yaml"}
 
 
 def test_confirming_rebuilds_the_pdfs_without_the_note(library, tmp_path):

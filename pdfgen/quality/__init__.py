@@ -20,7 +20,7 @@ SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
 
 def check_handout(proc, clinic, handout: Path, today: dt.date | None = None) -> list:
     """Every content quality finding for one loaded handout, waivers applied."""
-    today = today or dt.date.today()
+    today = today or review.today()
     conf, problems = freshness.read(Path(handout), proc.path)
     found = list(problems)
     found += review.check(proc, clinic, today)

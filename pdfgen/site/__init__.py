@@ -42,7 +42,9 @@ def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
     wanted = {rel: outputs[rel]["sha256"] for rel in firsts if outputs[rel].get("sha256")}
     thumbs = update_thumbnails(out_dir, wanted)
     cards = cards_from_manifest(outputs, order, clinic.primary, thumbs.paths)
-    html = render_page(cards, clinic, today or dt.date.today())
+    from ..quality.review import today as clock
+
+    html = render_page(cards, clinic, today or clock())
     target = out_dir / INDEX
     write_atomic(target, html.encode("utf-8"))
     return CatalogResult(target, thumbs.built, thumbs.removed, thumbs.findings)

@@ -133,7 +133,8 @@ def badges(card: Card, today: dt.date) -> list[str]:
     found = []
     if card.pending_review:
         found.append("pending_review")
-    if card.review_due is not None and today > card.review_due:
+    # a handout never reviewed is "pending", not overdue (as in pdfgen check)
+    if card.review_due is not None and not card.pending_review and today > card.review_due:
         found.append("review_overdue")
     if card.under_review:
         found.append("translation_review")
@@ -300,7 +301,8 @@ def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dic
                        *(text for _, text in card.titles)])
     thumb = (f'<img class="thumb" src="{esc(card.thumb)}" alt="" width="120" height="155" '
              f'loading="lazy">' if card.thumb else '<span class="thumb none"></span>')
-    due = f' data-due="{card.review_due.isoformat()}"' if card.review_due else ""
+    due = (f' data-due="{card.review_due.isoformat()}"'
+           if card.review_due and not card.pending_review else "")
     attrs = f'id="h-{esc(card.id)}" data-id="{esc(card.id)}" data-search="{esc(search)}"{due}'
     return f"""<li class="card" {attrs}>
 {thumb}
