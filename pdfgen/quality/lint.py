@@ -33,16 +33,22 @@ SECOND_PERSON = {
 PERCENT = re.compile(r"\d\s*%|\bper\s?cent\b|\bpor\s+ciento\b", re.IGNORECASE)
 FREQUENCY = re.compile(r"\b\d+\s+(in|out of|of every|de cada|en)\s+\d+", re.IGNORECASE)
 ALL_CAPS = re.compile(r"\b[A-ZÁÉÍÓÚÑÜ]{2,}(?:\W+[A-ZÁÉÍÓÚÑÜ]{2,}){2,}\b")
-# A definition near a term's first use: cues that come before the term in its sentence
-# ("called X"), and cues after it in the same sentence or anywhere in the next one.
+# A definition at a term's first use: "called X" before it in its sentence; "X means",
+# "X, or Y,", "X (...)" right after it; or a next sentence that points back at it ("This
+# means...", "Discs are...") with the defining verb among its first words.
 CUES_BEFORE = {
     "en": r"\b(called|named|known as)\b",
     "es": r"\b(se llama|se llaman|llamad[oa]s?|conocid[oa]s? como)\b",
 }
-CUES_AFTER = {
-    "en": r"\b(means?|is an?|is the|are|refers to)\b|,\s*or\s[^,]+,|\(|:",
-    "es": r"\b(quiere decir|quieren decir|significa|significan|es una?|es el|es la|son|"
-          r"o sea)\b|,\s*o\s[^,]+,|\(|:",
+VERBS = {
+    "en": r"(means?|is an?|is the|are|refers to)",
+    "es": r"(quiere decir|quieren decir|significa|significan|es una?|es el|es la|son|o sea)",
+}
+CUE_RIGHT_AFTER = {lang: rf"^\W{{0,2}}(?:{verb}\b|,\s*(?:or|o)\s[^,]+,|\(|:)"
+                   for lang, verb in VERBS.items()}
+POINTERS = {
+    "en": r"(this|these|that|those|it|they|the)",
+    "es": r"(esto|este|esta|estos|estas|eso|ese|esa|el|la|los|las|quiere|significa|es|son)",
 }
 
 
@@ -124,12 +130,14 @@ def _term_pattern(forms: tuple[str, ...]) -> re.Pattern:
 
 def _terms(proc, clinic, lang: str) -> list:
     terms = glossary(clinic, lang)
-    if not terms:
+    if not terms or lang not in VERBS:
         return []
     seen: set[int] = set()
     out = []
-    before = re.compile(CUES_BEFORE.get(lang, r"(?!)"), re.IGNORECASE)
-    after = re.compile(CUES_AFTER.get(lang, r"(?!)"), re.IGNORECASE)
+    before = re.compile(CUES_BEFORE[lang], re.IGNORECASE)
+    right_after = re.compile(CUE_RIGHT_AFTER[lang], re.IGNORECASE)
+    early_verb = re.compile(rf"^\W*(?:[\w'’-]+\W+){{0,5}}?{VERBS[lang]}\b", re.IGNORECASE)
+    pointer = re.compile(rf"^\W*{POINTERS[lang]}\b", re.IGNORECASE)
     for name, text in _body_texts(proc):
         sents = sentences(text[lang])
         for k, sent in enumerate(sents):
@@ -141,12 +149,22 @@ def _terms(proc, clinic, lang: str) -> list:
                     continue
                 seen.add(index)
                 following = sents[k + 1] if k + 1 < len(sents) else ""
-                defined = (before.search(sent[:hit.start()]) or after.search(sent[hit.end():])
-                           or after.search(following))
+                points_back = bool(pointer.search(following)
+                                   or _head_pattern(forms).search(following))
+                defined = (before.search(sent[:hit.start()]) or right_after.search(sent[hit.end():])
+                           or (points_back and early_verb.search(following)))
                 if not defined:
                     out.append(finding(text.pos_of(lang), f"{name}.{lang}",
                                        f"'{hit.group(0)}' is a medical term, first used here "
                                        f"without saying what it means", "term-undefined"))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _head_pattern(forms: tuple[str, ...]) -> re.Pattern:
+    """The term's head word, singular or plural: 'herniated disc' -> disc, discs."""
+    heads = {f.split()[-1] for f in forms}
+    return re.compile(r"\b(" + "|".join(re.escape(h) for h in heads) + r")(s|es)?\b",
+                      re.IGNORECASE)
 
 

@@ -19,47 +19,61 @@ from dataclasses import dataclass, field
 from .. import markup
 
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+")
-ABBREVIATIONS = ("dr.", "dra.", "sr.", "sra.", "srta.", "e.g.", "i.e.", "etc.", "approx.", "aprox.")
+SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”»)]*)\s+")
+# a full stop after one of these (a whole word) does not end the sentence
+ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:dr|dra|drs|sr|sra|srta|mr|mrs|ms|núm|approx|aprox|min|máx|"
+    r"max|fig|vs|etc|e\.g|i\.e|a\.m|p\.m|a\.\s?m|p\.\s?m)\.$", re.IGNORECASE)
 
 
 # -- syllables ---------------------------------------------------------------------------------
 
 _ES_VOWELS = set("aeiouáéíóúü")
-_ES_STRONG = set("aeoáéíóú")  # accented í and ú are strong: they make a hiatus (dí-a)
+_ES_STRONG = set("aeoáéó")
 
 
 def syllables_es(word: str) -> int:
-    """Spanish syllables by rule: one per vowel nucleus; a diphthong or triphthong is one,
-    two strong vowels side by side (or an accented í/ú) are two (hiatus). A silent u
-    (que, qui, gue, gui) and final y after a vowel (hoy, muy) make no syllable of their own."""
+    """Spanish syllables by rule: one per vowel nucleus.
+
+    A diphthong or triphthong is one nucleus (ciu-dad, buey); two strong vowels side by
+    side are two (le-er, a-é-re-o); an accented í or ú always makes its own (dí-a,
+    cons-tru-í-a). A silent u (que, qui, gue, gui) and a final y after a vowel (hoy, muy)
+    make none of their own. An h between vowels does not split them (prohi-bir, ahu-ma-do),
+    but "hu" + vowel starts a syllable (ca-ca-hue-te, Coa-hui-la)."""
     w = word.lower()
-    kinds = []  # per letter: "s" strong vowel, "w" weak vowel, "h" transparent h, "c" consonant
+    kinds = []  # per letter: "s" strong, "a" accented í/ú, "w" weak, "h" transparent h, "c"
     for i, ch in enumerate(w):
         prev = w[i - 1] if i else ""
         nxt = w[i + 1] if i + 1 < len(w) else ""
+        after = w[i + 2] if i + 2 < len(w) else ""
         if ch == "u" and (prev == "q" or (prev == "g" and nxt in ("e", "i", "é", "í"))):
             kinds.append("c")  # silent u
+        elif ch in "íú":
+            kinds.append("a")
         elif ch in _ES_STRONG:
             kinds.append("s")
         elif ch in _ES_VOWELS:
             kinds.append("w")
         elif ch == "y" and (len(w) == 1 or (i == len(w) - 1 and prev in _ES_VOWELS)):
             kinds.append("w")
-        elif ch == "h" and prev in _ES_VOWELS and nxt in _ES_VOWELS:
-            kinds.append("h")  # h between vowels does not split them (prohi-bir)
+        elif (ch == "h" and prev in _ES_VOWELS and nxt in _ES_VOWELS
+              and not (nxt in "uü" and after in _ES_VOWELS)):
+            kinds.append("h")
         else:
             kinds.append("c")
-    count, last = 0, None  # last: kind of the previous vowel in the current run
+    count, in_run, strong = 0, False, False  # strong: the current nucleus has a strong vowel
     for kind in kinds:
         if kind == "h":
             continue
         if kind == "c":
-            last = None
+            in_run = False
             continue
-        if last is None or (kind == "s" and last == "s"):
+        if not in_run or kind == "a" or (kind == "s" and strong):
             count += 1
-        last = kind
+            strong = kind in ("s", "a")
+        elif kind == "s":
+            strong = True
+        in_run = True
     return max(1, count)
 
 
@@ -81,8 +95,8 @@ def sentences(text: str) -> list[str]:
     flat = " ".join(markup.plain(text).split())
     out, start = [], 0
     for match in SENTENCE_END.finditer(flat):
-        piece = flat[start:match.start()]
-        if piece.lower().endswith(ABBREVIATIONS):
+        piece = flat[start:match.end(1)]  # with its closing quote or bracket
+        if ABBREVIATION.search(flat[start:match.start()]):
             continue
         out.append(piece)
         start = match.end()
