@@ -23,8 +23,12 @@ class CheckReport:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == "error" or (self.strict and f.severity == "warning")
-                   for f in self.findings)
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def failing(self) -> bool:
+        """Whether the check fails: any error, or with --strict any warning."""
+        return bool(self.errors or (self.strict and self.warnings))
 
     @property
     def waived(self) -> int:
@@ -36,7 +40,7 @@ class CheckReport:
 
     def summary(self) -> str:
         noun = "handout" if self.handouts == 1 else "handouts"
-        errors = sum(f.severity == "error" for f in self.findings)
+        errors = self.errors
         text = (f"checked {self.files} file{'s' if self.files != 1 else ''} "
                 f"({self.handouts} {noun}): {errors} error{'s' if errors != 1 else ''}, "
                 f"{self.warnings} warning{'s' if self.warnings != 1 else ''}")
@@ -49,6 +53,7 @@ class CheckReport:
     def as_dict(self) -> dict:
         out = {"files": self.files, "handouts": self.handouts, "errors": self.errors,
                "warnings": self.warnings, "waived": self.waived, "strict": self.strict,
+               "ok": not self.failing,
                "findings": [f.as_dict() for f in self.findings]}
         if self.readability:
             out["readability"] = self.readability

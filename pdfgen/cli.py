@@ -72,7 +72,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
             if finding.severity != "waived" or show_waived:
                 click.echo(str(finding))
         click.echo(report.summary())
-    sys.exit(1 if report.errors else 0)
+    sys.exit(1 if report.failing else 0)
 
 
 def _check_pdfs(pdfs: list[Path], fmt: str) -> None:

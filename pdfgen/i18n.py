@@ -20,6 +20,7 @@ def _(message: str) -> str:
 # Every fixed string the renderer prints. Source language: English (en-US).
 LABELS = {
     "patient_information": _("Patient information"),
+    "summary": _("Summary"),
     "benefits": _("What are the benefits?"),
     "risks": _("What are the risks?"),
     "risks_differ": _("Risks are different for each person. Ask your surgeon about your own "

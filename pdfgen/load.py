@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,6 +285,8 @@ def _quality(r: Reader, node: Node | None):
         field = f"quality.readability.{key}"
         if value.kind != "scalar" or value.tag not in (INT, FLOAT):
             r.wrong_type(value, field, "a number")
+        elif not math.isfinite(float(value.typed())):
+            r.error(value, field, f"'{value.text}' is not a usable limit: write a number")
         else:
             limits.append((key, float(value.typed())))
     words = {k: r.integer(m[k], f"quality.{k}") for k in ("section_words", "summary_words",
@@ -500,9 +503,8 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None
 
     from .quality import freshness
 
-    conf, problems = freshness.read(Path(path), name)
-    if problems:
-        return None, r.findings + problems
+    # an unreadable confirmations file confirms nothing (check reports it as an error)
+    conf, _ = freshness.read(Path(path), name)
     return replace(proc, under_review=freshness.under_review(proc, clinic, conf)), r.findings
 
 

@@ -207,6 +207,10 @@ def test_bad_quality_settings_name_file_and_line(library):
     assert any(re.search(r"clinic.yaml:\d+:\d+: quality.readability.fk_grad: unknown key "
                          r"'fk_grad'; did you mean 'fk_grade'", m) for m in messages), messages
     assert any("quality.section_words: expected a whole number" in m for m in messages)
+    _edit(library / "clinic.yaml", "fk_grad: 7", "fk_grade: .nan")
+    messages = [str(f) for f in load_library(library).findings]
+    assert any("quality.readability.fk_grade: '.nan' is not a usable limit" in m
+               for m in messages), messages
 
 
 # -- plain-language lint ------------------------------------------------------------------------
@@ -385,9 +389,33 @@ def test_a_broken_confirmation_file_is_reported_with_its_line(library):
     conf = library / "hemilaminectomy.translations.yaml"
     conf.write_text(conf.read_text().replace("  summary: ", "  summary: extra ", 1))
     line = _line_of(conf, "  summary:")
-    found = [str(f) for f in load_library(library).findings]
-    assert any(re.search(rf"translations.yaml:{line}:\d+: es.summary: expected two "
-                         r"fingerprints", f) for f in found), found
+    found = [str(f) for f in _gate(library) if f.severity == "error"]
+    assert len(found) == 1 and re.search(rf"translations.yaml:{line}:\d+: es.summary: expected "
+                                         r"two fingerprints", found[0]), found
+    # it confirms nothing, but does not stop the handout loading (or its own repair)
+    assert _load(library)[1].under_review == ("es",)
+    result = CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy",
+                                      "--library", str(library)])
+    assert result.exit_code == 0, result.output
+    assert _gate(library) == [f for f in _gate(library) if f.severity == "waived"]
+
+
+def test_a_merge_conflict_in_the_confirmation_file_is_repairable(library):
+    conf = library / "hemilaminectomy.translations.yaml"
+    conf.write_text("<<<<<<< HEAD\nes:\n")
+    errors = [str(f) for f in _gate(library) if f.severity == "error"]
+    assert errors and "run it again to rewrite the file" in errors[0]
+    assert CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy", "--library",
+                                    str(library)]).exit_code == 0
+    assert not [f for f in _gate(library) if f.severity == "error"]
+
+
+def test_confirming_drops_languages_the_clinic_no_longer_has(library):
+    conf = library / "hemilaminectomy.translations.yaml"
+    conf.write_text(conf.read_text() + "fr:\n  title: 0123456789 0123456789\n")
+    CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy", "--library",
+                             str(library)])
+    assert "fr:" not in conf.read_text() and "es:" in conf.read_text()
 
 
 # -- accessible layouts -------------------------------------------------------------------------
@@ -459,6 +487,9 @@ def test_check_strict_fails_on_a_warning(library):
     result = CliRunner().invoke(cli, ["check", str(library), "--strict"])
     assert result.exit_code == 1
     assert "(--strict: warnings count as errors)" in result.output
+    report = json.loads(CliRunner().invoke(cli, ["check", str(library), "--strict", "--format",
+                                                 "json"]).output)
+    assert (report["errors"], report["warnings"], report["ok"]) == (0, 2, False)
 
 
 def test_check_reports_an_overdue_review_as_an_error(library):
@@ -546,3 +577,26 @@ def test_build_strict_stops_a_handout_with_warnings_and_keeps_the_others(library
     result = build_library(library, tmp_path / "out", jobs=1, today=TODAY, strict=True)
     assert sorted(result.failed) == [f"other/other.{o}.pdf" for o in ("bilingual", "en", "es")]
     assert len(result.built) == 3 and not result.ok
+
+
+def test_readability_table_marks_a_clinic_limit_stricter_than_the_aim(library):
+    _edit(library / "clinic.yaml", "review_months: 12",
+          "review_months: 12\nquality:\n  readability:\n    fernandez_huerta: 80")
+    result = CliRunner().invoke(cli, ["check", str(library), "--readability"])
+    es = result.output[result.output.index("hemilaminectomy (es)"):]
+    whole = next(line for line in es.splitlines() if "whole text" in line)
+    assert "UNDER LIMIT" in whole, whole
+    assert "Fernández-Huerta >= 80 (aim >= 70)" in es
+
+
+def test_readability_parts_are_named_in_their_language_and_wordless_parts_rank_last(library):
+    from pdfgen.i18n import labels_for
+
+    _edit(library / "hemilaminectomy.yaml", "sections:\n", "sections:\n  - heading: {en: Our "
+          "phone, es: Nuestro teléfono}\n    body:\n      - {en: 817-697-4038, es: 817-697-4038}\n")
+    lib, proc = _load(library)
+    es = readability.score_handout(proc, "es")
+    assert es.parts[-1].unit.title == "Nuestro teléfono" and es.parts[-1].scores == {}
+    titles = {p.unit.field: p.unit.title for p in es.parts}
+    assert titles["risks"] == labels_for("es")["risks"] != labels_for("en")["risks"]
+    assert titles["summary"] == "Resumen"

@@ -51,7 +51,7 @@ def _fails(metric, value: float, clinic) -> tuple[bool, float]:
 def readability_findings(proc, clinic) -> list:
     out = []
     for hs in scores(proc, clinic):
-        worst = hs.parts[0] if hs.parts else None
+        worst = next((p for p in hs.parts if p.scores), None)
         for metric in METRICS[hs.lang]:
             if metric.key == "smog" and hs.total.sentences < SMOG_MIN_SENTENCES:
                 continue
@@ -89,7 +89,8 @@ def readability_report(proc, clinic) -> list[dict]:
     out = []
     for hs in scores(proc, clinic):
         limits = {m.key: {"limit": clinic.quality.limit(m.key, m.limit), "aim": m.aim,
-                          "name": m.name, "higher_is_easier": m.higher_is_easier}
+                          "name": m.name, "short": m.short,
+                          "higher_is_easier": m.higher_is_easier}
                   for m in METRICS[hs.lang]}
         out.append({
             "handout": proc.id, "lang": hs.lang, "metrics": limits,
@@ -103,24 +104,26 @@ def readability_report(proc, clinic) -> list[dict]:
     return out
 
 
+CELL = 21  # a score column: the value, then its mark
+
+
 def format_report(rows: list[dict]) -> list[str]:
-    """The --readability table, one block per handout and language."""
+    """The --readability table, one block per handout and language, worst part first."""
     lines = []
     for rep in rows:
         keys = list(rep["metrics"])
-        names = [rep["metrics"][k]["name"] for k in keys]
+        heads = "".join(f"{rep['metrics'][k]['short']:>9}{'':<{CELL - 9}}" for k in keys)
         lines.append(f"{rep['handout']} ({rep['lang']})")
-        head = f"  {'part':<34} {'words':>5} {'sent.':>5} " + " ".join(f"{n:>26}" for n in names)
-        lines.append(head)
-        lines.append(f"  {'':<34} {'':>11} " + " ".join(f"{_bounds(rep['metrics'][k]):>26}"
-                                                         for k in keys))
+        lines.append(f"  {'part':<40} {'words':>5} {'sent.':>5} {heads}".rstrip())
         lines.append(_row("whole text", rep["total"], keys, rep["metrics"]))
         for part in rep["parts"]:
-            label = f"{part['field']} {part['title']}"
-            lines.append(_row(label, part, keys, rep["metrics"]))
-            lines.append(f"      hardest: \"{_clip(part['hardest_sentence'], 90)}\"")
+            lines.append(_row(f"{part['field']} {part['title']}", part, keys, rep["metrics"]))
+            if part["hardest_sentence"]:
+                lines.append(f"      hardest: \"{_clip(part['hardest_sentence'], 90)}\"")
+        limits = "; ".join(f"{m['name']} {_bounds(m)}" for m in rep["metrics"].values())
+        lines.append(f"  Limits: {limits}.")
         if "smog" in keys:
-            lines.append(f"  SMOG is judged on the whole text only: it needs "
+            lines.append(f"  SMOG is judged on the whole text only, and only from "
                          f"{SMOG_MIN_SENTENCES} sentences.")
         lines.append("")
     return lines
@@ -128,7 +131,7 @@ def format_report(rows: list[dict]) -> list[str]:
 
 def _bounds(m: dict) -> str:
     op = ">=" if m["higher_is_easier"] else "<="
-    return f"(limit {op} {m['limit']:g}, aim {op} {m['aim']:g})"
+    return f"{op} {m['limit']:g} (aim {op} {m['aim']:g})"
 
 
 def _row(label: str, data: dict, keys: list[str], metrics: dict) -> str:
@@ -136,16 +139,22 @@ def _row(label: str, data: dict, keys: list[str], metrics: dict) -> str:
     for k in keys:
         v = data.get(k)
         if v is None:
-            cells.append(f"{'-':>26}")
+            cells.append(f"{'-':>9}{'':<{CELL - 9}}")
             continue
         m = metrics[k]
         ok = v >= m["limit"] if m["higher_is_easier"] else v <= m["limit"]
         aim = v >= m["aim"] if m["higher_is_easier"] else v <= m["aim"]
-        mark = "" if aim else (" above aim" if ok else " OVER LIMIT")
-        if m["higher_is_easier"] and not aim:
-            mark = " below aim" if ok else " UNDER LIMIT"
-        cells.append(f"{v:>5.1f}{mark:<12}".rjust(26))
-    return f"  {_clip(label, 34):<34} {data['words']:>5} {data['sentences']:>5} " + " ".join(cells)
+        if k == "smog" and data["sentences"] < SMOG_MIN_SENTENCES:
+            mark = "not judged"  # fewer than 30 sentences
+        elif not ok:
+            mark = "UNDER LIMIT" if m["higher_is_easier"] else "OVER LIMIT"
+        elif not aim:
+            mark = "below aim" if m["higher_is_easier"] else "above aim"
+        else:
+            mark = ""
+        cells.append(f"{v:>9.1f} {mark:<{CELL - 10}}")
+    row = f"  {_clip(label, 40):<40} {data['words']:>5} {data['sentences']:>5} " + "".join(cells)
+    return row.rstrip()
 
 
 def _clip(text: str, n: int) -> str:

@@ -49,7 +49,7 @@ def read(handout: Path, shown: str | None = None) -> tuple[Confirmations, list[F
     root, findings = read_yaml(path, name)
     by_lang: dict[str, dict[str, tuple[str, str]]] = {}
     if root is None:
-        return Confirmations({}, True, name), findings
+        return Confirmations({}, True, name), _repairable(findings)
     if root.kind != "map":
         return Confirmations({}, True, name), [Finding(root.pos, "", "expected a mapping of "
                                                        "language code to confirmed texts")]
@@ -66,7 +66,17 @@ def read(handout: Path, shown: str | None = None) -> tuple[Confirmations, list[F
                                         "expected two fingerprints: 'SOURCE TRANSLATION'"))
                 continue
             entries[field] = (parts[0], parts[1])
+    if findings:  # an unreadable file confirms nothing: every translation is under review
+        return Confirmations({}, True, name), _repairable(findings)
     return Confirmations(by_lang, True, name), findings
+
+
+def _repairable(findings: list[Finding]) -> list[Finding]:
+    from dataclasses import replace
+
+    hint = (" (this file is written by `pdfgen translations confirm`: after checking the "
+            "translations, run it again to rewrite the file)")
+    return [replace(f, message=f.message + hint) for f in findings]
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ def stale(proc, clinic, conf: Confirmations) -> list[Stale]:
                 why = "source-changed"
             elif old and old[0] == now[0]:
                 why = "translation-changed"
+            elif old:
+                why = "both-changed"
             else:
                 why = "unconfirmed"
             out.append(Stale(field, lang, why, text.pos_of(lang), text[src], text[lang]))
@@ -120,22 +132,30 @@ def check(proc, clinic, conf: Confirmations) -> list[Finding]:
     found = stale(proc, clinic, conf)
     src_name = _lang_label(clinic.languages, clinic.primary)
     out = []
-    if not conf.exists:
+
+    def hint(lang: str) -> str:
+        return (f"have the translation checked, then run "
+                f"`pdfgen translations confirm {proc.id} --lang {lang}`")
+
+    if not conf.exists or not conf.by_lang:
         for lang in sorted({s.lang for s in found}, key=clinic.lang_codes.index):
             name = _lang_label(clinic.languages, lang)
+            what = (f"no {Path(conf.path).name}" if not conf.exists
+                    else f"{Path(conf.path).name} confirms nothing")
             out.append(finding(Pos(conf.path), lang, f"the {name} translation has never been "
-                                                     f"confirmed (no {Path(conf.path).name})",
-                               "translation-stale"))
+                                                     f"confirmed ({what})",
+                               "translation-stale", hint(lang)))
         return out
     for s in found:
         name = _lang_label(clinic.languages, s.lang)
         why = {"source-changed": f"the {src_name} text changed since the {name} was confirmed",
                "translation-changed": f"the {name} text changed since it was confirmed",
+               "both-changed": "both texts changed since they were confirmed",
                "unconfirmed": f"this {name} text was never confirmed"}[s.why]
         out.append(finding(s.pos, f"{s.field}.{s.lang}",
                            f"{name} may be out of date: {why}. {src_name}: "
                            f"\"{_short(s.source)}\" {name}: \"{_short(s.translation)}\"",
-                           "translation-stale"))
+                           "translation-stale", hint(s.lang)))
     return out
 
 
@@ -143,23 +163,25 @@ def confirm(proc, clinic, handout: Path, langs: tuple[str, ...] | None = None
             ) -> dict[str, list[str]]:
     """Record every current translation of `langs` (default: all but the source) as confirmed.
 
-    Returns lang -> the fields that were not confirmed before. Other languages' lines are kept.
+    Returns lang -> the fields that were not confirmed before. Other translations' lines are
+    kept (those of languages the clinic no longer has, or of its source language, are
+    dropped). An unreadable file is replaced: it confirmed nothing.
     """
-    conf, problems = read(handout)
-    if problems:
-        from ..errors import ContentError
-
-        raise ContentError(problems)
+    conf, _ = read(handout)
     src = clinic.primary
-    chosen = langs or tuple(code for code in clinic.lang_codes if code != src)
+    translations = tuple(code for code in clinic.lang_codes if code != src)
+    chosen = langs or translations
     before = {s.field for s in stale(proc, clinic, conf)}
     changed = {}
-    by_lang = {lang: dict(fields) for lang, fields in conf.by_lang.items()}
+    by_lang = {lang: dict(fields) for lang, fields in conf.by_lang.items()
+               if lang in translations}
     for lang in chosen:
         by_lang[lang] = {field: (fingerprint(text[src]), fingerprint(text[lang]))
                          for field, text in proc.texts()}
         changed[lang] = [s.field for s in stale(proc, clinic, conf) if s.lang == lang
                          and s.field in before]
+    if not conf.by_lang and conf.exists:
+        changed = {lang: [field for field, _ in proc.texts()] for lang in chosen}
     write_atomic(confirmations_path(handout), _render(proc.id, src, by_lang, clinic))
     return changed
 

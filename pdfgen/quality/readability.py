@@ -156,6 +156,7 @@ def szigriszt_pazos(c: Counts) -> float:
 class Metric:
     key: str  # as written in clinic.yaml's quality.readability
     name: str
+    short: str  # column heading in the --readability table
     formula: object
     higher_is_easier: bool
     limit: float  # default limit (health-literacy reference)
@@ -166,10 +167,13 @@ class Metric:
 
 
 METRICS = {
-    "en": (Metric("fk_grade", "Flesch-Kincaid grade", flesch_kincaid_grade, False, 8, 6),
-           Metric("smog", "SMOG grade", smog, False, 8, 8)),
-    "es": (Metric("fernandez_huerta", "Fernández-Huerta", fernandez_huerta, True, 60, 70),
-           Metric("inflesz", "Szigriszt-Pazos (INFLESZ)", szigriszt_pazos, True, 55, 65)),
+    "en": (Metric("fk_grade", "Flesch-Kincaid grade", "FK grade", flesch_kincaid_grade,
+                  False, 8, 6),
+           Metric("smog", "SMOG grade", "SMOG", smog, False, 8, 8)),
+    "es": (Metric("fernandez_huerta", "Fernández-Huerta", "F-Huerta", fernandez_huerta,
+                  True, 60, 70),
+           Metric("inflesz", "Szigriszt-Pazos (INFLESZ)", "INFLESZ", szigriszt_pazos,
+                  True, 55, 65)),
 }
 
 
@@ -193,22 +197,28 @@ class Unit:
 
 
 def units(proc, lang: str) -> list[Unit]:
-    """The handout's reading parts in order (headings and the title are not scored)."""
-    out = [Unit("summary", "Summary", proc.summary.pos, [proc.summary[lang]])]
+    """The handout's reading parts in order (headings and the title are not scored), each
+    named as the handout prints it in that language."""
+    from ..i18n import labels_for
+
+    lab = labels_for(lang)
+    out = [Unit("summary", lab["summary"], proc.summary.pos, [proc.summary[lang]])]
     for i, sec in enumerate(proc.sections, 1):
         unit = Unit(f"sections[{i}]", sec.heading[lang], sec.pos)
         for block in sec.body:
             items = block.items if hasattr(block, "items") else (block.text,)
             unit.texts += [t[lang] for t in items]
         out.append(unit)
-    out.append(Unit("benefits", "Benefits", proc.benefits[0].pos, [t[lang] for t in proc.benefits]))
-    out.append(Unit("risks", "Risks", proc.risks.intro.pos,
+    out.append(Unit("benefits", lab["benefits"], proc.benefits[0].pos,
+                    [t[lang] for t in proc.benefits]))
+    out.append(Unit("risks", lab["risks"], proc.risks.intro.pos,
                     [proc.risks.intro[lang]] + [t[lang] for t in proc.risks.items]))
     alt = proc.alternatives
-    out.append(Unit("alternatives", "Alternatives", alt.doing_nothing.pos,
+    out.append(Unit("alternatives", lab["alternatives"], alt.doing_nothing.pos,
                     [t[lang] for t in alt.options] + [alt.doing_nothing[lang]]))
-    out.append(Unit("prompts", "Questions", proc.prompts[0].pos, [t[lang] for t in proc.prompts]))
-    out.append(Unit("call_when", "When to call", proc.call_when[0].pos,
+    out.append(Unit("prompts", lab["prompts"], proc.prompts[0].pos,
+                    [t[lang] for t in proc.prompts]))
+    out.append(Unit("call_when", lab["call_when"], proc.call_when[0].pos,
                     [t[lang] for t in proc.call_when]))
     return out
 
@@ -218,7 +228,7 @@ class UnitScore:
     unit: Unit
     counts: Counts
     scores: dict[str, float]
-    worst_sentence: str  # the sentence whose removal would most improve the first metric
+    worst_sentence: str  # the longest sentence with the most long words
 
 
 @dataclass
@@ -229,13 +239,23 @@ class HandoutScore:
     parts: list[UnitScore]  # worst first
 
 
+LONG_WORD = {"en": 3, "es": 4}  # syllables that make a word long in that language
+
+
 def _badness(scores: dict[str, float], lang: str) -> float:
-    """One number, higher = harder, from the language's first metric."""
+    """One number, higher = harder, from the language's first metric (no words: easiest)."""
     if not scores:
-        return 0.0
+        return -math.inf
     first = METRICS[lang][0]
     value = scores[first.key]
     return -value if first.higher_is_easier else value
+
+
+def _hurt(sentence: str, lang: str) -> int:
+    """How much a sentence costs a reader: its words, and twice its long words."""
+    syl = SYLLABLES[lang]
+    per_word = [syl(w) for w in words(sentence)]
+    return len(per_word) + 2 * sum(n >= LONG_WORD[lang] for n in per_word)
 
 
 def score_handout(proc, lang: str) -> HandoutScore | None:
@@ -247,15 +267,7 @@ def score_handout(proc, lang: str) -> HandoutScore | None:
         per = [count([s], lang) for s in sents]
         counts = sum(per, Counts())
         total = total + counts
-        worst, best_gain = "", -math.inf
-        if len(sents) > 1:
-            base = _badness(score(counts, lang), lang)
-            for sent, c in zip(sents, per, strict=True):
-                gain = base - _badness(score(counts - c, lang), lang)
-                if gain > best_gain:
-                    worst, best_gain = sent, gain
-        elif sents:
-            worst = sents[0]
+        worst = max(sents, key=lambda s: _hurt(s, lang), default="")
         parts.append(UnitScore(unit, counts, score(counts, lang), worst))
     parts.sort(key=lambda p: -_badness(p.scores, lang))
     return HandoutScore(lang, total, score(total, lang), parts)

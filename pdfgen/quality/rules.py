@@ -43,9 +43,9 @@ RULES = {
 }
 
 
-def finding(pos, field: str, message: str, rule: str):
-    """A Finding for `rule`, its hint and id at the end of the one-line message."""
+def finding(pos, field: str, message: str, rule: str, hint: str | None = None):
+    """A Finding for `rule`, its hint (or a more specific one) and id at the end of the line."""
     from ..errors import Finding
 
     spec = RULES[rule]
-    return Finding(pos, field, f"{message} [{rule}: {spec.hint}]", spec.severity, rule)
+    return Finding(pos, field, f"{message} [{rule}: {hint or spec.hint}]", spec.severity, rule)
