@@ -53,7 +53,6 @@ Prints a markdown report and writes it to bench/out/results.md (git-ignored).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata as md
 import os
 import platform
 import random

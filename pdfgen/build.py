@@ -305,7 +305,6 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     rebuilt: an error (or, with `strict`, a warning) stops that handout and keeps its
     last good PDFs; warnings are listed, and listed again while the handout is unchanged.
     """
-    import datetime as dt
 
     started = time.perf_counter()
     from .quality.review import today as clock
