@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pdfgen.layout import load_layout
 from pdfgen.load import load_clinic, load_procedure
-from pdfgen.quality import check_handout
+from pdfgen.quality.gates import check_handout
 from pdfgen.render import render_pdf
 
 ROOT = Path(__file__).resolve().parent.parent

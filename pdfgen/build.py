@@ -198,8 +198,7 @@ REVIEW_RULES = ("review-overdue", "review-due", "review-future", "pending-review
 def quality_findings(proc, clinic, handout: Path, today: str) -> list[Finding]:
     import datetime as dt
 
-    from .quality import check_handout
-
+    from .quality.gates import check_handout
     from .quality.review import today as clock
 
     day = dt.date.fromisoformat(today) if today else clock()
@@ -228,7 +227,7 @@ def recorded_findings(entry: dict, review_months: int, today, library: Path) -> 
     import datetime as dt
     from dataclasses import replace
 
-    from .quality import apply_waivers
+    from .quality.gates import apply_waivers
     from .quality.review import check_dates
 
     def here(name: str) -> str:

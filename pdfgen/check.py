@@ -99,7 +99,7 @@ class _Gates:
     def handout(self, proc, clinic, path: Path, report: CheckReport) -> None:
         if not self.on:
             return
-        from .quality import check_handout, readability_report
+        from .quality.gates import check_handout, readability_report
 
         report.findings.extend(check_handout(proc, clinic, path, self.today))
         if self.readability:

@@ -64,7 +64,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         if readability:
-            from .quality import format_report
+            from .quality.gates import format_report
 
             for line in format_report(report.readability):
                 click.echo(line)

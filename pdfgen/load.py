@@ -270,10 +270,11 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
 def _quality(r: Reader, node: Node | None):
     """clinic.yaml `quality:`: readability limits, length limits, extra glossary terms."""
     from .model import Quality
-    from .quality.readability import METRICS
 
     if node is None:
         return Quality()
+    from .quality.readability import METRICS
+
     m = r.mapping(node, "quality", (), ("readability", "section_words", "summary_words",
                                          "heading_words", "glossary"))
     if m is None:
@@ -389,11 +390,11 @@ HOST = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9]
 
 def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
     """The `email:` section: the clinic's mail server (docs/email.md). Never credentials."""
-    from .mail import address_problem
-
     m = r.mapping(node, "email", EMAIL_KEYS, EMAIL_OPTIONAL + CREDENTIAL_KEYS)
     if m is None:
         return None
+    from .mail import address_problem  # smtplib and ssl: only for clinics that set email up
+
     for key in CREDENTIAL_KEYS:
         if key in m:
             r.error(node.items[key][0], f"email.{key}", "never write credentials here: pdfgen "

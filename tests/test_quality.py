@@ -16,8 +16,9 @@ from pdfgen.build import build_library
 from pdfgen.cli import cli
 from pdfgen.layout import load_layout
 from pdfgen.load import load_library, require
-from pdfgen.quality import check_handout, readability
 from pdfgen.quality import layouts as layout_gates
+from pdfgen.quality import readability
+from pdfgen.quality.gates import check_handout
 from pdfgen.quality.readability import (
     count,
     fernandez_huerta,

@@ -1,0 +1,161 @@
+"""Running the quality gates on a handout: readability, plain-language lint, translation
+freshness and review dates. Each check returns Findings with file:line and a rule id.
+
+Errors stop a handout's build; warnings are listed (errors under --strict); a warning the
+handout waives (`waivers: {rule: reason}`) is shown as waived and counts as neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from . import freshness, lint, review
+from .readability import METRICS, HandoutScore, score_handout
+from .rules import finding
+
+SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
+
+
+def check_handout(proc, clinic, handout: Path, today: dt.date | None = None) -> list:
+    """Every content quality finding for one loaded handout, waivers applied."""
+    today = today or review.today()
+    conf, problems = freshness.read(Path(handout), proc.path)
+    found = list(problems)
+    found += review.check(proc, clinic, today)
+    found += readability_findings(proc, clinic)
+    found += lint.check(proc, clinic)
+    found += freshness.check(proc, clinic, conf)
+    return apply_waivers(found, dict(proc.waivers))
+
+
+def apply_waivers(found: list, waivers: dict[str, str]) -> list:
+    out = []
+    for f in found:
+        if f.severity == "warning" and f.rule in waivers:
+            f = replace(f, severity="waived", message=f"{f.message} (waived: {waivers[f.rule]})")
+        out.append(f)
+    return out
+
+
+def scores(proc, clinic) -> list[HandoutScore]:
+    return [s for lang in clinic.lang_codes if (s := score_handout(proc, lang)) is not None]
+
+
+def _fails(metric, value: float, clinic) -> tuple[bool, float]:
+    bound = clinic.quality.limit(metric.key, metric.limit)
+    return not metric.passes(value, bound), bound
+
+
+def readability_findings(proc, clinic) -> list:
+    out = []
+    for hs in scores(proc, clinic):
+        worst = next((p for p in hs.parts if p.scores), None)
+        for metric in METRICS[hs.lang]:
+            if metric.key == "smog" and hs.total.sentences < SMOG_MIN_SENTENCES:
+                continue
+            value = hs.scores.get(metric.key)
+            if value is None:
+                continue
+            bad, bound = _fails(metric, value, clinic)
+            if bad and worst is not None:
+                out.append(finding(
+                    worst.unit.pos, hs.lang,
+                    f"{metric.name} {value:.1f} for the whole {hs.lang} text "
+                    f"({_limit_words(metric, bound)}); hardest part: {worst.unit.field} "
+                    f"\"{worst.unit.title}\", hardest sentence: \"{worst.worst_sentence}\"",
+                    "reading-level"))
+        for part in hs.parts:  # sections: every metric but SMOG, too noisy on a few sentences
+            for metric in METRICS[hs.lang]:
+                value = part.scores.get(metric.key)
+                if metric.key == "smog" or value is None:
+                    continue
+                bad, bound = _fails(metric, value, clinic)
+                if bad:
+                    out.append(finding(
+                        part.unit.pos, f"{part.unit.field}.{hs.lang}",
+                        f"{metric.name} {value:.1f} ({_limit_words(metric, bound)}); hardest "
+                        f"sentence: \"{part.worst_sentence}\"", "reading-level"))
+    return out
+
+
+def _limit_words(metric, bound: float) -> str:
+    return f"limit {'at least' if metric.higher_is_easier else 'at most'} {bound:g}"
+
+
+def readability_report(proc, clinic) -> list[dict]:
+    """Per language: the whole text and each part, worst first (for --readability)."""
+    out = []
+    for hs in scores(proc, clinic):
+        limits = {m.key: {"limit": clinic.quality.limit(m.key, m.limit), "aim": m.aim,
+                          "name": m.name, "short": m.short,
+                          "higher_is_easier": m.higher_is_easier}
+                  for m in METRICS[hs.lang]}
+        out.append({
+            "handout": proc.id, "lang": hs.lang, "metrics": limits,
+            "total": {"words": hs.total.words, "sentences": hs.total.sentences,
+                      **{k: round(v, 1) for k, v in hs.scores.items()}},
+            "parts": [{"field": p.unit.field, "title": p.unit.title, "line": p.unit.pos.line,
+                       "words": p.counts.words, "sentences": p.counts.sentences,
+                       **{k: round(v, 1) for k, v in p.scores.items() if k != "smog"},
+                       "hardest_sentence": p.worst_sentence} for p in hs.parts],
+        })
+    return out
+
+
+CELL = 21  # a score column: the value, then its mark
+
+
+def format_report(rows: list[dict]) -> list[str]:
+    """The --readability table, one block per handout and language, worst part first."""
+    lines = []
+    for rep in rows:
+        keys = list(rep["metrics"])
+        heads = "".join(f"{rep['metrics'][k]['short']:>9}{'':<{CELL - 9}}" for k in keys)
+        lines.append(f"{rep['handout']} ({rep['lang']})")
+        lines.append(f"  {'part':<40} {'words':>5} {'sent.':>5} {heads}".rstrip())
+        lines.append(_row("whole text", rep["total"], keys, rep["metrics"]))
+        for part in rep["parts"]:
+            lines.append(_row(f"{part['field']} {part['title']}", part, keys, rep["metrics"]))
+            if part["hardest_sentence"]:
+                lines.append(f"      hardest: \"{_clip(part['hardest_sentence'], 90)}\"")
+        limits = "; ".join(f"{m['name']} {_bounds(m)}" for m in rep["metrics"].values())
+        lines.append(f"  Limits: {limits}.")
+        if "smog" in keys:
+            lines.append(f"  SMOG is judged on the whole text only, and only from "
+                         f"{SMOG_MIN_SENTENCES} sentences.")
+        lines.append("")
+    return lines
+
+
+def _bounds(m: dict) -> str:
+    op = ">=" if m["higher_is_easier"] else "<="
+    return f"{op} {m['limit']:g} (aim {op} {m['aim']:g})"
+
+
+def _row(label: str, data: dict, keys: list[str], metrics: dict) -> str:
+    cells = []
+    for k in keys:
+        v = data.get(k)
+        if v is None:
+            cells.append(f"{'-':>9}{'':<{CELL - 9}}")
+            continue
+        m = metrics[k]
+        ok = v >= m["limit"] if m["higher_is_easier"] else v <= m["limit"]
+        aim = v >= m["aim"] if m["higher_is_easier"] else v <= m["aim"]
+        if k == "smog" and data["sentences"] < SMOG_MIN_SENTENCES:
+            mark = "not judged"  # fewer than 30 sentences
+        elif not ok:
+            mark = "UNDER LIMIT" if m["higher_is_easier"] else "OVER LIMIT"
+        elif not aim:
+            mark = "below aim" if m["higher_is_easier"] else "above aim"
+        else:
+            mark = ""
+        cells.append(f"{v:>9.1f} {mark:<{CELL - 10}}")
+    row = f"  {_clip(label, 40):<40} {data['words']:>5} {data['sentences']:>5} " + "".join(cells)
+    return row.rstrip()
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
