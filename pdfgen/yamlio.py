@@ -50,6 +50,7 @@ class Node:
     text: str = ""
     items: dict[str, tuple[Node, Node]] = field(default_factory=dict)
     seq: list[Node] = field(default_factory=list)
+    comment: str = ""  # an unquoted scalar's same-line "# ..." (YAML drops it from the text)
 
     @property
     def is_null(self) -> bool:
@@ -103,10 +104,11 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Node | None, list[Finding]]:
         byte = raw[exc.start : exc.start + 1].hex()
         msg = f"file is not UTF-8 text (byte 0x{byte}); save it as UTF-8"
         return None, [Finding(Pos(name, line, col), "", msg)]
+    lines = text.splitlines()
     fast = _compose_fast(text)
     if fast is not None:  # the common case: valid YAML without aliases, composed by libyaml
         found: list[Finding] = []
-        return _convert(fast, name, found, ""), found
+        return _convert(fast, name, found, "", lines), found
     loader = _Loader(text)
     loader.alias_marks = []
     try:
@@ -127,7 +129,7 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Node | None, list[Finding]]:
     findings = [Finding(Pos(name, m.line + 1, m.column + 1), "",
                         "YAML anchors and aliases (& and *) are not supported")
                 for m in loader.alias_marks]
-    return _convert(root, name, findings, ""), findings
+    return _convert(root, name, findings, "", lines), findings
 
 
 def _compose_fast(text: str) -> yaml.Node | None:
@@ -173,12 +175,26 @@ def _pos(node: yaml.Node, name: str) -> Pos:
     return Pos(name, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(node: yaml.Node, name: str, findings: list[Finding], path: str) -> Node:
+def _trailing_comment(node: yaml.ScalarNode, lines: list[str]) -> str:
+    """The '# ...' after an unquoted scalar on its last line: text YAML silently drops."""
+    if node.style:  # quoted or block: a "#" there is text, or the quote ends it (plain: None or "")
+        return ""
+    end = node.end_mark
+    if end.line >= len(lines):
+        return ""
+    rest = lines[end.line][end.column:]
+    stripped = rest.lstrip()
+    return stripped if stripped.startswith("#") and rest != stripped else ""
+
+
+def _convert(node: yaml.Node, name: str, findings: list[Finding], path: str,
+             lines: list[str]) -> Node:
     pos = _pos(node, name)
     if isinstance(node, yaml.ScalarNode):
-        return Node("scalar", pos, tag=node.tag, text=node.value)
+        return Node("scalar", pos, tag=node.tag, text=node.value,
+                    comment=_trailing_comment(node, lines))
     if isinstance(node, yaml.SequenceNode):
-        return Node("seq", pos, seq=[_convert(n, name, findings, f"{path}[{i}]")
+        return Node("seq", pos, seq=[_convert(n, name, findings, f"{path}[{i}]", lines)
                                      for i, n in enumerate(node.value, 1)])
     out = Node("map", pos)
     for key_node, value_node in node.value:
@@ -195,7 +211,7 @@ def _convert(node: yaml.Node, name: str, findings: list[Finding], path: str) -> 
             continue
         out.items[key] = (Node("scalar", key_pos, text=key),
                           _convert(value_node, name, findings,
-                                   f"{path}.{key}" if path else key))
+                                   f"{path}.{key}" if path else key, lines))
     return out
 
 
