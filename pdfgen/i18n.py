@@ -21,6 +21,7 @@ def _(message: str) -> str:
 LABELS = {
     "patient_information": _("Patient information"),
     "summary": _("Summary"),
+    "blank_page": _("This page is intentionally blank."),
     "benefits": _("What are the benefits?"),
     "risks": _("What are the risks?"),
     "risks_differ": _("Risks are different for each person. Ask your surgeon about your own "

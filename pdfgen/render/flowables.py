@@ -341,7 +341,15 @@ class RuledLines(Flowable):
 
 
 class FillPageIfEven(Flowable):
-    """Placed right after a page break: takes a whole even page, so what follows starts odd."""
+    """Placed right after a page break: takes a whole even page, so what follows starts odd.
+
+    The page it takes says so in the middle ("This page is intentionally blank."), as page
+    furniture: a reader of the printout knows nothing is missing; a screen reader skips it.
+    """
+
+    def __init__(self, note: str = "", font: str = "", size: float = 12, color: str = "#333333"):
+        super().__init__()
+        self.note, self.font, self.size, self.color = note, font, size, color
 
     def wrap(self, availWidth, availHeight):
         even = self.canv.getPageNumber() % 2 == 0
@@ -350,7 +358,12 @@ class FillPageIfEven(Flowable):
         return self.width, self.height
 
     def draw(self):
-        pass
+        if not self.height or not self.note:
+            return
+        with furniture(self.canv):
+            self.canv.setFillColor(HexColor(self.color))
+            self.canv.setFont(self.font, self.size)
+            self.canv.drawCentredString(self.width / 2, self.height / 2, self.note)
 
 
 class LangMark(Flowable):

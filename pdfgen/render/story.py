@@ -220,8 +220,10 @@ class StoryBuilder:
             return story + self.signature(langs)
         story = []
         for n, lang in enumerate(langs):
-            if n:
-                story += [PageBreak(), FillPageIfEven()]
+            if n:  # the back of the previous language's last sheet, when it is blank
+                story += [PageBreak(), FillPageIfEven(
+                    self.labels[langs[n - 1]]["blank_page"], self.st.note.fontName,
+                    self.st.note.fontSize, self.layout.colors["muted"])]
             story.append(LangMark((lang,)))
             for name, index in self.blocks():
                 flow = self.block(name, index, lang)
