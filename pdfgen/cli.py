@@ -299,7 +299,7 @@ def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
                                         patient_name)
         if eml is not None:
             try:
-                write_atomic(eml, mail.message_bytes(msg))
+                write_atomic(eml, mail.message_bytes(msg), mode=0o600)  # a patient's message
             except OSError as exc:
                 raise PdfgenError(f"cannot write {eml}: {exc.strerror or exc}") from None
             click.echo(f"wrote {eml} ({eml.stat().st_size:,} bytes); nothing was sent")

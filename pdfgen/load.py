@@ -255,8 +255,11 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
     outputs = _outputs(r, m.get("outputs"), codes)
     address = r.string(m.get("address"), "address", required=False)
     email = _email(r, m.get("email"), Path(path).parent)
+    clinic_name = r.string(m.get("name"), "name")
+    if clinic_name and not clinic_name.isprintable():
+        r.error(m["name"], "name", "the clinic name must be one line, without control characters")
     clinic = Clinic(
-        name=r.string(m.get("name"), "name"),
+        name=clinic_name,
         phone=phone,
         fax=fax,
         web=web,

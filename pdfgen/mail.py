@@ -121,7 +121,8 @@ def check_address(addr: str) -> str:
 
 
 def check_patient_name(name: str | None) -> str:
-    name = (name or "").strip()
+    # a name pasted from a records system may carry no-break or narrow spaces: plain spaces
+    name = (name or "").translate({0xA0: " ", 0x2007: " ", 0x202F: " "}).strip()
     if any(not ch.isprintable() for ch in name):
         raise AddressError("the patient name must be one line without control characters")
     if len(name) > 100:
@@ -148,7 +149,7 @@ def compose_message(proc: Procedure, clinic: Clinic, pdf: bytes, to: str, lang: 
     name = check_patient_name(patient_name)
     locale = clinic.language(lang).locale
     lab = labels_for(locale)
-    title = markup.plain(proc.title[lang])
+    title = " ".join(markup.plain(proc.title[lang]).split())  # a title's line breaks: spaces
     paragraphs = [
         lab.format("email_greeting_name", name=name) if name else lab["email_greeting"],
         lab.format("email_intro", title=title),
@@ -158,6 +159,11 @@ def compose_message(proc: Procedure, clinic: Clinic, pdf: bytes, to: str, lang: 
     ]
     contact = [(lab["phone"], clinic.phone), (lab["fax"], clinic.fax), (lab["web"], clinic.web)]
 
+    for what, value in (("the clinic name (clinic.yaml name)", clinic.name),
+                        (f"the handout title ({lang})", title)):
+        if not value.isprintable():
+            raise AddressError(f"{what} '{shown(value)}' has a line break or control character, "
+                               f"which an email header cannot carry; fix it in the content")
     msg = EmailMessage()
     msg["Subject"] = lab.format("email_subject", title=title, clinic=clinic.name)
     msg["From"] = Address(clinic.name, addr_spec=settings.sender)
@@ -266,7 +272,9 @@ class SendResult:
 
 def tls_context(settings: MailSettings) -> ssl.SSLContext:
     """Certificates verified against the system's CAs (plus ca_file), unless allowed not to."""
-    ctx = ssl.create_default_context(cafile=settings.ca_file or None)
+    ctx = ssl.create_default_context()
+    if settings.ca_file:
+        ctx.load_verify_locations(cafile=settings.ca_file)
     if settings.allow_unverified:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -329,6 +337,9 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
         except TLSFailure:
             smtp.close()
             raise
+        except smtplib.SMTPResponseException as exc:  # e.g. 454 TLS not available
+            smtp.close()
+            raise TLSFailure(f"{where} refused STARTTLS: {_reply(exc)}; nothing was sent") from None
         except (OSError, smtplib.SMTPException) as exc:
             smtp.close()
             raise ServerUnreachable(f"{where} closed the connection before TLS was set up: "
@@ -375,6 +386,12 @@ def _transmit(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: byte
     except smtplib.SMTPRecipientsRefused as exc:
         addr, (code, text) = next(iter(exc.recipients.items()))
         reply = _reply_text(code, text)
+        if code == 552 or (code == 452 and b"size" in text.lower()):
+            raise MessageTooLarge(f"the message ({len(data):,} bytes) is larger than the server "
+                                  f"accepts: {reply}{not_sent}", code) from None
+        if code == 421:
+            raise MailError(f"the server is closing the connection: {reply}{not_sent}",
+                            code) from None
         raise RecipientRefused(f"the server refused the recipient {shown(addr)}: {reply}"
                                f"{not_sent}", code) from None
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:

@@ -105,6 +105,8 @@ class Recorder:
     """The server's handler: keeps every accepted message; refuses the recipients it is told to."""
 
     refuse: set[str] = field(default_factory=set)
+    rcpt_reply: str = ""  # answer every RCPT with this reply instead (e.g. "421 ...")
+    drop_at_data: bool = False  # hang up after the message, before confirming it
     messages: list[Received] = field(default_factory=list)
     sessions: int = 0
 
@@ -116,10 +118,15 @@ class Recorder:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if self.rcpt_reply:
+            return self.rcpt_reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.drop_at_data:
+            server.transport.close()
+            return "250 2.0.0 Ok: queued"  # never reaches the client
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       envelope.original_content or envelope.content,
                                       server.transport.get_extra_info("ssl_object") is not None,

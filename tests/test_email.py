@@ -128,6 +128,10 @@ def test_plain_send_in_english(workdir, caplog):
     assert re.fullmatch(r"<[^<>@\s]+@clinic\.example\.org>", msg["Message-ID"])
     assert msg["Content-Language"] == "en-US"
     assert msg.get_content_type() == "multipart/mixed"
+    assert [p.get_content_type() for p in msg.iter_parts()] == [
+        "multipart/alternative", "application/pdf"]
+    assert [p.get_content_type() for p in next(msg.iter_parts()).iter_parts()] == [
+        "text/plain", "text/html"]
     text = msg.get_body(("plain",)).get_content()
     assert text.startswith(f"Hello {NAME},\n")
     assert "call us at 817-697-4038" in text and "Fax: 877-409-3962" in text
@@ -300,6 +304,29 @@ def test_recipient_refused(workdir):
     assert files_containing(workdir, PATIENT) == []
 
 
+@pytest.mark.parametrize("reply,code,text", [
+    ("552 5.3.4 Message size exceeds fixed limit", 9, "is larger than the server accepts"),
+    ("421 4.3.2 Service shutting down", 10, "the server is closing the connection"),
+])
+def test_other_replies_at_rcpt_are_named_for_what_they_are(workdir, reply, code, text):
+    with Server(Recorder(rcpt_reply=reply)) as server:
+        lib = library(workdir, server.port)
+        result = run(lib)
+        assert server.messages == []
+    assert result.exit_code == code, result.output
+    assert text in one_line(result) and "refused the recipient" not in result.output
+
+
+def test_connection_lost_before_the_server_confirms(workdir):
+    """Exit 10: the message may or may not have arrived, so it is never called sent."""
+    with Server(Recorder(drop_at_data=True)) as server:
+        lib = library(workdir, server.port)
+        result = run(lib)
+    assert result.exit_code == 10, result.output
+    assert "treat it as not sent" in one_line(result)
+    assert "sent hemilaminectomy" not in result.output
+
+
 def test_message_too_large(workdir):
     with Server(data_size_limit=10_000) as server:
         lib = library(workdir, server.port)
@@ -359,6 +386,40 @@ def test_bad_address_is_refused_before_connecting(workdir, bad):
     assert result.exit_code == 3
     line = one_line(result)  # a CR/LF in the address never breaks the message line
     assert line.startswith("invalid email address '")
+
+
+@pytest.mark.parametrize("to", [f"{PATIENT}\u2028Bcc: x@example.org", f"{PATIENT}\x85"])
+def test_unicode_line_separators_in_the_address_are_refused(workdir, to):
+    result = CliRunner().invoke(cli, ["email", HID, "--to", to, "--dry-run"])
+    assert result.exit_code == 3 and "invalid email address" in result.output
+
+
+def test_a_title_with_a_line_break_becomes_one_subject_line(workdir):
+    with Server() as server:
+        lib = library(workdir, server.port)
+        text = (lib / "hemilaminectomy.yaml").read_text(encoding="utf-8")
+        (lib / "hemilaminectomy.yaml").write_text(text.replace(
+            "  en: Hemilaminectomy\n", '  en: "Hemilaminectomy\\nBcc: eve@example.org"\n', 1),
+            encoding="utf-8")
+        result = run(lib)
+        assert result.exit_code == 0, result.output
+        msg = parse(server.messages[0].data)
+    assert msg["Subject"].startswith("Hemilaminectomy Bcc: eve@example.org")
+    assert msg["Bcc"] is None
+
+
+def test_a_clinic_name_with_a_line_break_is_a_content_error(workdir):
+    lib = library(workdir, 25)
+    text = (lib / "clinic.yaml").read_text(encoding="utf-8")
+    (lib / "clinic.yaml").write_text(text.replace(
+        "name: Example Orthopedic & Spine Clinic", 'name: "Clinic\\nBcc: eve@example.org"', 1),
+        encoding="utf-8")
+    result = run(lib)
+    assert result.exit_code == 1 and "the clinic name must be one line" in result.output
+
+
+def test_a_patient_name_with_no_break_spaces_is_accepted():
+    assert mail.check_patient_name("Ana\u00a0López\u202fRuiz") == "Ana López Ruiz"
 
 
 def test_patient_name_with_a_line_break_is_refused(workdir):
@@ -422,6 +483,7 @@ def test_eml_writes_the_message_atomically(workdir):
     assert [a.addr_spec for a in msg["To"].addresses] == [PATIENT]
     assert list(msg.iter_attachments())[0].get_content() == rendered(lib, "es")
     assert b"\r\n" in out.read_bytes()
+    assert out.stat().st_mode & 0o777 == 0o600  # it holds the patient's address and name
 
 
 def test_eml_into_a_missing_folder_is_an_error(workdir):
