@@ -6,6 +6,7 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from . import __version__
 from .errors import ContentError, Finding, PdfgenError, Pos, UsageError
 from .fsutil import write_atomic
 from .layout import load_layout
-from .load import CLINIC_FILE, handout_files, load_clinic, load_procedure
+from .load import CLINIC_FILE, SLUG, handout_files, load_clinic, load_procedure
 from .model import Clinic, Output
 from .paths import PACKAGE, display
 from .quality.freshness import confirmations_path
@@ -256,11 +257,37 @@ def _catalog_fields(proc, clinic: Clinic) -> dict:
 
 
 def read_manifest(out_dir: Path) -> dict:
+    """The last build's manifest, keeping only entries pdfgen could have written.
+
+    The manifest decides which files a build deletes and what the front-desk page links
+    to, so an entry edited by hand to point outside `out/` (or of the wrong shape) is
+    dropped, never followed: its handout is simply rebuilt.
+    """
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) and isinstance(data.get("outputs"), dict) else {}
     except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict) or not isinstance(data.get("outputs"), dict):
+        return {}
+    return {**data, "outputs": {rel: e for rel, e in data["outputs"].items() if _sane(rel, e)}}
+
+
+def _sane(rel, entry) -> bool:
+    """A manifest entry as pdfgen writes it: its path made from its handout and output ids."""
+    if not isinstance(rel, str) or not isinstance(entry, dict):
+        return False
+    hid, out = entry.get("handout"), entry.get("output")
+    if not (isinstance(hid, str) and isinstance(out, str) and SLUG.match(hid)
+            and SLUG.match(out) and rel == output_path(hid, out)):
+        return False
+    shapes = {"title": dict, "languages": list, "specialty_name": dict, "under_review": list,
+              "warnings": list, "waivers": dict, "review": dict, "inputs": dict}
+    if any(k in entry and not isinstance(entry[k], t) for k, t in shapes.items()):
+        return False
+    texts = [*(entry.get("title") or {}).values(), *(entry.get("specialty_name") or {}).values(),
+             *(entry.get("languages") or ()), *(entry.get("under_review") or ())]
+    return (all(isinstance(t, str) for t in texts)
+            and re.fullmatch(r"[0-9a-f]{64}", str(entry.get("sha256", ""))) is not None)
 
 
 def _write_manifest(out_dir: Path, outputs: dict) -> None:
@@ -411,7 +438,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             result.removed.append(rel)
         if tasks or gone or not (out_dir / MANIFEST).exists():
             _write_manifest(out_dir, new_manifest)
-    result.findings.extend(write_catalog(out_dir, new_manifest, clinic).findings)  # index.html
+        # index.html, even after an interrupted build: it links only to PDFs that exist
+        result.findings.extend(write_catalog(out_dir, new_manifest, clinic, today).findings)
     result.failed.sort()
     result.seconds = time.perf_counter() - started
     return result

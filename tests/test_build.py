@@ -205,3 +205,24 @@ def test_interrupted_build_leaves_whole_pdfs_and_the_next_build_finishes(library
     assert not list(out.rglob("*.tmp"))
     fresh = _snapshot_fresh(library, tmp_path / "fresh")
     assert _snapshot(out) == fresh
+
+
+def test_a_hand_edited_manifest_cannot_point_outside_the_output_folder(library, tmp_path):
+    """The manifest decides what a build deletes and what the page links to: an entry that
+    pdfgen could not have written is dropped, never followed."""
+    out = tmp_path / "out"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "doc.pdf").write_bytes(b"not pdfgen's")
+    build_library(library, out, jobs=1)
+    manifest = json.loads((out / MANIFEST).read_text())
+    good = manifest["outputs"]["hemilaminectomy/hemilaminectomy.en.pdf"]
+    manifest["outputs"]["../victim/doc.pdf"] = {**good, "handout": "knee"}
+    manifest["outputs"]["hemilaminectomy/hemilaminectomy.es.pdf"]["title"] = "not a mapping"
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    result = build_library(library, out, jobs=1)
+    assert (victim / "doc.pdf").read_bytes() == b"not pdfgen's"
+    assert result.removed == [] and result.built == ["hemilaminectomy/hemilaminectomy.es.pdf"]
+    page = (out / "index.html").read_text()
+    assert "victim" not in page and "not a mapping" not in page
+    assert sorted(json.loads((out / MANIFEST).read_text())["outputs"]) == SAMPLE_OUTPUTS

@@ -538,3 +538,27 @@ def test_screenshot(page, tmp_path):
     assert shot.startswith(b"\x89PNG") and len(shot) > 20_000
     if os.environ.get("PDFGEN_UPDATE_PREVIEWS") == "1":
         (Path(__file__).parent.parent / "docs" / "previews" / "index.png").write_bytes(shot)
+
+
+def test_a_png_pdfgen_did_not_write_is_never_replaced(library, tmp_path):
+    out = tmp_path / "out"
+    (out / "hemilaminectomy").mkdir(parents=True)
+    staff = out / thumb_rel("hemilaminectomy/hemilaminectomy.bilingual.pdf")
+    staff.write_bytes(b"a photo the front desk saved here")
+    result = build_library(library, out, jobs=1)
+    assert staff.read_bytes() == b"a photo the front desk saved here"
+    assert any("not written by pdfgen" in str(f) for f in result.findings)
+
+
+def test_the_builds_date_decides_the_badges(library, tmp_path, monkeypatch):
+    monkeypatch.setenv("PDFGEN_TODAY", "2019-01-01")  # would hide every overdue badge
+    text = (library / "hemilaminectomy.yaml").read_text(encoding="utf-8")
+    (library / "hemilaminectomy.yaml").write_text(text.replace(
+        'reviewed_by: ""', 'reviewed_by: "Dr. Ana Ruiz"'), encoding="utf-8")
+    out = tmp_path / "out"
+    build_library(library, out, jobs=1, today=dt.date(2026, 11, 26))
+    later = build_library(library, out, jobs=1, today=dt.date(2028, 1, 1))
+    assert [f.rule for f in later.findings if f.severity == "error"] == ["review-overdue"]
+    shown = [a["data-label"] for t, a in tags((out / INDEX).read_text())
+             if "badge" in a.get("class", "").split() and "hidden" not in a]
+    assert shown == ["review_overdue"]

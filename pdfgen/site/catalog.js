@@ -36,7 +36,8 @@
   }
 
   function setLanguage(code) {
-    current = data.langs.filter(function (l) { return l.code === code; })[0] || data.langs[0];
+    var find = function (c) { return data.langs.filter(function (l) { return l.code === c; })[0]; };
+    current = find(code) || find(data.primary) || data.langs[0];  // a choice saved elsewhere
     document.documentElement.lang = current.locale;
     document.querySelectorAll("[data-label]").forEach(function (el) {
       var text = current.labels[el.getAttribute("data-label")];

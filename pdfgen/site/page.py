@@ -272,7 +272,7 @@ def _l10n(values: dict[str, str]) -> str:
 def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dict[str, str],
           today: dt.date) -> str:
     tid = f"t-{card.id}"
-    titles = "".join(
+    titles = '<span class="sep"> / </span>'.join(  # read aloud between the titles, not shown
         f'<span class="title{" primary" if code == first.code else ""}" data-lang="{esc(code)}"'
         f' lang="{esc(_locale(code, langs))}">{esc(text)}</span>'
         for code, text in card.titles)

@@ -108,6 +108,11 @@ def update_thumbnails(out_dir: Path, wanted: dict[str, str]) -> ThumbResult:
             result.kept.append(rel)
             result.paths[pdf_rel] = rel
             continue
+        if target.exists() and png_text(target) is None:  # someone else's file: leave it
+            result.findings.append(Finding(Pos(str(target)), "", "not replaced with a thumbnail: "
+                                           "this file was not written by pdfgen",
+                                           severity="warning"))
+            continue
         try:
             data = render_thumbnail(out_dir / pdf_rel, sha)
         except (OSError, RuntimeError) as exc:  # missing or unreadable PDF (PdfiumError)
