@@ -165,7 +165,14 @@ def test_struct_text_reads_in_content_order_one_sect_per_language(pdfs, sample, 
         if len(langs) == 2:
             assert plain(proc.title[other]) not in text
             assert plain(proc.risks.items[0][other]) not in text
-        assert clinic.name not in text and "Page 1" not in text and "Página 1" not in text
+        assert "Page 1" not in text and "Página 1" not in text
+        # who wrote it and how current it is: read once, under the title, not with every
+        # page's footer; the sample is pending review, so a screen reader hears that too
+        assert text.count(clinic.name) == 1
+        status = kids[2]
+        assert status.role == "P" and status.text().startswith(clinic.name)
+        assert lab["pending_review"] in status.text()
+        assert lab.format("version", version=proc.version) in status.text()
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)

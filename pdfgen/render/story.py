@@ -32,6 +32,7 @@ class Styles:
     bullet: ParagraphStyle
     check: ParagraphStyle
     note: ParagraphStyle
+    status: ParagraphStyle  # the clinic, version and review state under the title
 
 
 def make_styles(layout: Layout, body: Family, heading: Family, title: Family) -> Styles:
@@ -61,6 +62,9 @@ def make_styles(layout: Layout, body: Family, heading: Family, title: Family) ->
         check=ParagraphStyle("check", parent=base, leftIndent=indent * 1.35,
                              spaceAfter=para * 1.2),
         note=ParagraphStyle("note", parent=base, textColor=HexColor(layout.colors["muted"])),
+        status=ParagraphStyle("status", parent=base, textColor=HexColor(layout.colors["muted"]),
+                              fontSize=layout.sizes["footer"],
+                              leading=layout.sizes["footer"] * lead, spaceAfter=para),
     )
 
 
@@ -100,7 +104,21 @@ class StoryBuilder:
     # -- blocks (each returns the flowables of one block in one language) ------------------
     def block_title(self, lang: str) -> list[Flowable]:
         return [self.heading(markup.plain(self.proc.title[lang]), lang, 1),
-                self.label("patient_information", lang, self.st.subtitle)]
+                self.label("patient_information", lang, self.st.subtitle), self.status(lang)]
+
+    def status(self, lang: str) -> Para:
+        """Who wrote this and how current it is, as body text: the footer says it on every
+        page, but as page furniture a screen reader skips it."""
+        lab, proc = self.labels[lang], self.proc
+        parts = [markup.escape(self.clinic.name),
+                 markup.escape(lab.format("version", version=proc.version)),
+                 markup.escape(lab.format("reviewed", date=lab.month_year(proc.reviewed)))]
+        if proc.pending_review:
+            parts.append(f'<font color="{self.layout.colors["risk_border"]}"><b>'
+                         f'{markup.escape(lab["pending_review"])}</b></font>')
+        if lang in proc.under_review:
+            parts.append(markup.escape(lab["translation_review"]))
+        return self._para(Para, " · ".join(parts), self.st.status, lang, "P")
 
     def block_summary(self, lang: str) -> list[Flowable]:
         return [self.text(self.proc.summary, lang)]
