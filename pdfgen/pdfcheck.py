@@ -1,14 +1,16 @@
 """Check a written PDF's tagging: the machine-checkable PDF/UA-1 rules pdfgen relies on (pikepdf).
 
 What it checks (docs/accessibility.md): the catalog (MarkInfo, Lang,
-DisplayDocTitle, XMP with dc:title and pdfuaid:part 1, StructTreeRoot); every
-page (/StructParents, /Tabs /S, no painting operator outside marked content,
-no tagged content inside an artifact); the structure tree against the pages
-both ways (each MCID in exactly one element and on its page, the ParentTree
-pointing back at the same element, each annotation in a Link/Annot element
-through an OBJR and in the ParentTree under its /StructParent, with
-/Contents); only standard structure types; heading levels that start at H1
-and do not skip; /Lang on each Sect; fonts embedded with a ToUnicode map.
+DisplayDocTitle, well-formed XMP with dc:title and pdfuaid:part 1,
+StructTreeRoot); every page (/StructParents, /Tabs /S, no painting operator
+outside marked content, no tagged content inside an artifact and no artifact
+inside tagged content); the structure tree against the pages both ways (each
+MCID in exactly one element, which names its page, the ParentTree pointing back
+at the same element, each annotation held through an OBJR by exactly one
+Link/Annot/Form element and in the ParentTree under its /StructParent, with
+/Contents); only standard structure types; heading levels that start at H1 and
+do not skip; /Lang on each Sect, and every /Lang a language tag; fonts embedded
+with a ToUnicode map.
 
 It is not veraPDF: it proves the structure is consistent, not that a reader
 will understand it.
@@ -34,6 +36,9 @@ Figure Formula Form
 # Operators that put marks on the page (text showing, path painting, shadings, XObjects, images).
 PAINTING = frozenset(["Tj", "TJ", "'", '"', "S", "s", "f", "F", "f*", "B", "B*", "b", "b*",
                       "sh", "Do", "INLINE IMAGE"])
+# A language tag as BCP 47 writes it: en, en-US, es-419, zh-Hant-TW.
+LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+ANNOT_OWNERS = frozenset(["Link", "Annot", "Form"])
 
 
 @dataclass
@@ -101,12 +106,21 @@ def _catalog(root, st: _State, pikepdf) -> None:
     lang = root.get("/Lang")
     if lang is None or not str(lang).strip():
         st.add("Lang", "the catalog has no /Lang (the document's language)", "lang")
+    elif not LANG_TAG.fullmatch(str(lang)):
+        st.add("Lang", f"the catalog's /Lang '{lang}' is not a language tag like en-US", "lang")
     prefs = root.get("/ViewerPreferences")
     if prefs is None or not bool(prefs.get("/DisplayDocTitle", False)):
         st.add("ViewerPreferences", "DisplayDocTitle is not true (viewers would show the file "
                "name)", "display-doc-title")
     meta = root.get("/Metadata")
     xmp = meta.read_bytes().decode("utf-8", "replace") if meta is not None else ""
+    if xmp:
+        import xml.etree.ElementTree as ET
+
+        try:
+            ET.fromstring(xmp.strip().encode())
+        except ET.ParseError as exc:
+            st.add("Metadata", f"the XMP metadata is not well-formed XML ({exc})", "xmp")
     if not re.search(r"<pdfuaid:part>\s*1\s*</pdfuaid:part>|pdfuaid:part=\"1\"", xmp):
         st.add("Metadata", "no XMP metadata with pdfuaid:part 1", "pdfuaid")
     title = re.search(r"<dc:title>.*?<rdf:li[^>]*>([^<]+)</rdf:li>", xmp, re.S)
@@ -135,6 +149,10 @@ def _page(page, index: int, st: _State, content: dict, pikepdf) -> None:
             mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
             artifact = tag == "/Artifact"
             inside_artifact = any(a for _, a in stack)
+            if artifact and any(m is not None for m, _ in stack):
+                st.add(where, "an artifact inside tagged content (MCID "
+                       f"{next(m for m, _ in reversed(stack) if m is not None)})",
+                       "artifact-in-content")
             if mcid is not None:
                 if inside_artifact:
                     st.add(where, f"MCID {int(mcid)} is inside an artifact", "mcid-in-artifact")
@@ -217,19 +235,29 @@ class _Tree:
             self.st.add(where, "its /P does not point at its parent", "struct-parent")
         if mapped == "Sect" and not str(obj.get("/Lang", "")).strip():
             self.st.add(where, "a Sect without /Lang", "sect-lang")
+        if "/Lang" in obj and not LANG_TAG.fullmatch(str(obj.Lang)):
+            self.st.add(where, f"/Lang '{obj.Lang}' is not a language tag like es-MX", "lang")
         self._heading(mapped, where)
         page = self._page_of(obj, page)
+        own_page = self._page_of(obj, None)  # an MCID kid needs its element's own /Pg
         for kid in _as_list(obj.get("/K")):
             if isinstance(kid, int):
-                self._claim(page, int(kid), key, where)
+                self._claim(own_page, int(kid), key, where)
             elif isinstance(kid, pk.Dictionary):
                 kind = kid.get("/Type")
                 if kind == pk.Name.MCR:
                     if "/Stm" in kid:
                         self.st.add(where, "MCR into a form XObject is not checked", "mcr-stm")
-                    self._claim(self._page_of(kid, page), int(kid.MCID), key, where)
+                    self._claim(self._page_of(kid, own_page), int(kid.MCID), key, where)
                 elif kind == pk.Name.OBJR:
-                    self.annots.setdefault(kid.Obj.objgen, key)
+                    target = kid.Obj.objgen
+                    if mapped not in ANNOT_OWNERS:
+                        self.st.add(where, f"holds annotation {target[0]}, but only Link, Annot "
+                                    "or Form elements may", "annot-owner")
+                    if target in self.annots:
+                        self.st.add(where, f"annotation {target[0]} is held by two elements",
+                                    "annot-twice")
+                    self.annots.setdefault(target, key)
                 else:
                     self.elem(kid, obj, page)
 

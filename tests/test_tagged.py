@@ -286,7 +286,7 @@ def _broken(good: Path, tmp_path: Path, breaker) -> Path:
     with pikepdf.open(good) as pdf:
         breaker(pdf)
         out = tmp_path / "broken.pdf"
-        pdf.save(out)
+        pdf.save(out, fix_metadata_version=False)  # keep a broken XMP as broken
     return out
 
 
@@ -353,6 +353,56 @@ BREAKERS = {
 @pytest.mark.parametrize("rule", sorted(BREAKERS))
 def test_checker_catches_each_broken_copy(pdfs, tmp_path, rule):
     broken = _broken(pdfs[("bilingual", None)], tmp_path, BREAKERS[rule])
+    rules = {f.rule for f in check_pdf(broken)}
+    assert rule in rules, rules
+
+
+def _kids(elem) -> list:
+    k = elem.get("/K")
+    return list(k) if isinstance(k, pikepdf.Array) else [k]
+
+
+def _objr(pdf):
+    return next(k for k in _kids(_first(pdf, "Link"))
+                if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR)
+
+
+def _xmp(pdf, edit) -> None:
+    text = pdf.Root.Metadata.read_bytes().decode()
+    pdf.Root.Metadata = pikepdf.Stream(pdf, edit(text).encode())
+
+
+# Broken copies for the rules above without one, named by case: (rule, how to break it).
+MORE_BREAKERS = {
+    "dc-title": ("dc-title", lambda pdf: _xmp(pdf, lambda t: re.sub(
+        r"<dc:title>.*?</dc:title>", "", t, flags=re.S))),
+    "xmp-not-xml": ("xmp", lambda pdf: _xmp(pdf, lambda t: t.replace("</rdf:RDF>", ""))),
+    "stray-emc": ("mc-nesting", lambda pdf: _append_to_page(pdf, b"EMC")),
+    "mcid-twice": ("mcid-unique", lambda pdf: _append_to_page(pdf, b"/P <</MCID 0>> BDC EMC")),
+    "mcid-not-on-page": ("mcid-on-page", lambda pdf: _first(pdf, "P").__setattr__(
+        "K", pikepdf.Array([9999]))),
+    "no-pg": ("mcid-page", lambda pdf: _first(pdf, "P").__delattr__("Pg")),
+    "wrong-parent": ("struct-parent", lambda pdf: _first(pdf, "P").__setattr__(
+        "P", pdf.Root.StructTreeRoot)),
+    "annot-no-struct-parent": ("annot-struct-parent",
+                               lambda pdf: pdf.pages[0].Annots[0].__delattr__("StructParent")),
+    "artifact-in-p": ("artifact-in-content", lambda pdf: _append_to_page(
+        pdf, b"/P <</MCID 998>> BDC /Artifact BMC EMC EMC")),
+    "link-as-span": ("annot-owner", lambda pdf: _first(pdf, "Link").__setattr__(
+        "S", pikepdf.Name("/Span"))),
+    "annot-in-two-elements": ("annot-twice", lambda pdf: _first(pdf, "Link").__setattr__(
+        "K", pikepdf.Array([*_kids(_first(pdf, "Link")), _objr(pdf)]))),
+    "bogus-sect-lang": ("lang", lambda pdf: _first(pdf, "Sect").__setattr__(
+        "Lang", pikepdf.String("??"))),
+    "bogus-catalog-lang": ("lang", lambda pdf: pdf.Root.__setattr__(
+        "Lang", pikepdf.String("english please"))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_BREAKERS))
+def test_checker_catches_more_broken_copies(pdfs, tmp_path, case):
+    rule, breaker = MORE_BREAKERS[case]
+    broken = _broken(pdfs[("bilingual", None)], tmp_path, breaker)
     rules = {f.rule for f in check_pdf(broken)}
     assert rule in rules, rules
 
