@@ -34,26 +34,29 @@ def cli() -> None:
               help="Also list the warnings a handout waives (they are counted either way).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
               help="Judge review dates as of this day (for tests and dry runs).")
-@click.option("--pdf", "pdfs", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
-              help="Check a rendered PDF's tagging (PDF/UA structure) instead; repeatable.")
+@click.option("--pdf", "pdf_mode", is_flag=True,
+              help="PATHS are rendered PDFs: check their tagging (PDF/UA structure) instead.")
 def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
-          show_waived: bool, today, pdfs: tuple[Path, ...]) -> None:
+          show_waived: bool, today, pdf_mode: bool) -> None:
     """Check content files for problems, each named as file:line:col: field: message.
 
     Besides the content itself, the quality gates run: reading level, plain
     language, translation freshness, review dates and accessible layouts
     (docs/quality.md). PATHS are library folders or single handout files; by
     default ./handouts, else the bundled sample library. Exit status: 0 clean,
-    1 errors found (or warnings, with --strict). With --pdf, checks the tagging
-    of PDF files instead (docs/accessibility.md).
+    1 errors found (or warnings, with --strict). `pdfgen check --pdf FILE...`
+    checks the tagging of PDF files instead (docs/accessibility.md).
     """
     from .check import check_paths
     from .paths import library_dir
 
-    if pdfs:
-        if paths:
-            _fail(UsageError("give content PATHS or --pdf files, not both"))
-        _check_pdfs(list(pdfs), fmt)
+    if pdf_mode:
+        if not paths:
+            _fail(UsageError("--pdf needs the PDF files to check: pdfgen check --pdf FILE..."))
+        folders = [p for p in paths if p.is_dir()]
+        if folders:
+            _fail(UsageError(f"{folders[0]} is a folder; with --pdf, give PDF files"))
+        _check_pdfs(list(paths), fmt)
 
     try:
         report = check_paths(list(paths) or [library_dir()], strict=strict,

@@ -442,7 +442,9 @@ def test_check_pdf_command_json_and_usage(pdfs, tmp_path):
     assert {f["rule"] for f in report["findings"]} == {"sect-lang"}
     assert report["findings"][0]["file"] == str(broken)
     res = runner.invoke(cli, ["check", str(SAMPLE), "--pdf", str(good)])
-    assert res.exit_code == 2 and "not both" in res.output
+    assert res.exit_code == 2 and "is a folder; with --pdf, give PDF files" in res.output
+    res = runner.invoke(cli, ["check", "--pdf", str(good), str(good)])  # one --pdf, many files
+    assert res.exit_code == 0 and "checked 2 PDFs: 0 errors" in res.output
 
 
 def test_check_pdf_reads_bytes_too(pdfs):
