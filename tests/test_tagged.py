@@ -467,3 +467,30 @@ def test_each_canvas_starts_its_own_bookkeeping():
     assert second.tagger is not first.tagger
     assert (second.tagger.page, second.tagger.parents) == (0, [[]])
     assert second.tagger.content[1].kids == [] and first.tagger.content[1].kids == [0]
+
+
+@pytest.mark.parametrize("name", ["bilingual", "single", "large-print"])
+def test_long_words_and_sources_stay_on_the_page_in_our_fonts(sample, name):
+    """A source's long web address and a word wider than the column: broken across lines,
+    in the bundled font (the sources' bullets were ReportLab's unembedded Helvetica), and
+    the tagged text still checks out."""
+    from pdfgen.model import Source, Text
+
+    from .pdfread import read_pdf
+
+    clinic, proc = sample
+    url = ("https://www.example.org/services/spine/minimally-invasive-hemilaminectomy-and-"
+           "decompression-surgery-information")
+    word = "supercalifragilisticexpialidocious-and-then-some-more-letters-without-a-break"
+    benefits = (Text((("en", f"{proc.benefits[0]['en']} {word}"),
+                      ("es", f"{proc.benefits[0]['es']} {word}"))), *proc.benefits[1:])
+    proc = dataclasses.replace(proc, sources=(Source("Clinic page", url),), benefits=benefits)
+    data = render_handout(proc, clinic, load_layout(name), None if name == "bilingual" else ("en",))
+    assert check_pdf(data) == []
+    pdf = read_pdf(data)
+    assert all("Atkinson" in font for font in pdf.fonts()), sorted(pdf.fonts())
+    # poppler reads only what lies on the page: every letter is there, none ran off it
+    shown = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
+                           check=True).stdout.decode()
+    flat = "".join(shown.split()).replace("-", "")
+    assert url.replace("-", "") in flat and word.replace("-", "") in flat

@@ -42,7 +42,10 @@ def make_styles(layout: Layout, body: Family, heading: Family, title: Family) ->
     base = ParagraphStyle("body", fontName=body.regular, fontSize=size, leading=size * lead,
                           textColor=text, spaceAfter=para,
                           alignment=TA_JUSTIFY if layout.align == "justify" else TA_LEFT,
-                          splitLongWords=0, allowWidows=0, allowOrphans=0)
+                          bulletFontName=body.regular,  # not ReportLab's Helvetica
+                          # a word wider than the column (a long web address) is broken
+                          # across lines rather than running off the page
+                          splitLongWords=1, allowWidows=0, allowOrphans=0)
     hsize, tsize = layout.sizes["heading"], layout.sizes["title"]
     indent = size * 1.4
     return Styles(

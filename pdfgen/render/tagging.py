@@ -122,6 +122,13 @@ class MarkedText(PDFTextObject):
         super().textLine(text)
         self._code[-1] = _Shown(self._code[-1])
 
+    def moveCursor(self, dx, dy):
+        # ReportLab merges a move into the previous op when that op is a move ('... Td'); a
+        # marker int there has no .endswith. An empty op keeps the move apart (and is inert).
+        if self._code and self._code[-1].__class__ is int:
+            self._code.append("")
+        super().moveCursor(dx, dy)
+
     def _linkRecord(self, link, what):
         # paragraph.py calls 'start' after the link's first fragment was written,
         # 'end' before the next fragment: switch to the Link before that fragment.
