@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import calendar
 import datetime as dt
 import hashlib
 import html
@@ -48,10 +47,11 @@ def page_labels(locale: str) -> dict[str, str]:
 
 
 def review_due(reviewed: dt.date, months: int) -> dt.date:
-    """The day a review done on `reviewed` stops being current, `months` later."""
-    year, month = divmod(reviewed.month - 1 + months, 12)
-    year, month = reviewed.year + year, month + 1
-    return dt.date(year, month, min(reviewed.day, calendar.monthrange(year, month)[1]))
+    """The day a review done on `reviewed` stops being current, `months` later (the same
+    rule pdfgen check applies)."""
+    from ..quality.review import add_months
+
+    return add_months(reviewed, months)
 
 
 @dataclass(frozen=True)
