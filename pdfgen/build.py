@@ -221,7 +221,8 @@ def _review_record(proc) -> dict:
             "at": [Path(at.file).name, at.line, at.col], "by": [Path(by.file).name, by.line, by.col]}
 
 
-def recorded_findings(entry: dict, review_months: int, today, library: Path) -> list[Finding]:
+def recorded_findings(entry: dict, review_months: int, today, library: Path,
+                      shown: str | None = None) -> list[Finding]:
     """The quality findings of a handout that was not rebuilt: its recorded warnings, and
     its review dates judged again as of today (a handout falls due without being edited),
     with the handout's waivers applied and file names shown as from here."""
@@ -232,7 +233,10 @@ def recorded_findings(entry: dict, review_months: int, today, library: Path) -> 
     from .quality.review import check_dates
 
     def here(name: str) -> str:
-        return display(library / Path(name).name)
+        name = Path(name).name
+        if shown and name == Path(shown).name:
+            return shown  # the handout file, as this build already displays it
+        return display(library / name)
 
     out = [Finding.from_dict(d) for d in entry.get("warnings", ())]
     rec = entry.get("review")
@@ -338,6 +342,14 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     today = today or clock()
     library, out_dir = Path(library), Path(out_dir)
     result = BuildResult(dry_run=dry_run, strict=strict)
+    seen: set[Finding] = set()
+
+    def note(found) -> None:  # each finding once, in order (a set: libraries are large)
+        for f in found:
+            if f not in seen:
+                seen.add(f)
+                result.findings.append(f)
+
     clinic_path = library / CLINIC_FILE
     if not clinic_path.is_file():
         raise UsageError(f"{display(library)}: no {CLINIC_FILE}: is this a handout library?")
@@ -356,7 +368,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         gate = layout_gates.check(layout)
         if any(f.severity == "error" or (strict and f.severity == "warning") for f in gate):
             raise ContentError(gate)  # a layout every handout uses: nothing can be built
-        result.findings.extend(f for f in gate if f not in result.findings)
+        note(gate)
     clinic_hash, engine = _sha(clinic_path.read_bytes()), engine_hash()
 
     manifest = read_manifest(out_dir).get("outputs", {})
@@ -373,6 +385,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                                  if v.get("handout") == path.stem})
             continue
         handout_hash = _sha(path.read_bytes())
+        recorded: list[bool] = []
+        shown = display(path)
         conf = confirmations_path(path)
         translations_hash = _sha(conf.read_bytes()) if conf.is_file() else ""
         stale = []
@@ -388,9 +402,9 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             if reason is None:
                 result.skipped.append(rel)
                 new_manifest[rel] = old
-                for f in recorded_findings(old, clinic.review_months, today, library):
-                    if f not in result.findings:
-                        result.findings.append(f)
+                if not recorded:  # the same for each of a handout's outputs: judge it once
+                    recorded.append(True)
+                    note(recorded_findings(old, clinic.review_months, today, library, shown))
             else:
                 result.reasons[rel] = reason
                 stale.append((output, rel, fingerprint, inputs))
@@ -421,10 +435,10 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                     job.entry["inputs"] = inputs
                     new_manifest[job.path] = job.entry
                     result.built.append(job.path)
-                    result.findings.extend(f for f in job.findings if f not in result.findings)
+                    note(job.findings)
                 else:
                     result.failed.append(job.path)
-                    result.findings.extend(f for f in job.findings if f not in result.findings)
+                    note(job.findings)
                 if progress:
                     progress(job)
     finally:
@@ -439,7 +453,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         if tasks or gone or not (out_dir / MANIFEST).exists():
             _write_manifest(out_dir, new_manifest)
         # index.html, even after an interrupted build: it links only to PDFs that exist
-        result.findings.extend(write_catalog(out_dir, new_manifest, clinic, today).findings)
+        note(write_catalog(out_dir, new_manifest, clinic, today).findings)
     result.failed.sort()
     result.seconds = time.perf_counter() - started
     return result

@@ -562,3 +562,15 @@ def test_the_builds_date_decides_the_badges(library, tmp_path, monkeypatch):
     shown = [a["data-label"] for t, a in tags((out / INDEX).read_text())
              if "badge" in a.get("class", "").split() and "hidden" not in a]
     assert shown == ["review_overdue"]
+
+
+def test_a_build_that_changed_nothing_leaves_the_page_alone(library, tmp_path):
+    out = tmp_path / "out"
+    build_library(library, out, jobs=1)
+    first = _inode(out / INDEX)
+    assert build_library(library, out, jobs=1).built == []
+    assert _inode(out / INDEX) == first  # not rewritten: a large library's no-op stays quick
+    (out / "hemilaminectomy" / "hemilaminectomy.bilingual.png").unlink()
+    build_library(library, out, jobs=1)  # a thumbnail gone: the page is made again
+    assert _inode(out / INDEX) != first
+    assert (out / "hemilaminectomy" / "hemilaminectomy.bilingual.png").exists()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from ..errors import Finding
@@ -33,18 +35,38 @@ def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
     that PDF's sha256 changed; `today` decides the "review overdue" badges in the HTML
     (the page re-checks them against the viewer's own date when it opens).
     """
+    from ..quality.review import today as clock
+
     out_dir = Path(out_dir)
     for stray in out_dir.glob(f".{INDEX}.*.tmp"):  # left by a build killed mid-write
         stray.unlink(missing_ok=True)
+    day = today or clock()
+    target = out_dir / INDEX
+    # When the page on disk was made of exactly this (a build that changed nothing), the
+    # page and its thumbnails are left as they are.
+    try:
+        with open(target, encoding="utf-8") as fh:
+            if _stamp(out_dir, outputs, clinic, day) in fh.read():
+                return CatalogResult(target)
+    except OSError:
+        pass
     order = tuple(o.name for o in clinic.outputs) or ("bilingual", *clinic.lang_codes)
     cards = cards_from_manifest(outputs, order, clinic.primary)
     firsts = (card.links[0].rel for card in cards)
     wanted = {rel: outputs[rel]["sha256"] for rel in firsts if outputs[rel].get("sha256")}
     thumbs = update_thumbnails(out_dir, wanted)
     cards = cards_from_manifest(outputs, order, clinic.primary, thumbs.paths)
-    from ..quality.review import today as clock
-
-    html = render_page(cards, clinic, today or clock())
-    target = out_dir / INDEX
+    html = render_page(cards, clinic, day) + _stamp(out_dir, outputs, clinic, day) + "\n"
     write_atomic(target, html.encode("utf-8"))
     return CatalogResult(target, thumbs.built, thumbs.removed, thumbs.findings)
+
+
+def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date) -> str:
+    """A comment naming everything the page is made of: the manifest, what the page shows
+    of the clinic, the day (badges) and the thumbnails on disk."""
+    key = hashlib.sha256(json.dumps(
+        [outputs, clinic.name, clinic.primary, [astuple(lang) for lang in clinic.languages],
+         [o.name for o in clinic.outputs], day.isoformat(),
+         sorted(p.relative_to(out_dir).as_posix() for p in out_dir.glob("*/*.png"))],
+        sort_keys=True, default=str).encode()).hexdigest()
+    return f"<!-- pdfgen catalog {key} -->"
