@@ -163,7 +163,7 @@ class Reader:
             text = self.string(value, _join(field, code), required=False)
             if value.kind == "scalar" and value.comment:
                 self.error(value, _join(field, code),
-                           f"'{_clip(value.comment, 40)}' after this text is a YAML comment, so it "
+                           f"'{markup.clip(value.comment, 40)}' after this text is a YAML comment, so it "
                            f"would not be printed: if it belongs to the text, put the whole text "
                            f"in double quotes; if it is a note, put it on a line of its own")
             if not text:
@@ -186,10 +186,6 @@ class Reader:
             if text is not None:
                 out.append(text)
         return tuple(out)
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def _join(field: str, key: str) -> str:

@@ -45,6 +45,11 @@ def plain(text: str) -> str:
     return "".join(run for run, _ in segments(clean(text)))
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis, for quoting it in a message."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def clean(text: str) -> str:
     """Trim the surrounding whitespace YAML block scalars leave behind."""
     return text.strip()

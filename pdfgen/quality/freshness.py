@@ -122,8 +122,7 @@ def under_review(proc, clinic, conf: Confirmations) -> tuple[str, ...]:
 
 
 def _short(text: str, limit: int = 90) -> str:
-    flat = " ".join(markup.plain(text).split())
-    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+    return markup.clip(" ".join(markup.plain(text).split()), limit)
 
 
 def check(proc, clinic, conf: Confirmations) -> list[Finding]:

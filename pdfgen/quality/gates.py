@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from ..markup import clip
 from . import freshness, lint, review
 from .readability import METRICS, HandoutScore, score_handout
 from .rules import finding
@@ -119,7 +120,7 @@ def format_report(rows: list[dict]) -> list[str]:
         for part in rep["parts"]:
             lines.append(_row(f"{part['field']} {part['title']}", part, keys, rep["metrics"]))
             if part["hardest_sentence"]:
-                lines.append(f"      hardest: \"{_clip(part['hardest_sentence'], 90)}\"")
+                lines.append(f"      hardest: \"{clip(part['hardest_sentence'], 90)}\"")
         limits = "; ".join(f"{m['name']} {_bounds(m)}" for m in rep["metrics"].values())
         lines.append(f"  Limits: {limits}.")
         if "smog" in keys:
@@ -153,9 +154,5 @@ def _row(label: str, data: dict, keys: list[str], metrics: dict) -> str:
         else:
             mark = ""
         cells.append(f"{v:>9.1f} {mark:<{CELL - 10}}")
-    row = f"  {_clip(label, 40):<40} {data['words']:>5} {data['sentences']:>5} " + "".join(cells)
+    row = f"  {clip(label, 40):<40} {data['words']:>5} {data['sentences']:>5} " + "".join(cells)
     return row.rstrip()
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"
