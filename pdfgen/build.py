@@ -103,9 +103,7 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not any(
-            f.severity == "error" or (self.strict and f.severity == "warning")
-            for f in self.findings)
+        return not self.failed and not any(f.blocks(self.strict) for f in self.findings)
 
     @property
     def warnings(self) -> int:
@@ -163,9 +161,7 @@ def run_task(task: Task) -> list[JobResult]:
     if proc is None:
         return [JobResult(rel, o.name, False, findings=found) for o, rel, _ in task.outputs]
     gates = quality_findings(proc, clinic, Path(task.handout), task.today)
-    blocking = [f for f in gates if f.severity == "error"
-                or (task.strict and f.severity == "warning")]
-    if blocking:
+    if any(f.blocks(task.strict) for f in gates):
         return [JobResult(rel, o.name, False, findings=gates) for o, rel, _ in task.outputs]
     results = []
     hashes = dict(task.layouts)
@@ -366,7 +362,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         layout = load_layout(output.layout)  # raises with file:line when a layout is broken
         layout_hash[output.layout] = _hash_files(layout.files)
         gate = layout_gates.check(layout)
-        if any(f.severity == "error" or (strict and f.severity == "warning") for f in gate):
+        if any(f.blocks(strict) for f in gate):
             raise ContentError(gate)  # a layout every handout uses: nothing can be built
         note(gate)
     clinic_hash, engine = _sha(clinic_path.read_bytes()), engine_hash()
@@ -385,7 +381,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                                  if v.get("handout") == path.stem})
             continue
         handout_hash = _sha(path.read_bytes())
-        recorded: list[bool] = []
+        judged = False  # an unchanged handout's recorded findings: once, not per output
         shown = display(path)
         conf = confirmations_path(path)
         translations_hash = _sha(conf.read_bytes()) if conf.is_file() else ""
@@ -402,8 +398,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             if reason is None:
                 result.skipped.append(rel)
                 new_manifest[rel] = old
-                if not recorded:  # the same for each of a handout's outputs: judge it once
-                    recorded.append(True)
+                if not judged:
+                    judged = True
                     note(recorded_findings(old, clinic.review_months, today, library, shown))
             else:
                 result.reasons[rel] = reason

@@ -28,7 +28,7 @@ class CheckReport:
     @property
     def failing(self) -> bool:
         """Whether the check fails: any error, or with --strict any warning."""
-        return bool(self.errors or (self.strict and self.warnings))
+        return any(f.blocks(self.strict) for f in self.findings)
 
     @property
     def waived(self) -> int:

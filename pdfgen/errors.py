@@ -34,6 +34,10 @@ class Finding:
         tag = "" if self.severity == "error" else f" {self.severity}:"
         return f"{self.pos}:{tag}{field} {self.message}"
 
+    def blocks(self, strict: bool = False) -> bool:
+        """Whether this finding stops a handout: an error, or with --strict a warning too."""
+        return self.severity == "error" or (strict and self.severity == "warning")
+
     @classmethod
     def from_dict(cls, d: dict) -> Finding:
         return cls(Pos(d["file"], d.get("line", 0), d.get("col", 0)), d.get("field", ""),
