@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 
 @dataclass(frozen=True, order=True)
@@ -19,6 +20,18 @@ class Pos:
         return self.file
 
 
+class Severity(str, Enum):
+    """How much a finding weighs: an error stops the handout; a warning is listed (an error
+    under --strict); a waived warning is counted and shown with --show-waived only."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    WAIVED = "waived"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem in the user's input: where, which field, what to do."""
@@ -26,17 +39,21 @@ class Finding:
     pos: Pos
     field: str
     message: str
-    severity: str = "error"  # "error" or "warning"
+    severity: Severity = Severity.ERROR
     rule: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.severity, Severity):  # "warning" from a manifest or a replace()
+            object.__setattr__(self, "severity", Severity(self.severity))
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
-        tag = "" if self.severity == "error" else f" {self.severity}:"
+        tag = "" if self.severity is Severity.ERROR else f" {self.severity.value}:"
         return f"{self.pos}:{tag}{field} {self.message}"
 
     def blocks(self, strict: bool = False) -> bool:
         """Whether this finding stops a handout: an error, or with --strict a warning too."""
-        return self.severity == "error" or (strict and self.severity == "warning")
+        return self.severity is Severity.ERROR or (strict and self.severity is Severity.WARNING)
 
     @classmethod
     def from_dict(cls, d: dict) -> Finding:
@@ -50,7 +67,7 @@ class Finding:
             "col": self.pos.col,
             "field": self.field,
             "message": self.message,
-            "severity": self.severity,
+            "severity": self.severity.value,
             "rule": self.rule,
         }
 
