@@ -160,7 +160,7 @@ def run_task(task: Task) -> list[JobResult]:
     proc, found = load_procedure(Path(task.handout), clinic, task.shown)
     if proc is None:
         return [JobResult(rel, o.name, False, findings=found) for o, rel, _ in task.outputs]
-    gates = quality_findings(proc, clinic, Path(task.handout), task.today)
+    proc, gates = quality_findings(proc, clinic, Path(task.handout), task.today)
     if any(f.blocks(task.strict) for f in gates):
         return [JobResult(rel, o.name, False, findings=gates) for o, rel, _ in task.outputs]
     results = []
@@ -192,14 +192,17 @@ def run_task(task: Task) -> list[JobResult]:
 REVIEW_RULES = ("review-overdue", "review-due", "review-future", "pending-review")
 
 
-def quality_findings(proc, clinic, handout: Path, today: str) -> list[Finding]:
+def quality_findings(proc, clinic, handout: Path, today: str):
+    """The gate step (pdfgen/gate.py) for one handout: (the handout as it will be rendered,
+    its findings but the waived ones). Render-readiness runs in render_pdf, per output."""
     import datetime as dt
 
-    from .quality.gates import check_handout
+    from .gate import gate_handout
     from .quality.review import today as clock
 
     day = dt.date.fromisoformat(today) if today else clock()
-    return [f for f in check_handout(proc, clinic, handout, day) if f.severity != "waived"]
+    gated = gate_handout(proc, clinic, handout, day)
+    return gated.proc, gated.shown
 
 
 def _portable(f: Finding) -> dict:
@@ -354,14 +357,14 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
         raise ContentError(found)
     outputs = outputs_for(clinic)
     layout_hash = {}
-    from .quality import layouts as layout_gates
+    from .gate import layout_findings
 
     for output in outputs:
         if output.layout in layout_hash:
             continue
         layout = load_layout(output.layout)  # raises with file:line when a layout is broken
         layout_hash[output.layout] = _hash_files(layout.files)
-        gate = layout_gates.check(layout)
+        gate = layout_findings(layout)
         if any(f.blocks(strict) for f in gate):
             raise ContentError(gate)  # a layout every handout uses: nothing can be built
         note(gate)

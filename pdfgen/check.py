@@ -85,33 +85,63 @@ def check_paths(paths: list[Path], quality: bool = True, today: dt.date | None =
             _check_file(path, report, gates)
         else:
             raise UsageError(f"{path}: no such file or folder")
-    report.findings.sort(key=lambda f: (f.pos.file, f.pos.line, f.pos.col))
+    unique = dict.fromkeys(report.findings)  # a layout's findings, once however often met
+    report.findings = sorted(unique, key=lambda f: (f.pos.file, f.pos.line, f.pos.col))
     return report
 
 
 @dataclass
 class _Gates:
+    """The gate step (pdfgen/gate.py) without the drawing, for every handout checked."""
+
     on: bool
     today: dt.date
     readability: bool
     layouts_done: bool = False
+    targets: dict[str, list] = field(default_factory=dict)  # clinic file -> its PDFs' targets
 
     def handout(self, proc, clinic, path: Path, report: CheckReport) -> None:
         if not self.on:
             return
-        from .quality.gates import check_handout, readability_report
+        from .gate import gate_handout
+        from .quality.gates import readability_report
 
-        report.findings.extend(check_handout(proc, clinic, path, self.today))
+        gated = gate_handout(proc, clinic, path, self.today, self._targets(clinic, report))
+        report.findings.extend(gated.findings)
         if self.readability:
             report.readability.extend(readability_report(proc, clinic))
+
+    def _targets(self, clinic, report: CheckReport) -> list:
+        """The PDFs a build makes of each handout (clinic.yaml's outputs), for the
+        render-readiness checks; a layout that does not load is reported once."""
+        if clinic.path not in self.targets:
+            from .errors import ContentError, UsageError
+            from .gate import Target
+            from .layout import load_layout
+
+            targets, layouts = [], {}
+            for output in clinic.output_matrix():
+                if output.layout not in layouts:
+                    try:
+                        layouts[output.layout] = load_layout(output.layout)
+                    except ContentError as exc:
+                        layouts[output.layout] = None
+                        report.findings.extend(exc.findings)
+                    except UsageError as exc:  # no such layout
+                        layouts[output.layout] = None
+                        report.findings.append(Finding(Pos(clinic.path), "outputs", str(exc)))
+                if layouts[output.layout] is not None:
+                    targets.append(Target(layouts[output.layout], output.langs, output.name))
+            self.targets[clinic.path] = targets
+        return self.targets[clinic.path]
 
     def layouts(self, report: CheckReport) -> None:
         """Every layout pdfgen can use here (./layouts and the bundled ones), once per run."""
         if not self.on or self.layouts_done:
             return
         from .errors import ContentError
+        from .gate import layout_findings
         from .layout import available_layouts, load_layout
-        from .quality import layouts
 
         self.layouts_done = True
         for name in available_layouts():
@@ -120,7 +150,7 @@ class _Gates:
             except ContentError as exc:
                 report.findings.extend(exc.findings)
                 continue
-            report.findings.extend(layouts.check(layout))
+            report.findings.extend(layout_findings(layout))
 
 
 def _check_folder(folder: Path, report: CheckReport, gates: _Gates) -> None:

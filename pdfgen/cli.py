@@ -1,8 +1,15 @@
-"""Command line: parses arguments, calls the pipeline, turns errors into exit codes (0, 1, 2)."""
+"""Command line: parses arguments, calls the pipeline, turns errors into exit codes.
+
+Every pdfgen error becomes its message and exit status in one place (`Group.invoke`); the
+commands just raise. Everything printed passes `escape_controls`, so a file name or title
+cannot send escape codes to the terminal.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -10,14 +17,70 @@ import click
 
 from . import __version__
 from .errors import ContentError, PdfgenError, UsageError
+from .markup import escape_controls
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in pdfgen, never the user's input
+DEBUG_ENV = "PDFGEN_DEBUG"
 
 
-def _fail(exc: PdfgenError) -> None:
-    click.echo(str(exc), err=True)
-    sys.exit(exc.exit_code)
+def out(text: str = "") -> None:
+    click.echo(escape_controls(text, keep="\n\t"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def err(text: str) -> None:
+    click.echo(escape_controls(text, keep="\n\t"), err=True)
+
+
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+                             r"\ufeff\ufff9-\ufffb]")
+
+
+def out_json(value) -> None:
+    """JSON for scripts: control and bidi characters as \\u escapes (still the same data)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    click.echo(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+
+
+class Group(click.Group):
+    """A click group that turns every error into one message and an exit status."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except PdfgenError as exc:
+            err(str(exc))
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # a bug: say so in one line, never a traceback
+            if os.environ.get(DEBUG_ENV):
+                raise
+            err(f"pdfgen: internal error: {type(exc).__name__}: {exc}. This is a bug in "
+                f"pdfgen, not in your files; run again with {DEBUG_ENV}=1 to see where it "
+                f"happened, and report it.")
+            ctx.exit(INTERNAL_ERROR)
+
+
+def _today():
+    from .quality.review import today
+
+    return today()
+
+
+def _policy(strict: bool = False, allow_overdue: bool = False):
+    from .gate import Policy
+
+    return Policy(strict=strict, allow_overdue=allow_overdue)
+
+
+def _warn(findings) -> None:
+    for finding in findings:
+        err(str(finding))
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pdfgen")
 def cli() -> None:
     """Bilingual patient handouts as PDF, from YAML content."""
@@ -40,61 +103,60 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
           show_waived: bool, today, pdf_mode: bool) -> None:
     """Check content files for problems, each named as file:line:col: field: message.
 
-    Besides the content itself, the quality gates run: reading level, plain
-    language, translation freshness, review dates and accessible layouts
-    (docs/quality.md). PATHS are library folders or single handout files; by
-    default ./handouts, else the bundled sample library. Exit status: 0 clean,
-    1 errors found (or warnings, with --strict). `pdfgen check --pdf FILE...`
-    checks the tagging of PDF files instead (docs/accessibility.md).
+    Runs the same gate as render, email and build, without drawing: the content itself,
+    the quality gates (reading level, plain language, translation freshness, review dates,
+    accessible layouts; docs/quality.md) and render-readiness (every character in its
+    font, layouts that fit the page). So `check --strict` clean means `build --strict`
+    succeeds. PATHS are library folders or single handout files; by default ./handouts,
+    else the bundled sample library. Exit status: 0 clean, 1 errors found (or warnings,
+    with --strict). `pdfgen check --pdf FILE...` checks the tagging of PDF files instead
+    (docs/accessibility.md).
     """
     from .check import check_paths
     from .paths import library_dir
 
     if pdf_mode:
         if not paths:
-            _fail(UsageError("--pdf needs the PDF files to check: pdfgen check --pdf FILE..."))
+            raise UsageError("--pdf needs the PDF files to check: pdfgen check --pdf FILE...")
         folders = [p for p in paths if p.is_dir()]
         if folders:
-            _fail(UsageError(f"{folders[0]} is a folder; with --pdf, give PDF files"))
+            raise UsageError(f"{folders[0]} is a folder; with --pdf, give PDF files")
         _check_pdfs(list(paths), fmt)
 
-    try:
-        report = check_paths(list(paths) or [library_dir()], strict=strict,
-                             readability=readability, today=today.date() if today else None)
-    except PdfgenError as exc:
-        _fail(exc)
+    report = check_paths(list(paths) or [library_dir()], strict=strict,
+                         readability=readability, today=today.date() if today else None)
     if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        out_json(report.as_dict())
     else:
         if readability:
             from .quality.gates import format_report
 
             for line in format_report(report.readability):
-                click.echo(line)
+                out(line)
         for finding in report.findings:
             if finding.severity != "waived" or show_waived:
-                click.echo(str(finding))
-        click.echo(report.summary())
+                out(str(finding))
+        out(report.summary())
     sys.exit(1 if report.failing else 0)
 
 
 def _check_pdfs(pdfs: list[Path], fmt: str) -> None:
     from .pdfcheck import check_pdfs
 
-    try:
-        findings = check_pdfs(pdfs)
-    except PdfgenError as exc:
-        _fail(exc)
+    findings = check_pdfs(pdfs)
     if fmt == "json":
-        click.echo(json.dumps({"pdfs": len(pdfs), "errors": len(findings),
-                               "findings": [f.as_dict() for f in findings]},
-                              indent=2, ensure_ascii=False))
+        out_json({"pdfs": len(pdfs), "errors": len(findings),
+                  "findings": [f.as_dict() for f in findings]})
     else:
         for finding in findings:
-            click.echo(str(finding))
-        click.echo(f"checked {len(pdfs)} PDF{'s' if len(pdfs) != 1 else ''}: "
-                   f"{len(findings)} error{'s' if len(findings) != 1 else ''}")
+            out(str(finding))
+        out(f"checked {len(pdfs)} PDF{'s' if len(pdfs) != 1 else ''}: "
+            f"{len(findings)} error{'s' if len(findings) != 1 else ''}")
     sys.exit(1 if findings else 0)
+
+
+ALLOW_OVERDUE_HELP = ("Let a handout whose clinical review is overdue through; every page then "
+                      "says 'Review overdue' in each language.")
 
 
 @cli.command()
@@ -104,33 +166,43 @@ def _check_pdfs(pdfs: list[Path], fmt: str) -> None:
 @click.option("--lang", "langs", default=None,
               help="Languages, comma-separated, e.g. es or en,es (default: the layout's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="PDF file to write (default: ID.LAYOUT[.LANG].pdf here).")
+              help="PDF file to write, or a folder to write it in (default: "
+                   "ID.LAYOUT[.LANG].pdf here).")
 @click.option("--library", type=click.Path(path_type=Path), default=None,
               help="Content folder (default: ./handouts, else the bundled sample).")
+@click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
+@click.option("--strict", is_flag=True, help="Quality warnings stop the render, like errors.")
+@click.option("--force", is_flag=True,
+              help="Replace the output file even if it is not a PDF (or is a library file).")
 def render(handout_id: str, layout_name: str, langs: str | None, output: Path | None,
-           library: Path | None) -> None:
-    """Render one handout to PDF (written atomically: never a half-written file)."""
-    from .fsutil import write_atomic
-    from .layout import load_layout
-    from .load import load_library, require
-    from .paths import display, library_dir
-    from .render import choose_langs, render_handout
+           library: Path | None, allow_overdue: bool, strict: bool, force: bool) -> None:
+    """Render one handout to PDF (written atomically: never a half-written file).
 
-    try:
-        root = library_dir(library)
-        result = load_library(root, only=[handout_id], display_root=display(root))
-        lib = require(result)
-        proc = lib.procedure(handout_id)
-        layout = load_layout(layout_name)
-        chosen = choose_langs(lib.clinic, layout, tuple(langs.split(",")) if langs else None)
-        data = render_handout(proc, lib.clinic, layout, chosen)
-        if output is None:
-            suffix = f".{'-'.join(chosen)}" if layout.arrangement == "single" else ""
-            output = Path(f"{handout_id}.{layout.name}{suffix}.pdf")
-        write_atomic(output, data)
-    except PdfgenError as exc:
-        _fail(exc)
-    click.echo(f"wrote {output} ({len(data):,} bytes)")
+    The handout passes the same gate as in a build: content errors, quality-gate errors
+    (an overdue clinical review among them, unless --allow-overdue) and characters its
+    fonts lack stop it, with file:line; warnings are printed.
+    """
+    from .fsutil import check_output, write_output
+    from .gate import load_one, pass_one
+    from .layout import load_layout
+    from .paths import display, layout_dirs, library_dir
+    from .render import render_pdf
+
+    root = library_dir(library)
+    lib, proc, path = load_one(root, handout_id, display(root))
+    layout = load_layout(layout_name)
+    passed = pass_one(lib, proc, path, layout, tuple(langs.split(",")) if langs else (),
+                      _today(), _policy(strict, allow_overdue))
+    chosen = passed.target.langs
+    name = f"{handout_id}.{layout.name}{'.' + '-'.join(chosen) if layout.languages == 1 else ''}"
+    output = output or Path(f"{name}.pdf")
+    if output.is_dir():
+        output = output / f"{name}.pdf"
+    check_output(output, b"%PDF-", "a PDF", force, protected=[root, *layout_dirs()])
+    _warn(passed.warnings)
+    data = render_pdf(passed.proc, passed.library.clinic, layout, chosen).data
+    write_output(output, data)
+    out(f"wrote {output} ({len(data):,} bytes)")
 
 
 @cli.command()
@@ -162,42 +234,41 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
     root = library_dir(library)
     kwargs = dict(only=list(only) or None, jobs=jobs, force=force, strict=strict,
                   today=today.date() if today else None)
-    try:
-        if dry_run or as_json or not sys.stdout.isatty():
-            def line(job):
-                if not as_json:
-                    click.echo(f"{'built' if job.ok else 'FAILED'} {job.path}")
-            result = build_library(root, out_dir, dry_run=dry_run,
-                                   progress=None if dry_run else line, **kwargs)
-        else:
-            plan = build_library(root, out_dir, dry_run=True, **kwargs)
-            with click.progressbar(length=len(plan.built), label="Building handouts") as bar:
-                result = build_library(root, out_dir, progress=lambda job: bar.update(1), **kwargs)
-    except PdfgenError as exc:
-        _fail(exc)
+    if dry_run or as_json or not sys.stdout.isatty():
+        def line(job):
+            if not as_json:
+                out(f"{'built' if job.ok else 'FAILED'} {job.path}")
+        result = build_library(root, out_dir, dry_run=dry_run,
+                               progress=None if dry_run else line, **kwargs)
+    else:
+        plan = build_library(root, out_dir, dry_run=True, **kwargs)
+        with click.progressbar(length=len(plan.built), label="Building handouts") as bar:
+            result = build_library(root, out_dir, progress=lambda job: bar.update(1), **kwargs)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        out_json(result.as_dict())
     else:
         if dry_run:
             for rel, why in result.reasons.items():
-                click.echo(f"would build {rel}: {why}")
+                out(f"would build {rel}: {why}")
         for text in summary_lines(result):
-            click.echo(text)
+            out(text)
     sys.exit(0 if result.ok else 1)
 
 
-@cli.group()
+@cli.group(cls=Group)
 def translations() -> None:
     """Track which translations were checked against the current source text."""
 
 
 def _load_one(handout_id: str, library: Path | None):
-    from .load import load_library, require
+    """The gate's loading and validation: translations writes no PDF, so the quality gates
+    and render-readiness do not stop it (they are what the translator is fixing)."""
+    from .gate import load_one
     from .paths import display, library_dir
 
     root = library_dir(library)
-    lib = require(load_library(root, only=[handout_id], display_root=display(root)))
-    return root, lib, lib.procedure(handout_id)
+    lib, proc, _ = load_one(root, handout_id, display(root))
+    return root, lib, proc
 
 
 @translations.command("confirm")
@@ -216,23 +287,20 @@ def translations_confirm(handout_id: str, langs: tuple[str, ...], library: Path 
     from .paths import display
     from .quality import freshness
 
-    try:
-        root, lib, proc = _load_one(handout_id, library)
-        unknown = [code for code in langs if code not in lib.clinic.lang_codes
-                   or code == lib.clinic.primary]
-        if unknown:
-            others = ", ".join(c for c in lib.clinic.lang_codes if c != lib.clinic.primary)
-            raise UsageError(f"{', '.join(unknown)}: not a translation of this library "
-                             f"(translations: {others})")
-        changed = freshness.confirm(proc, lib.clinic, root / f"{handout_id}.yaml", langs or None)
-    except PdfgenError as exc:
-        _fail(exc)
+    root, lib, proc = _load_one(handout_id, library)
+    unknown = [code for code in langs if code not in lib.clinic.lang_codes
+               or code == lib.clinic.primary]
+    if unknown:
+        others = ", ".join(c for c in lib.clinic.lang_codes if c != lib.clinic.primary)
+        raise UsageError(f"{', '.join(unknown)}: not a translation of this library "
+                         f"(translations: {others})")
+    changed = freshness.confirm(proc, lib.clinic, root / f"{handout_id}.yaml", langs or None)
     target = display(freshness.confirmations_path(root / f"{handout_id}.yaml"))
     for lang, fields in changed.items():
         detail = f": {', '.join(fields)}" if fields and len(fields) <= 8 else ""
-        click.echo(f"confirmed {lang}: {len(fields)} text{'s' if len(fields) != 1 else ''} "
-                   f"newly confirmed{detail}")
-    click.echo(f"wrote {target}")
+        out(f"confirmed {lang}: {len(fields)} text{'s' if len(fields) != 1 else ''} "
+            f"newly confirmed{detail}")
+    out(f"wrote {target}")
 
 
 @translations.command("status")
@@ -246,19 +314,18 @@ def translations_status(handout_id: str, library: Path | None) -> None:
     """
     from .quality import freshness
 
-    try:
-        root, lib, proc = _load_one(handout_id, library)
-        conf, problems = freshness.read(root / f"{handout_id}.yaml", proc.path)
-        if problems:
-            raise ContentError(problems)
-    except PdfgenError as exc:
-        _fail(exc)
+    root, lib, proc = _load_one(handout_id, library)
+    conf, problems = freshness.read(root / f"{handout_id}.yaml", proc.path)
+    if problems:
+        raise ContentError(problems)
     found = freshness.check(proc, lib.clinic, conf)
     for finding in found:
-        click.echo(str(finding))
-    click.echo(f"{handout_id}: {len(found)} translation{'s' if len(found) != 1 else ''} "
-               f"to confirm" if found else f"{handout_id}: every translation is confirmed")
+        out(str(finding))
+    out(f"{handout_id}: {len(found)} translation{'s' if len(found) != 1 else ''} "
+        f"to confirm" if found else f"{handout_id}: every translation is confirmed")
     sys.exit(1 if found else 0)
+
+
 @cli.command("email")
 @click.argument("handout_id", metavar="ID")
 @click.option("--to", required=True, metavar="ADDRESS", help="The patient's email address.")
@@ -273,57 +340,60 @@ def translations_status(handout_id: str, library: Path | None) -> None:
               help="Write the message to FILE (for a mail client) instead of sending it.")
 @click.option("--library", type=click.Path(path_type=Path), default=None,
               help="Content folder (default: ./handouts, else the bundled sample).")
+@click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
+@click.option("--strict", is_flag=True, help="Quality warnings stop the email, like errors.")
 def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
                   patient_name: str | None, dry_run: bool, eml: Path | None,
-                  library: Path | None) -> None:
+                  library: Path | None, allow_overdue: bool, strict: bool) -> None:
     """Email one handout to a patient over the clinic's mail server (see docs/email.md).
 
-    Exit status: 0 sent (or written), 1 content or file error, 2 usage error, 3 invalid
-    address, 4 email not set up, 5 server unreachable, 6 TLS failure, 7 login refused,
-    8 recipient refused, 9 message too large, 10 other sending failure (not confirmed:
-    treat it as not sent).
+    The handout passes the same gate as in a build (an overdue clinical review stops it
+    unless --allow-overdue). Exit status: 0 sent (or written), 1 content or file error,
+    2 usage error (an unknown handout, layout or language), 3 invalid address, 4 email not
+    set up, 5 server unreachable, 6 TLS failure, 7 login refused, 8 recipient refused,
+    9 message too large, 10 other sending failure (not confirmed: treat it as not sent).
     """
     from . import mail
-    from .fsutil import write_atomic
+    from .fsutil import check_output, write_output
+    from .gate import load_one, pass_one
     from .layout import load_layout
-    from .load import load_library, require
-    from .paths import display, library_dir
+    from .paths import display, layout_dirs, library_dir
 
-    try:
-        if dry_run and eml:
-            raise UsageError("--dry-run and --eml: pick one")
-        mail.check_address(to)
-        root = library_dir(library)
-        lib = require(load_library(root, only=[handout_id], display_root=display(root)))
-        settings = mail.require_settings(lib.clinic)
-        credentials = None if eml else mail.credentials_from_env()
-        msg, pdf = mail.prepare_handout(lib.procedure(handout_id), lib.clinic,
-                                        load_layout(layout_name), to, lang or lib.clinic.primary,
-                                        patient_name)
-        if eml is not None:
-            try:
-                write_atomic(eml, mail.message_bytes(msg), mode=0o600)  # a patient's message
-            except OSError as exc:
-                raise PdfgenError(f"cannot write {eml}: {exc.strerror or exc}") from None
-            click.echo(f"wrote {eml} ({eml.stat().st_size:,} bytes); nothing was sent")
-            return
-        for warning in mail.security_warnings(settings):
-            click.echo(f"warning: {warning}", err=True)
-        if dry_run:
-            click.echo(mail.dry_run_report(msg, settings, credentials))
-            return
-        sent = mail.send_message(msg, settings, credentials)
-    except PdfgenError as exc:
-        _fail(exc)
-    click.echo(f"sent {handout_id} via {sent.server}: {sent.size:,} bytes, "
-               f"Message-ID {sent.message_id}")
+    if dry_run and eml:
+        raise UsageError("--dry-run and --eml: pick one")
+    mail.check_address(to)
+    mail.check_patient_name(patient_name)
+    root = library_dir(library)
+    if eml is not None:
+        check_output(eml, b"", "an email message", False, protected=[root, *layout_dirs()],
+                     suffix=".eml")
+    lib, proc, path = load_one(root, handout_id, display(root))
+    clinic = lib.clinic
+    settings = mail.require_settings(clinic)
+    layout = load_layout(layout_name)
+    langs = mail.handout_langs(clinic, layout, lang or clinic.primary)
+    passed = pass_one(lib, proc, path, layout, langs, _today(), _policy(strict, allow_overdue))
+    credentials = None if eml else mail.credentials_from_env()
+    _warn(passed.warnings)
+    msg, _ = mail.prepare_handout(passed.proc, passed.library.clinic, layout, to,
+                                  lang or clinic.primary, patient_name)
+    if eml is not None:
+        data = mail.message_bytes(msg)
+        write_output(eml, data, mode=0o600)  # a patient's message
+        out(f"wrote {eml} ({len(data):,} bytes); nothing was sent")
+        return
+    for warning in mail.security_warnings(settings):
+        err(f"warning: {warning}")
+    if dry_run:
+        out(mail.dry_run_report(msg, settings, credentials))
+        return
+    sent = mail.send_message(msg, settings, credentials)
+    out(f"sent {handout_id} via {sent.server}: {sent.size:,} bytes, "
+        f"Message-ID {sent.message_id}")
 
 
 def main() -> None:
-    try:
-        cli(prog_name="pdfgen")
-    except (ContentError, UsageError) as exc:  # raised outside a command's own handling
-        _fail(exc)
+    cli(prog_name="pdfgen")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import PdfgenError
+from .errors import PdfgenError, UsageError
 
 
 class InputFileError(PdfgenError):
@@ -75,6 +75,87 @@ def describe_os_error(exc: OSError) -> str:
              errno.ELOOP: "too many symbolic links",
              errno.ENAMETOOLONG: "the name is too long"}
     return words.get(exc.errno) or exc.strerror or str(exc)
+
+
+class OutputError(PdfgenError):
+    """An output file that cannot be written: a folder in the way, no permission, disk full."""
+
+    exit_code = 1
+
+
+def check_output(path: Path, magic: bytes, kind: str, force: bool,
+                 protected: list[Path] = (), suffix: str = "") -> None:
+    """Refuse, before any work, to write `path` where that would lose data or cannot work.
+
+    An existing file is replaced only when it is `kind` (starts with `magic`, or its name
+    ends with `suffix`) and lies outside the `protected` folders (the content library,
+    the layouts), unless `force`. Folders, devices and FIFOs are never replaced; the folder
+    it goes in must be a folder we may write in."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {describe_os_error(exc)}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"{path} is a folder: give a file name")
+        if not stat.S_ISREG(st.st_mode):
+            raise UsageError(f"{path} is {file_kind(st.st_mode)}, not a file pdfgen can replace")
+        if not force:
+            mine = _inside(path, protected)
+            if mine is not None:
+                raise UsageError(f"{path} is a file of {mine}: pdfgen will not replace it "
+                                 f"(pick another name, or add --force)")
+            if not _is_kind(path, magic, suffix):
+                raise UsageError(f"{path} exists and is not {kind}: pdfgen will not replace "
+                                 f"it (pick another name, or add --force)")
+    folder = _existing_ancestor(path.parent)
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: no permission to write in {folder}")
+
+
+def _inside(path: Path, folders) -> Path | None:
+    target = path.resolve()
+    for folder in folders:
+        try:
+            target.relative_to(Path(folder).resolve())
+        except ValueError:
+            continue
+        return Path(folder)
+    return None
+
+
+def _is_kind(path: Path, magic: bytes, suffix: str) -> bool:
+    if suffix:
+        return path.name.lower().endswith(suffix)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    """`folder`, or its nearest ancestor that exists (write_atomic creates the rest)."""
+    folder = Path(os.path.abspath(folder))
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def write_output(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """write_atomic for a file the user named: an OSError becomes one line (disk full...)."""
+    existed = Path(path).exists()
+    try:
+        write_atomic(path, data, mode)
+    except OSError as exc:
+        kept = " (the old file is unchanged)" if existed else ""
+        raise OutputError(f"cannot write {path}: {describe_os_error(exc)}; nothing was "
+                          f"written{kept}") from None
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:

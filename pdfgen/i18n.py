@@ -42,6 +42,7 @@ LABELS = {
     "version": _("Version %(version)s"),
     "reviewed": _("Reviewed %(date)s"),
     "pending_review": _("Pending clinical review"),
+    "review_overdue": _("Review overdue"),
     "translation_review": _("Translation under review"),
     "patient_name": _("Patient name"),
     "patient_signature": _("Patient signature"),

@@ -1,13 +1,14 @@
-"""Stage 2, load layouts: layouts/<name>.yaml with `extends:` into a validated, frozen Layout."""
+"""Stage 2, load layouts: layouts/<name>.yaml with `extends:` into a validated, frozen Layout
+(the Layout itself is in model.py, with the rest of the model)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, Finding, Pos, UsageError
 from .load import Reader
+from .model import Layout
 from .paths import display, layout_dirs
 from .yamlio import FLOAT, INT, Node, read_yaml
 
@@ -26,36 +27,6 @@ COLORS = ("text", "heading", "muted", "rule", "background", "risk_fill", "risk_b
 KEYS = ("name", "description", "page", "arrangement", "languages", "column_gap", "large_print",
         "fonts", "sizes", "leading", "paragraph_space", "section_space", "colors", "footer",
         "notes_lines", "blocks")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How a handout is laid out: all lengths in points, colors as #rrggbb."""
-
-    name: str
-    description: str
-    files: tuple[str, ...]  # this layout's file, then each file it extends
-    page_size: tuple[float, float]
-    margins: tuple[float, float, float, float]  # top, right, bottom, left
-    arrangement: str
-    languages: int
-    column_gap: float
-    large_print: bool
-    fonts: dict[str, str]  # role -> family
-    sizes: dict[str, float]
-    leading: float
-    paragraph_space: float
-    section_space: float
-    colors: dict[str, str]
-    footer_height: float
-    notes_lines: int
-    blocks: tuple[str, ...]
-    positions: dict[str, Pos]  # field path -> where its value was written (for checks)
-    align: str = "left"  # body text: left (ragged right) or justify
-
-    @property
-    def frame_width(self) -> float:
-        return self.page_size[0] - self.margins[1] - self.margins[3]
 
 
 def find_layout(name: str, dirs: list[Path] | None = None) -> Path:

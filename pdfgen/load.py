@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import markup
-from .errors import ContentError, Finding, Pos
+from .errors import ContentError, Finding, Pos, Severity
 from .model import (
     Alternatives,
     Bullets,
@@ -281,15 +281,14 @@ def _quality(r: Reader, node: Node | None):
 
     if node is None:
         return Quality()
-    from .quality.readability import METRICS
+    from .rules import READABILITY_KEYS
 
     m = r.mapping(node, "quality", (), ("readability", "section_words", "summary_words",
                                          "heading_words", "glossary"))
     if m is None:
         return Quality()
     limits = []
-    keys = tuple(metric.key for group in METRICS.values() for metric in group)
-    rm = r.mapping(m.get("readability"), "quality.readability", (), keys) or {}
+    rm = r.mapping(m.get("readability"), "quality.readability", (), READABILITY_KEYS) or {}
     for key, value in rm.items():
         field = f"quality.readability.{key}"
         if value.kind != "scalar" or value.tag not in (INT, FLOAT):
@@ -401,7 +400,7 @@ def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
     m = r.mapping(node, "email", EMAIL_KEYS, EMAIL_OPTIONAL + CREDENTIAL_KEYS)
     if m is None:
         return None
-    from .mail import address_problem  # smtplib and ssl: only for clinics that set email up
+    from .address import address_problem
 
     for key in CREDENTIAL_KEYS:
         if key in m:
@@ -508,13 +507,9 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None
     )
     if any(f.severity == "error" for f in r.findings):
         return None, r.findings
-    from dataclasses import replace
-
-    from .quality import freshness
-
-    # an unreadable confirmations file confirms nothing (check reports it as an error)
-    conf, _ = freshness.read(Path(path), name)
-    return replace(proc, under_review=freshness.under_review(proc, clinic, conf)), r.findings
+    # which translations are under review is the gate's to say (pdfgen/gate.py): it reads the
+    # confirmations file with the other quality checks
+    return proc, r.findings
 
 
 def _version(r: Reader, node: Node | None) -> str:
@@ -567,7 +562,7 @@ def _alternatives(r: Reader, node: Node | None) -> Alternatives | None:
 
 def _waivers(r: Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
     """`waivers: {rule: reason}`: warnings the clinic has knowingly accepted for this handout."""
-    from .quality.rules import RULES
+    from .rules import RULES
 
     if node is None:
         return ()
@@ -582,7 +577,7 @@ def _waivers(r: Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.error(key_node, field, f"unknown quality rule '{rule}'{hint} (docs/quality.md)")
             continue
-        if RULES[rule].severity == "error":
+        if RULES[rule].severity is Severity.ERROR:
             r.error(key_node, field, f"'{rule}' is an error and cannot be waived")
             continue
         reason = r.string(value, field, required=False)

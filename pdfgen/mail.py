@@ -21,6 +21,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, localtime, make_msgid
 
 from . import markup
+from .address import address_problem, shown
 from .errors import PdfgenError, UsageError
 from .i18n import labels_for
 from .model import Clinic, MailSettings, Procedure
@@ -30,9 +31,6 @@ UNCONFIRMED = ("the server did not confirm it, so treat it as not sent, and chec
 USER_ENV = "PDFGEN_SMTP_USER"
 PASSWORD_ENV = "PDFGEN_SMTP_PASSWORD"
 
-# ASCII addresses only: local@domain, dot-atom local part, a domain with a dot.
-LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -84,32 +82,6 @@ class MessageTooLarge(MailError):
 
 # ---------------------------------------------------------------------------
 # checking what the user typed
-
-
-def shown(value: str) -> str:
-    """A typed value made safe to print on one line: control characters as escapes."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in value)
-
-
-def address_problem(addr: str) -> str | None:
-    """Why `addr` is not a single plain email address we can send to, or None."""
-    if any(ch in addr for ch in "\r\n"):
-        return "an address must not contain a line break"
-    if any(not ch.isprintable() or ch.isspace() for ch in addr):
-        return "an address must not contain spaces or control characters"
-    if not addr.isascii():
-        return "only plain ASCII addresses are supported"
-    if len(addr) > 254 or addr.count("@") != 1:
-        return "write one address like name@example.org"
-    local, domain = addr.split("@")
-    if not local or len(local) > 64 or not LOCAL.match(local):
-        return "the part before '@' is not valid"
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(LABEL.match(label) for label in labels) \
-            or not labels[-1].isalpha():
-        return "the part after '@' is not a domain like example.org"
-    return None
 
 
 def check_address(addr: str) -> str:

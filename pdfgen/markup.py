@@ -13,6 +13,8 @@ can never reach ReportLab's paragraph parser as markup (CVE-2023-33733).
 
 from __future__ import annotations
 
+import unicodedata
+
 BOLD = "**"
 
 
@@ -48,6 +50,17 @@ def plain(text: str) -> str:
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters with an ellipsis, for quoting it in a message."""
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """`text` safe to print to a terminal: control characters, bidi overrides and other
+    invisible formatting characters as visible escapes (\\x1b, \\u202e), so a file name or
+    title cannot move the cursor, recolour the screen or reorder what is shown. Characters
+    in `keep` (say "\\n\\t" for a multi-line message) and spaces stay as they are."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in keep or unicodedata.category(ch) == "Zs"
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def clean(text: str) -> str:

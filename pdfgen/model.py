@@ -100,6 +100,8 @@ class Procedure:
     path: str = ""
     waivers: tuple[tuple[str, str], ...] = ()  # (quality rule, reason) the clinic accepted
     under_review: tuple[str, ...] = ()  # languages whose translation is not confirmed
+    # printed only when a user let an overdue handout through (render/email --allow-overdue)
+    review_overdue: bool = False
     positions: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # top-level keys
 
     def pos_of(self, key: str) -> Pos:
@@ -216,6 +218,14 @@ class Clinic:
     def lang_codes(self) -> tuple[str, ...]:
         return tuple(lang.code for lang in self.languages)
 
+    def output_matrix(self) -> tuple[Output, ...]:
+        """The PDFs a build makes of every handout: `outputs:`, or by default the bilingual
+        PDF plus one single-language PDF per language."""
+        if self.outputs:
+            return self.outputs
+        both = Output("bilingual", "bilingual", self.lang_codes[:2])
+        return (both, *(Output(code, "single", (code,)) for code in self.lang_codes))
+
     def language(self, code: str) -> Language:
         for lang in self.languages:
             if lang.code == code:
@@ -242,3 +252,33 @@ class Library:
             if proc.id == pid:
                 return proc
         raise KeyError(pid)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a handout is laid out: all lengths in points, colors as #rrggbb."""
+
+    name: str
+    description: str
+    files: tuple[str, ...]  # this layout's file, then each file it extends
+    page_size: tuple[float, float]
+    margins: tuple[float, float, float, float]  # top, right, bottom, left
+    arrangement: str
+    languages: int
+    column_gap: float
+    large_print: bool
+    fonts: dict[str, str]  # role -> family
+    sizes: dict[str, float]
+    leading: float
+    paragraph_space: float
+    section_space: float
+    colors: dict[str, str]
+    footer_height: float
+    notes_lines: int
+    blocks: tuple[str, ...]
+    positions: dict[str, Pos]  # field path -> where its value was written (for checks)
+    align: str = "left"  # body text: left (ragged right) or justify
+
+    @property
+    def frame_width(self) -> float:
+        return self.page_size[0] - self.margins[1] - self.margins[3]

@@ -58,7 +58,8 @@ def test_missing_glyph_stops_render_with_file_and_field(library, tmp_path):
 
 
 def test_usage_errors_exit_2(library):
-    assert _run("render", "nope", "--library", str(library)).exit_code == 1
+    result = _run("render", "nope", "--library", str(library))
+    assert result.exit_code == 2 and "no handout 'nope' in" in result.output
     assert _run("render", "hemilaminectomy", "--library", str(library),
                 "--layout", "nope").exit_code == 2
     result = _run("render", "hemilaminectomy", "--library", str(library), "--layout", "single",

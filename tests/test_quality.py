@@ -16,6 +16,7 @@ from pdfgen.build import build_library
 from pdfgen.cli import cli
 from pdfgen.layout import load_layout
 from pdfgen.load import load_library, require
+from pdfgen.gate import gate_handout, layout_findings
 from pdfgen.quality import layouts as layout_gates
 from pdfgen.quality import readability
 from pdfgen.quality.gates import check_handout
@@ -39,6 +40,12 @@ TODAY = dt.date(2026, 11, 26)  # the sample was reviewed 2026-11-01, every 12 mo
 def _load(library: Path, pid: str = "hemilaminectomy"):
     lib = require(load_library(library))
     return lib, lib.procedure(pid)
+
+
+def _through_gate(library: Path, pid: str = "hemilaminectomy", today=TODAY):
+    """The handout as every command renders it: under_review set by the gate step."""
+    lib, proc = _load(library, pid)
+    return gate_handout(proc, lib.clinic, library / f"{pid}.yaml", today).proc
 
 
 def _gate(library: Path, pid: str = "hemilaminectomy", today=TODAY):
@@ -331,9 +338,12 @@ RISK_EN_NEW = "**Bleeding**. You may bleed during or after surgery, or a few day
 
 
 def _render_text(library: Path, lang: str) -> str:
-    lib, proc = _load(library)
-    pdf = read_pdf(render_pdf(proc, lib.clinic, load_layout("single"), (lang,)).data)
-    return "\n".join(pdf.pages)
+    """The text of `pdfgen render --layout single --lang LANG`, as the front desk prints it."""
+    out = library.parent / f"render-{lang}.pdf"
+    result = CliRunner().invoke(cli, ["render", "hemilaminectomy", "--library", str(library),
+                                      "--layout", "single", "--lang", lang, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return "\n".join(read_pdf(out.read_bytes()).pages)
 
 
 def test_editing_an_english_risk_makes_exactly_its_spanish_stale(library):
@@ -343,7 +353,7 @@ def test_editing_an_english_risk_makes_exactly_its_spanish_stale(library):
     assert [f.field for f in stale] == ["risks.items[2].es"]
     assert "the English text changed since the Spanish was confirmed" in stale[0].message
     assert "or a few days later" in stale[0].message and "Sangrado" in stale[0].message
-    assert _load(library)[1].under_review == ("es",)
+    assert _through_gate(library).under_review == ("es",)
     assert "Traducción en revisión" in _render_text(library, "es")
     assert "under review" not in _render_text(library, "en")
 
@@ -352,7 +362,7 @@ def test_editing_an_english_risk_makes_exactly_its_spanish_stale(library):
     assert result.exit_code == 0, result.output
     assert "confirmed es: 1 text newly confirmed: risks.items[2]" in result.output
     assert not [f for f in _gate(library) if f.rule == "translation-stale"]
-    assert _load(library)[1].under_review == ()
+    assert _through_gate(library).under_review == ()
     assert "Traducción en revisión" not in _render_text(library, "es")
 
 
@@ -395,7 +405,7 @@ def test_a_broken_confirmation_file_is_reported_with_its_line(library):
     assert len(found) == 1 and re.search(rf"translations.yaml:{line}:\d+: es.summary: expected "
                                          r"two fingerprints", found[0]), found
     # it confirms nothing, but does not stop the handout loading (or its own repair)
-    assert _load(library)[1].under_review == ("es",)
+    assert _through_gate(library).under_review == ("es",)
     result = CliRunner().invoke(cli, ["translations", "confirm", "hemilaminectomy",
                                       "--library", str(library)])
     assert result.exit_code == 0, result.output
@@ -427,7 +437,7 @@ def test_shipped_layouts_pass():
     from pdfgen.layout import available_layouts
 
     for name in available_layouts():
-        assert layout_gates.check(load_layout(name)) == [], name
+        assert layout_findings(load_layout(name)) == [], name
 
 
 @pytest.mark.parametrize("body,rule", [
@@ -442,7 +452,7 @@ def test_shipped_layouts_pass():
 def test_each_layout_rule_fires_with_file_and_line(tmp_path, body, rule):
     (tmp_path / "custom.yaml").write_text(body)
     layout = load_layout("custom", [tmp_path, REPO / "layouts"])
-    found = layout_gates.check(layout)
+    found = layout_findings(layout)
     assert rule in _rules(found), [str(f) for f in found]
     hit = next(f for f in found if f.rule == rule)
     assert hit.pos.file.endswith("custom.yaml") and hit.pos.line >= 3, str(hit)

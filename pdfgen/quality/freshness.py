@@ -16,7 +16,7 @@ from .. import markup
 from ..errors import Finding, Pos
 from ..fsutil import write_atomic
 from ..yamlio import read_yaml
-from .rules import finding
+from ..rules import finding
 
 SUFFIX = ".translations.yaml"
 FINGERPRINT = 10  # hex digits: enough to tell edits apart, short enough to read in a diff

@@ -8,19 +8,27 @@ handout waives (`waivers: {rule: reason}`) is shown as waived and counts as neit
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..errors import Severity
 from ..markup import clip
 from . import freshness, lint, review
 from .readability import METRICS, HandoutScore, score_handout
-from .rules import finding
+from ..rules import finding
 
 SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
 
 
-def check_handout(proc, clinic, handout: Path, today: dt.date | None = None) -> list:
-    """Every content quality finding for one loaded handout, waivers applied."""
+@dataclass(frozen=True)
+class QualityResult:
+    findings: list  # waivers applied (a waived warning has severity WAIVED)
+    under_review: tuple[str, ...]  # languages whose translation is not confirmed
+
+
+def run_gates(proc, clinic, handout: Path, today: dt.date | None = None) -> QualityResult:
+    """Every content quality finding for one loaded handout, and which translations are
+    under review (from the same reading of its confirmations file)."""
     today = today or review.today()
     conf, problems = freshness.read(Path(handout), proc.path)
     found = list(problems)
@@ -28,14 +36,20 @@ def check_handout(proc, clinic, handout: Path, today: dt.date | None = None) -> 
     found += readability_findings(proc, clinic)
     found += lint.check(proc, clinic)
     found += freshness.check(proc, clinic, conf)
-    return apply_waivers(found, dict(proc.waivers))
+    return QualityResult(apply_waivers(found, dict(proc.waivers)),
+                         freshness.under_review(proc, clinic, conf))
+
+
+def check_handout(proc, clinic, handout: Path, today: dt.date | None = None) -> list:
+    """Every content quality finding for one loaded handout, waivers applied."""
+    return run_gates(proc, clinic, handout, today).findings
 
 
 def apply_waivers(found: list, waivers: dict[str, str]) -> list:
     out = []
     for f in found:
-        if f.severity == "warning" and f.rule in waivers:
-            f = replace(f, severity="waived", message=f"{f.message} (waived: {waivers[f.rule]})")
+        if f.severity is Severity.WARNING and f.rule in waivers:
+            f = replace(f, severity=Severity.WAIVED, message=f"{f.message} (waived: {waivers[f.rule]})")
         out.append(f)
     return out
 

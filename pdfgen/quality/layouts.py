@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import Pos
-from .rules import finding
+from ..rules import finding
 
 BODY_MIN, LARGE_BODY_MIN = 12.0, 18.0
 # characters per line of body text: below this, lines break every few words; above it,
@@ -16,8 +16,6 @@ TEXT_ON = (
     ("text", "risk_fill", "body"), ("heading", "risk_fill", "heading"),
     ("text", "callout_fill", "body"), ("heading", "callout_fill", "heading"),
 )
-SAMPLE = ("A hemilaminectomy is a type of back surgery. The surgeon removes part of a bone "
-          "in your spine, on one side only. La hemilaminectomía es una cirugía de la espalda.")
 
 
 def luminance(color: str) -> float:
@@ -35,24 +33,9 @@ def contrast(fg: str, bg: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
-def column_width(layout) -> float:
-    if layout.arrangement == "columns":
-        return (layout.frame_width - layout.column_gap * (layout.languages - 1)) / layout.languages
-    return layout.frame_width
-
-
-def chars_per_line(layout) -> float:
-    """Average characters that fit a body line, measured with the body font itself."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    from ..render.fonts import family
-
-    size = layout.sizes["body"]
-    width = stringWidth(SAMPLE, family(layout.fonts["body"]).regular, size) / len(SAMPLE)
-    return column_width(layout) / width
-
-
-def check(layout) -> list:
+def check(layout, chars: float) -> list:
+    """The accessible-layout findings of one layout; `chars` is how many characters of body
+    text fit a line, measured with the body font by the renderer (render/readiness.py)."""
     out = []
     where = layout.positions
     first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
@@ -84,7 +67,6 @@ def check(layout) -> list:
                                "contrast"))
     if layout.align == "justify":
         out.append(finding(at("align"), "align", "body text is justified", "justified"))
-    chars = chars_per_line(layout)
     if not LINE_MIN <= chars <= LINE_MAX:
         side = "short" if chars < LINE_MIN else "long"
         # point at what this layout's own file set: margins, column gap or type size

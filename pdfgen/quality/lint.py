@@ -15,7 +15,7 @@ import yaml
 from .. import markup
 from ..model import Bullets
 from .readability import sentences, words
-from .rules import finding
+from ..rules import finding
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
 

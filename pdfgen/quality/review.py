@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 
 from ..errors import Finding
-from .rules import finding
+from ..rules import finding
 
 DUE_SOON_DAYS = 30
 TODAY_ENV = "PDFGEN_TODAY"

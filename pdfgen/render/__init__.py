@@ -11,10 +11,10 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 from .. import __version__, markup
 from ..errors import ContentError, Finding, Pos, UsageError
 from ..i18n import Labels, labels_for
-from ..layout import Layout
-from ..model import Clinic, Procedure
-from .fonts import Family, family, glyph_message, missing_glyphs
+from ..model import Clinic, Layout, Procedure
+from .fonts import Family, family
 from .page import FooterSpec, HandoutCanvas, web_label
+from .readiness import check_content, check_glyphs, check_layout
 from .story import StoryBuilder, make_styles
 from .tagging import outline
 
@@ -42,35 +42,11 @@ def choose_langs(clinic: Clinic, layout: Layout, langs: tuple[str, ...] | None) 
     return tuple(langs)
 
 
-def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
-                 ) -> list[Finding]:
-    """Every character of every text against the font face it will be set in."""
-    body, head = family(layout.fonts["body"]), family(layout.fonts["heading"])
-    title = family(layout.fonts["title"])
-    findings: list[Finding] = []
-
-    def check(text: str, fam: Family, pos, field: str, bold_only: bool = False) -> None:
-        for run, bold in markup.segments(markup.clean(text)):
-            face = "bold" if bold or bold_only else "regular"
-            for ch in missing_glyphs(fam, face, run):
-                findings.append(Finding(pos, field, glyph_message(ch, fam, face)))
-
-    for field, text in proc.texts():
-        fam = title if field == "title" else head if field.endswith("heading") else body
-        bold_only = field == "title" or field.endswith("heading")
-        for lang in langs:
-            check(text[lang], fam, text.pos, f"{field}.{lang}", bold_only)
-    clinic_pos = Pos(clinic.path)
-    for field, value in (("name", clinic.name), ("phone", clinic.phone), ("fax", clinic.fax)):
-        check(value, body, clinic_pos, field, bold_only=True)
-    for lang in langs:
-        check(clinic.specialty(proc.specialty).name[lang], body, clinic_pos,
-              f"specialties.{proc.specialty}.name.{lang}")
-        lab = labels_for(clinic.language(lang).locale)
-        for key, value in lab.texts.items():
-            check(value, head, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
-            check(value, body, clinic_pos, f"label '{key}' ({lang})")
-    return findings
+def ready(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
+          ) -> list[Finding]:
+    """Render-readiness of one PDF: glyphs, layout geometry, bounded counts (readiness.py)."""
+    return check_layout(layout) + check_content(proc, langs) + check_glyphs(proc, clinic,
+                                                                           layout, langs)
 
 
 @dataclass(frozen=True)
@@ -94,7 +70,9 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
                langs: tuple[str, ...] | None = None, *, tagged: bool = True) -> Rendered:
     """Like render_handout, also telling how many pages and which languages were printed."""
     langs = choose_langs(clinic, layout, langs)
-    problems = check_glyphs(proc, clinic, layout, langs)
+    # the gate (pdfgen/gate.py) has run these before any command renders; a caller of this
+    # function alone gets the same protection, never a PDF with an empty box for a letter
+    problems = ready(proc, clinic, layout, langs)
     if problems:
         raise ContentError(problems)
     body, head = family(layout.fonts["body"]), family(layout.fonts["heading"])

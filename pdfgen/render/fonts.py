@@ -81,9 +81,3 @@ def missing_glyphs(fam: Family, face: str, text: str) -> list[str]:
         if ch not in "\n\r\t" and ord(ch) not in cmap and ch not in seen:
             seen.append(ch)
     return seen
-
-
-def glyph_message(ch: str, fam: Family, face: str) -> str:
-    shown = ch if ch.isprintable() else "?"
-    return (f"character '{shown}' (U+{ord(ch):04X}) is not in the font {fam.name} "
-            f"{face.replace('_', ' ')}; it would print as an empty box")

@@ -242,7 +242,11 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
                       f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
             lines.append([(review, fam.regular, spec.colors["text"])])
             state = []
+            if proc.review_overdue:
+                state.append((lab["review_overdue"], fam.bold, spec.colors["risk_border"]))
             if proc.pending_review:
+                if state:
+                    state.append(("   ·   ", fam.regular, spec.colors["muted"]))
                 state.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
             if lang in proc.under_review:
                 if state:
@@ -263,6 +267,17 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
                     rx += stringWidth(t, font, fit)
 
 
+FOOTER_MAX_LINES = 5  # clinic; contact; telemedicine; version and review; review state
+
+
 def footer_lines(clinic: Clinic, proc: Procedure) -> int:
     """How many lines the footer takes (to check the layout reserves room for them)."""
-    return 2 + int(clinic.telemedicine) + 1 + int(proc.pending_review or bool(proc.under_review))
+    state = proc.pending_review or proc.review_overdue or bool(proc.under_review)
+    return 2 + int(clinic.telemedicine) + 1 + int(state)
+
+
+def footer_height_needed(size: float, lines: int = FOOTER_MAX_LINES) -> float:
+    """Points from the footer's top (footer.height above the bottom margin) down to the
+    descenders of its last line, as draw_footer sets them: first baseline 1.2 sizes down,
+    then one line every 1.25 sizes."""
+    return (1.45 + 1.25 * (lines - 1)) * size

@@ -19,6 +19,8 @@ class SignatureBlock(Flowable):
     """
 
     tag_id = 0  # set by the story builder: the form's structure element
+    ROW = 4.2  # one row's height, in label sizes
+    ROWS = 3.9  # the block's height, in rows
 
     def __init__(self, labels: list[Labels], body: ParagraphStyle, colors: dict[str, str],
                  space_before: float = 0.0):
@@ -26,11 +28,20 @@ class SignatureBlock(Flowable):
         self.labels = labels
         self.font = body.fontName
         self.bold = body.fontName.replace("-regular", "-bold")
-        self.size = max(11.0, body.fontSize * 0.9)
+        self.size = self.label_size(body.fontSize)
         self.colors = colors
         self.spaceBefore = space_before
         self.lang = "+".join(lab.locale for lab in labels)
-        self.row = self.size * 4.2
+        self.row = self.size * self.ROW
+
+    @staticmethod
+    def label_size(body_size: float) -> float:
+        return max(11.0, body_size * 0.9)
+
+    @classmethod
+    def height_for(cls, body_size: float) -> float:
+        """The block's height for this body size (it never splits, so a page must hold it)."""
+        return cls.label_size(body_size) * cls.ROW * cls.ROWS
 
     def _label(self, canv, x: float, y: float, key: str, font: str, part: int,
                suffix: str = "") -> float:
@@ -53,7 +64,7 @@ class SignatureBlock(Flowable):
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
-        self.height = self.row * 3.9
+        self.height = self.row * self.ROWS
         return self.width, self.height
 
     def draw(self):

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, PageBreak
 
 from .. import markup
 from ..i18n import Labels
-from ..layout import Layout
+from ..model import Layout
 from ..model import Bullets, Clinic, Procedure, Text
 from .flowables import Box, CheckItem, Columns, FillPageIfEven, Heading, LangMark, Para, RuledLines
 from .fonts import Family
@@ -116,9 +116,11 @@ class StoryBuilder:
         parts = [markup.escape(self.clinic.name),
                  markup.escape(lab.format("version", version=proc.version)),
                  markup.escape(lab.format("reviewed", date=lab.month_year(proc.reviewed)))]
+        warn = f'<font color="{self.layout.colors["risk_border"]}"><b>%s</b></font>'
+        if proc.review_overdue:
+            parts.append(warn % markup.escape(lab["review_overdue"]))
         if proc.pending_review:
-            parts.append(f'<font color="{self.layout.colors["risk_border"]}"><b>'
-                         f'{markup.escape(lab["pending_review"])}</b></font>')
+            parts.append(warn % markup.escape(lab["pending_review"]))
         if lang in proc.under_review:
             parts.append(markup.escape(lab["translation_review"]))
         return self._para(Para, " · ".join(parts), self.st.status, lang, "P")

@@ -1,0 +1,133 @@
+"""The one gate step every command passes: load -> validate -> quality gates ->
+render-readiness -> (render).
+
+`pdfgen check` is this step without the drawing; `render`, `email` and `build` run the same
+step and let the same findings stop a handout, so a library that `check --strict` passes is
+one that `build --strict` builds. What stops a handout is decided here, once: `Policy`.
+`translations` writes no PDF, so only the first two stages (loading and validation) can stop
+it (docs/quality.md, "What stops a handout").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ContentError, Finding, Severity, UsageError
+from .load import load_library
+from .model import Clinic, Layout, Library, Procedure
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which findings stop a handout: errors always; warnings with `strict`; an overdue
+    clinical review not when the user said `--allow-overdue` (the PDF then says so)."""
+
+    strict: bool = False
+    allow_overdue: bool = False
+
+    def blocks(self, finding: Finding) -> bool:
+        if self.allow_overdue and finding.rule == "review-overdue":
+            return False
+        return finding.blocks(self.strict)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One PDF a handout is to be rendered as: a layout and the languages it carries."""
+
+    layout: Layout
+    langs: tuple[str, ...]
+    output: str = ""  # the output's name in a build ("bilingual"); empty for one render
+
+
+@dataclass
+class Gated:
+    """A handout through the gate: as it will be rendered, and everything found on the way."""
+
+    proc: Procedure  # under_review set; review_overdue set when an overdue review is allowed
+    findings: list[Finding] = field(default_factory=list)  # waived warnings included
+
+    def blocking(self, policy: Policy) -> list[Finding]:
+        return [f for f in self.findings if policy.blocks(f)]
+
+    @property
+    def shown(self) -> list[Finding]:
+        """What is printed for the handout: every finding but the waived ones."""
+        return [f for f in self.findings if f.severity is not Severity.WAIVED]
+
+
+def layout_findings(layout: Layout) -> list[Finding]:
+    """The gate of one layout: accessible type, contrast and line length (quality), and a
+    geometry that leaves room for what the renderer draws (readiness)."""
+    from .quality import layouts
+    from .render.readiness import chars_per_line, check_layout
+
+    return layouts.check(layout, chars_per_line(layout)) + check_layout(layout)
+
+
+def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
+                 targets: Iterable[Target] = (), policy: Policy = Policy()) -> Gated:
+    """Quality gates and render-readiness for one loaded handout.
+
+    `targets` are the PDFs it is about to become (or, for `check`, every PDF a build would
+    make): each is checked for glyphs and bounded counts. Layout geometry is checked per
+    layout by `layout_findings`, once, not per handout."""
+    from .quality.gates import run_gates
+    from .render.readiness import check_content, check_glyphs
+
+    quality = run_gates(proc, clinic, handout, today)
+    proc = replace(proc, under_review=quality.under_review)
+    found = list(quality.findings)
+    seen = set(found)
+    for target in targets:
+        for f in check_content(proc, target.langs) + check_glyphs(proc, clinic, target.layout,
+                                                                  target.langs):
+            if f not in seen:
+                seen.add(f)
+                found.append(f)
+    if policy.allow_overdue and any(f.rule == "review-overdue" for f in found):
+        proc = replace(proc, review_overdue=True)
+    return Gated(proc, found)
+
+
+def load_one(root: Path, handout_id: str, shown_root: str) -> tuple[Library, Procedure, Path]:
+    """Stages 1-2 for one handout: its library's clinic.yaml and its own file, loaded and
+    validated. An unknown id is a usage error (exit 2), content errors a ContentError."""
+    result = load_library(root, only=[handout_id], display_root=shown_root)
+    lib = result.library
+    if lib is not None and all(p.id != handout_id for p in lib.procedures) \
+            and all(Path(name).stem != handout_id for name in result.failed):
+        raise UsageError(f"no handout '{handout_id}' in {shown_root or root}")
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if errors or result.library is None:
+        raise ContentError(errors)
+    return lib, lib.procedure(handout_id), Path(root) / f"{handout_id}.yaml"
+
+
+@dataclass(frozen=True)
+class Passed:
+    """One handout let through the gate for one PDF: what to render, and its warnings."""
+
+    library: Library
+    proc: Procedure
+    target: Target
+    warnings: list[Finding]
+
+
+def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,
+             langs: tuple[str, ...], today: dt.date, policy: Policy) -> Passed:
+    """The rest of the gate for one PDF of one loaded handout (render, email): raises
+    ContentError with every finding that stops it; returns the warnings to show."""
+    from .render import choose_langs
+
+    target = Target(layout, choose_langs(lib.clinic, layout, langs or None))
+    gated = gate_handout(proc, lib.clinic, handout, today, [target], policy)
+    gated.findings[:0] = layout_findings(layout)
+    blocking = gated.blocking(policy)
+    if blocking:
+        raise ContentError(blocking)
+    shown = [f for f in gated.shown if f.severity is Severity.WARNING or f.rule == "review-overdue"]
+    return Passed(lib, gated.proc, target, shown)

@@ -1,0 +1,180 @@
+"""Render-readiness: what the renderer needs of a handout and a layout, checked before drawing.
+
+`pdfgen check` runs these without drawing, and every command that renders runs them first,
+so a handout that passes `check --strict` is one that renders: every character has a glyph
+in the face it will be set in; the layout's page, frame, footer and signature block fit;
+and the content's counts are bounded (nothing a patient handout needs comes close).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from .. import markup
+from ..errors import Finding, Pos
+from ..i18n import labels_for
+from ..model import Clinic, Layout, Procedure
+from ..rules import finding
+from .fonts import Family, family, missing_glyphs
+from .page import FOOTER_MAX_LINES, footer_height_needed, web_label
+from .signature import SignatureBlock
+from .story import BULLET
+
+# Content counts far beyond any handout: they bound the time and memory one render takes.
+MAX_TEXT_CHARS = 5_000  # one paragraph, item or heading
+MAX_LANGUAGE_CHARS = 60_000  # the whole handout in one language (the sample: about 4,400)
+MAX_ITEMS = 100  # items in one list (risks, prompts, bullets...)
+MAX_SECTIONS = 60
+
+# The body frame holds at least this many lines of body text (and the signature block).
+MIN_FRAME_LINES = 20
+# A column holds at least this many average characters of body text (the line-length
+# quality rule asks for 30-75; below this, words cannot be set at all).
+MIN_COLUMN_CHARS = 12
+# Printers cannot print right at the paper's edge: the footer's last line keeps this much.
+PRINTABLE_EDGE = 12.0
+
+# A sample of body text to measure the average character width with.
+SAMPLE = ("A hemilaminectomy is a type of back surgery. The surgeon removes part of a bone "
+          "in your spine, on one side only. La hemilaminectomía es una cirugía de la espalda.")
+
+
+def chars_per_line(layout: Layout) -> float:
+    """Average characters that fit a body line, measured with the body font itself."""
+    size = layout.sizes["body"]
+    width = stringWidth(SAMPLE, family(layout.fonts["body"]).regular, size) / len(SAMPLE)
+    return column_width(layout) / width
+
+
+def column_width(layout: Layout) -> float:
+    if layout.arrangement == "columns":
+        return (layout.frame_width - layout.column_gap * (layout.languages - 1)) / layout.languages
+    return layout.frame_width
+
+
+def check_layout(layout: Layout) -> list[Finding]:
+    """Does the layout's geometry leave room for what the renderer draws? Errors only."""
+    out: list[Finding] = []
+    where = layout.positions
+    first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
+
+    def error(key: str, message: str) -> None:
+        out.append(finding(where.get(key, first), key, message, "page-geometry"))
+
+    width, height = layout.page_size
+    top, right, bottom, left = layout.margins
+    body = layout.sizes["body"]
+    frame_h = height - top - bottom - layout.footer_height
+    lines_h = MIN_FRAME_LINES * body * layout.leading
+    sig_h = SignatureBlock.height_for(body)
+    if layout.frame_width <= 0:
+        error("page.margins.left", f"the left and right margins ({left:g} + {right:g} pt) are "
+                                   f"wider than the page ({width:g} pt)")
+    elif column_width(layout) < MIN_COLUMN_CHARS * body * 0.5:
+        error("column_gap" if layout.arrangement == "columns" else "page.margins.left",
+              f"a column is {column_width(layout):.0f} pt wide: too narrow for {body:g} pt "
+              f"text (at least {MIN_COLUMN_CHARS * body * 0.5:.0f} pt)")
+    if frame_h < max(lines_h, sig_h):
+        need = max(lines_h, sig_h)
+        error("footer.height", f"the page leaves {max(frame_h, 0):.0f} pt for text between the "
+                               f"top margin and the footer; {body:g} pt text needs at least "
+                               f"{need:.0f} pt ({MIN_FRAME_LINES} lines, and the signature "
+                               f"block): reduce the margins or the footer height")
+    room = bottom + layout.footer_height - PRINTABLE_EDGE
+    need = footer_height_needed(layout.sizes["footer"])
+    if room < need:
+        error("footer.height", f"the footer needs {need:.0f} pt for {FOOTER_MAX_LINES} lines "
+                               f"of {layout.sizes['footer']:g} pt text, but the bottom margin "
+                               f"and footer leave {max(room, 0):.0f} pt above the paper's "
+                               f"printable edge: raise footer.height")
+    return out
+
+
+def check_content(proc: Procedure, langs: tuple[str, ...]) -> list[Finding]:
+    """Counts and lengths within bounds no handout comes near (errors only)."""
+    out: list[Finding] = []
+    totals = dict.fromkeys(langs, 0)
+    for field, text in proc.texts():
+        for lang in langs:
+            n = len(text[lang])
+            totals[lang] += n
+            if n > MAX_TEXT_CHARS:
+                out.append(finding(text.pos_of(lang), f"{field}.{lang}",
+                                   f"this text is {n:,} characters long (at most "
+                                   f"{MAX_TEXT_CHARS:,}): split it into shorter paragraphs "
+                                   f"or items", "too-long"))
+    for lang, n in totals.items():
+        if n > MAX_LANGUAGE_CHARS:
+            out.append(finding(Pos(proc.path), lang, f"the {lang} text is {n:,} characters "
+                                                     f"long (at most {MAX_LANGUAGE_CHARS:,}): "
+                                                     f"a handout this long is several handouts",
+                               "too-long"))
+    lists = [("sections", proc.sections, MAX_SECTIONS), ("benefits", proc.benefits, MAX_ITEMS),
+             ("risks.items", proc.risks.items, MAX_ITEMS), ("prompts", proc.prompts, MAX_ITEMS),
+             ("call_when", proc.call_when, MAX_ITEMS),
+             ("alternatives.options", proc.alternatives.options, MAX_ITEMS),
+             ("sources", proc.sources, MAX_ITEMS)]
+    for i, sec in enumerate(proc.sections, 1):
+        lists.append((f"sections[{i}].body", sec.body, MAX_ITEMS))
+        for j, block in enumerate(sec.body, 1):
+            items = getattr(block, "items", ())
+            lists.append((f"sections[{i}].body[{j}].bullets", items, MAX_ITEMS))
+    for field, items, most in lists:
+        if len(items) > most:
+            out.append(finding(proc.pos_of(field.split(".")[0].split("[")[0]), field,
+                               f"{len(items)} items (at most {most}): split the handout",
+                               "too-long"))
+    return out
+
+
+def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
+                 ) -> list[Finding]:
+    """Every character the PDF will print against the font face it will be set in."""
+    body, head = family(layout.fonts["body"]), family(layout.fonts["heading"])
+    title = family(layout.fonts["title"])
+    findings: list[Finding] = []
+
+    def check(text: str, fam: Family, pos, field: str, bold_only: bool = False) -> None:
+        for run, bold in markup.segments(markup.clean(text)):
+            face = "bold" if bold or bold_only else "regular"
+            for ch in missing_glyphs(fam, face, run):
+                findings.append(finding(pos, field, glyph_message(ch, fam, face),
+                                        "missing-glyph"))
+
+    for field, text in proc.texts():
+        fam = title if field == "title" else head if field.endswith("heading") else body
+        bold_only = field == "title" or field.endswith("heading")
+        for lang in langs:
+            check(text[lang], fam, text.pos_of(lang), f"{field}.{lang}", bold_only)
+    sources = proc.pos_of("sources")
+    for i, src in enumerate(proc.sources, 1):
+        check(src.title, body, sources, f"sources[{i}].title")
+        check(src.url, body, sources, f"sources[{i}].url")
+    check(BULLET, body, Pos(layout.files[0] if layout.files else layout.name), "bullet")
+    clinic_pos = Pos(clinic.path)
+    for field, value in (("name", clinic.name), ("phone", clinic.phone), ("fax", clinic.fax),
+                         ("web", web_label(clinic.web))):
+        check(value, body, clinic_pos, field, bold_only=True)
+    if clinic.address:
+        check(clinic.address, body, clinic_pos, "address")
+    for lang in langs:
+        check(clinic.specialty(proc.specialty).name[lang], body, clinic_pos,
+              f"specialties.{proc.specialty}.name.{lang}")
+        lab = labels_for(clinic.language(lang).locale)
+        for key, value in lab.texts.items():
+            check(value, head, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
+            check(value, body, clinic_pos, f"label '{key}' ({lang})")
+    return findings
+
+
+def glyph_message(ch: str, fam: Family, face: str) -> str:
+    try:
+        name = f" {unicodedata.name(ch)}"
+    except ValueError:
+        name = ""
+    shown = ch if ch.isprintable() else "?"
+    return (f"character '{shown}' (U+{ord(ch):04X}{name}) is not in the font {fam.name} "
+            f"{face.replace('_', ' ')}; it would print as an empty box or nothing: replace "
+            f"it (e.g. 'micrograms' for 'µg', 'to' for '→') or delete it")

@@ -1,0 +1,64 @@
+"""Every quality rule: its id (as printed and as used in `waivers:`), severity and hint.
+
+Ground floor: the loader reads `waivers:` and `quality.readability:` against these names,
+and the quality gates report by them, so neither has to import the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import Finding, Severity
+
+# The readability formulas a clinic may set limits for (clinic.yaml `quality.readability`);
+# pdfgen/quality/readability.py implements them (a test keeps the two lists equal).
+READABILITY_KEYS = ("fk_grade", "smog", "fernandez_huerta", "inflesz")
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: Severity  # an error stops the handout; a warning is listed (--strict: an error)
+    hint: str
+
+
+RULES = {
+    # readability (per handout and language, and per section)
+    "reading-level": Rule(Severity.WARNING, "use shorter sentences and everyday words"),
+    # plain-language lint (PEMAT-P items a machine can check)
+    "section-length": Rule(Severity.WARNING, "split the section, or move detail to another handout"),
+    "summary-length": Rule(Severity.WARNING, "keep the summary to the purpose in a few short sentences"),
+    "heading-length": Rule(Severity.WARNING, "a heading is a few words that say what follows"),
+    "term-undefined": Rule(Severity.WARNING, "say what the term means where it first appears: "
+                                      "'X means ...', 'called X', 'X, or ...,'"),
+    "number-words": Rule(Severity.WARNING, "write numbers as numerals: 2, not two"),
+    "percentage": Rule(Severity.WARNING, "add a natural frequency, e.g. 'about 1 in 100 people'"),
+    "all-caps": Rule(Severity.WARNING, "write in sentence case; capitals are hard to read"),
+    "second-person": Rule(Severity.WARNING, "speak to the reader: 'you' / 'usted'"),
+    # translation freshness
+    "translation-stale": Rule(Severity.WARNING, "have the translation checked, then run "
+                                         "`pdfgen translations confirm ID`"),
+    # review governance
+    "review-overdue": Rule(Severity.ERROR, "have a clinician review the handout and update "
+                                    "`reviewed:` (and `reviewed_by:`)"),
+    "review-due": Rule(Severity.WARNING, "plan the clinical review before the due date"),
+    "review-future": Rule(Severity.ERROR, "`reviewed:` is the date the review happened"),
+    "pending-review": Rule(Severity.WARNING, "a clinician reviews the handout and signs it off "
+                                      "in `reviewed_by:`"),
+    # accessible layouts
+    "body-size": Rule(Severity.ERROR, "body text is at least 12 pt (18 pt for large print)"),
+    "heading-size": Rule(Severity.ERROR, "headings are larger than body text"),
+    "contrast": Rule(Severity.ERROR, "darken the text color or lighten its background"),
+    "justified": Rule(Severity.ERROR, "use `align: left`; justified text leaves uneven gaps"),
+    "line-length": Rule(Severity.WARNING, "change the margins, column gap or type size"),
+    # render-readiness (pdfgen/render/readiness.py): what the renderer needs
+    "missing-glyph": Rule(Severity.ERROR, "every character must be in the font it is set in"),
+    "page-geometry": Rule(Severity.ERROR, "the margins, footer and type sizes must leave room "
+                                          "for the text"),
+    "too-long": Rule(Severity.ERROR, "a handout is a few pages: split it"),
+}
+
+
+def finding(pos, field: str, message: str, rule: str, hint: str | None = None) -> Finding:
+    """A Finding for `rule`, its hint (or a more specific one) and id at the end of the line."""
+    spec = RULES[rule]
+    return Finding(pos, field, f"{message} [{rule}: {hint or spec.hint}]", spec.severity, rule)
