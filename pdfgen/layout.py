@@ -96,6 +96,16 @@ def _merge(base: Node, own: Node) -> Node:
     return Node("map", own.pos, items=items)
 
 
+# Sane bounds for every length, in points: a type size of 0 pt prints invisible text and
+# one of 10,000 pt cannot be set on a page at all. Whether the lengths fit together on the
+# page is render-readiness (render/readiness.py); whether they are accessible, the quality
+# gate (quality/layouts.py).
+BOUNDS = {"sizes": (6.0, 72.0), "page.margins": (0.0, 216.0), "column_gap": (0.0, 144.0),
+          "paragraph_space": (0.0, 72.0), "section_space": (0.0, 144.0),
+          "footer.height": (0.0, 360.0)}
+MAX_NOTES_LINES = 30
+
+
 def _length(r: Reader, node: Node | None, field: str, positions: dict) -> float:
     if node is None:
         return 0.0
@@ -105,7 +115,13 @@ def _length(r: Reader, node: Node | None, field: str, positions: dict) -> float:
     if not m:
         r.error(node, field, f"'{text}' is not a length like 12pt, 0.75in, 2cm or 15mm")
         return 0.0
-    return float(m[1]) * UNITS[m[2]]
+    value = float(m[1]) * UNITS[m[2]]
+    low, high = next(b for k, b in BOUNDS.items() if field == k or field.startswith(k + "."))
+    if not low <= value <= high:
+        r.error(node, field, f"{text.strip()} is outside {low:g}-{high:g} pt"
+                             f"{' (' + format(high / 72, 'g') + ' in)' if high >= 144 else ''}")
+        return min(max(value, low), high)
+    return value
 
 
 def _number(r: Reader, node: Node | None, field: str, low: float, high: float) -> float:
@@ -118,6 +134,15 @@ def _number(r: Reader, node: Node | None, field: str, low: float, high: float) -
     if not low <= value <= high:
         r.error(node, field, f"{value:g} is outside {low:g}..{high:g}")
     return value
+
+
+def _notes_lines(r: Reader, node: Node | None) -> int:
+    count = r.integer(node, "notes_lines", minimum=0)
+    if count > MAX_NOTES_LINES:
+        r.error(node, "notes_lines", f"{count} lines is more than a page holds (at most "
+                                     f"{MAX_NOTES_LINES})")
+        return MAX_NOTES_LINES
+    return count
 
 
 def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layout | None:
@@ -192,7 +217,7 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
         section_space=_length(r, m.get("section_space"), "section_space", pos),
         colors=colors,
         footer_height=_length(r, footer.get("height"), "footer.height", pos),
-        notes_lines=r.integer(m.get("notes_lines"), "notes_lines", minimum=0),
+        notes_lines=_notes_lines(r, m.get("notes_lines")),
         blocks=tuple(blocks),
         positions=pos,
         align=align,

@@ -334,6 +334,12 @@ def _login(smtp: smtplib.SMTP, settings: MailSettings, credentials: Credentials 
     except smtplib.SMTPNotSupportedError:
         raise AuthFailure(f"{where} does not offer login (AUTH) on this connection; "
                           f"unset {USER_ENV} and {PASSWORD_ENV}, or use starttls or ssl") from None
+    except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for a timeout, too
+        if "timed out" in str(exc):
+            raise MailError(f"{where} did not answer the login within {settings.timeout} s "
+                            f"(email.timeout); nothing was sent") from None
+        raise MailError(f"connection to {where} lost during login: {shown(str(exc))}; "
+                        f"nothing was sent") from None
     except smtplib.SMTPException as exc:
         raise AuthFailure(f"login to {where} failed: {_reply(exc)}") from None
     except OSError as exc:

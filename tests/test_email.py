@@ -12,7 +12,9 @@ import email.utils
 import logging
 import re
 import shutil
+import socket
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -325,6 +327,51 @@ def test_connection_lost_before_the_server_confirms(workdir):
     assert result.exit_code == 10, result.output
     assert "treat it as not sent" in one_line(result)
     assert "sent hemilaminectomy" not in result.output
+
+
+class SilentAtLogin:
+    """A server that greets, offers AUTH, then never answers the login (a hung server)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.auth_seen = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        conn, _ = self.sock.accept()
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 silent.example ESMTP\r\n")
+            for line in lines:
+                if line.upper().startswith((b"EHLO", b"HELO")):
+                    conn.sendall(b"250-silent.example\r\n250 AUTH PLAIN LOGIN\r\n")
+                elif line.upper().startswith(b"AUTH"):
+                    self.auth_seen.set()  # and say nothing, ever
+                else:
+                    conn.sendall(b"250 OK\r\n")
+
+    def close(self):
+        self.sock.close()
+
+
+def test_a_server_that_never_answers_the_login_is_a_timeout(workdir, monkeypatch):
+    """Not "login refused" (7) with an empty reason: nothing was refused, nothing answered."""
+    monkeypatch.setenv(mail.USER_ENV, USER)
+    monkeypatch.setenv(mail.PASSWORD_ENV, PASSWORD)
+    server = SilentAtLogin()
+    try:
+        lib = library(workdir, server.port, timeout=1)
+        result = run(lib)
+    finally:
+        server.close()
+    assert server.auth_seen.is_set()
+    assert result.exit_code == 10, result.output
+    line = one_line(result)
+    assert "did not answer the login within 1 s (email.timeout); nothing was sent" in line
+    assert "refused" not in line
 
 
 def test_message_too_large(workdir):

@@ -1,0 +1,313 @@
+"""One gate for every command: what `check` refuses, `render`, `email` and `build` refuse the
+same way; an overdue review stops render and email unless allowed, and then it is printed;
+output paths are checked before any work; nothing a user types reaches the terminal raw."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pdfgen.cli import INTERNAL_ERROR, cli
+
+from .conftest import SAMPLE
+from .pdfread import read_pdf
+
+HID = "hemilaminectomy"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def make_overdue(library: Path) -> None:
+    """Reviewed by a clinician in January 2024; the clinic reviews every 12 months."""
+    handout = library / f"{HID}.yaml"
+    edit(handout, "reviewed: 2026-11-01", "reviewed: 2024-01-15")
+    edit(handout, 'reviewed_by: ""', 'reviewed_by: "Dr. A. Example"')
+
+
+def pdf_text(path: Path) -> list[str]:
+    return read_pdf(path.read_bytes()).pages
+
+
+# -- an overdue clinical review: refused, or allowed and printed --------------------------------
+
+
+def test_render_refuses_an_overdue_handout_with_file_and_line(library, tmp_path):
+    make_overdue(library)
+    out = tmp_path / "h.pdf"
+    result = run("render", HID, "--library", str(library), "-o", str(out))
+    assert result.exit_code == 1
+    assert f"{HID}.yaml:8:11: reviewed: clinical review overdue since 2025-01-15" in result.output
+    assert not out.exists()
+
+
+def test_render_allow_overdue_prints_review_overdue_in_each_language(library, tmp_path):
+    make_overdue(library)
+    out = tmp_path / "h.pdf"
+    result = run("render", HID, "--library", str(library), "-o", str(out), "--allow-overdue")
+    assert result.exit_code == 0, result.output
+    assert "clinical review overdue since 2025-01-15" in result.output  # still said, on stderr
+    pages = pdf_text(out)
+    # the footer of every page, in English and Spanish
+    assert all("Review overdue" in page and "Revisión vencida" in page for page in pages)
+
+
+@pytest.mark.skipif(not shutil.which("pdfinfo"), reason="needs pdfinfo (Debian: poppler-utils)")
+def test_review_overdue_is_in_the_tagged_status_line(library, tmp_path):
+    """The footer is page furniture a screen reader skips: the status line under the title
+    is tagged body text, so it must say 'Review overdue' too, in each language."""
+    make_overdue(library)
+    out = tmp_path / "h.pdf"
+    assert run("render", HID, "--library", str(library), "-o", str(out),
+               "--allow-overdue").exit_code == 0
+    struct = subprocess.run(["pdfinfo", "-struct-text", str(out)], capture_output=True,
+                            text=True, check=True).stdout
+    assert "Review overdue" in struct and "Revisión vencida" in struct
+
+
+def test_a_current_handout_says_nothing_about_overdue(library, tmp_path):
+    out = tmp_path / "h.pdf"
+    assert run("render", HID, "--library", str(library), "-o", str(out)).exit_code == 0
+    assert not any("Review overdue" in page for page in pdf_text(out))
+
+
+def test_email_refuses_an_overdue_handout_and_allows_it_with_the_flag(library, tmp_path,
+                                                                     monkeypatch):
+    make_overdue(library)
+    with open(library / "clinic.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\nemail:\n  host: smtp.example.org\n  from: handouts@example.org\n")
+    monkeypatch.chdir(tmp_path)
+    eml = tmp_path / "msg.eml"
+    args = ("email", HID, "--library", str(library), "--to", "ana@example.com", "--lang", "es",
+            "--eml", str(eml))
+    result = run(*args)
+    assert result.exit_code == 1 and "clinical review overdue" in result.output
+    assert not eml.exists()
+    result = run(*args, "--allow-overdue")
+    assert result.exit_code == 0, result.output
+    import email as email_lib
+    import email.policy
+
+    msg = email_lib.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    pdf = next(msg.iter_attachments()).get_content()
+    assert all("Revisión vencida" in page for page in read_pdf(pdf).pages)
+
+
+def test_build_still_refuses_an_overdue_handout(library, tmp_path):
+    make_overdue(library)
+    result = run("build", "--library", str(library), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "clinical review overdue" in result.output
+    assert not list((tmp_path / "out").glob("*/*.pdf"))
+
+
+# -- check refuses what render and build would refuse ---------------------------------------------
+
+GLYPHS = ["µ", "→", "✓", "\u00ad", "\u200d"]
+
+
+@pytest.mark.parametrize("char", GLYPHS, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_character_the_font_lacks_fails_check_strict_render_and_build_alike(library, tmp_path,
+                                                                             char):
+    edit(library / f"{HID}.yaml", "en: How could this surgery help me?",
+         f"en: How could this{char}surgery help me?")
+    code = f"U+{ord(char):04X}"
+    check = run("check", str(library))
+    assert check.exit_code == 1 and code in check.output, check.output
+    assert "prompts[2].en" in check.output and "[missing-glyph:" in check.output
+    render = run("render", HID, "--library", str(library), "-o", str(tmp_path / "x.pdf"))
+    assert render.exit_code == 1 and code in render.output
+    build = run("build", "--library", str(library), "--out", str(tmp_path / "out"))
+    assert build.exit_code == 1 and code in build.output
+    # the same line, word for word, from check and from render
+    line = next(x for x in check.output.splitlines() if code in x)
+    assert line in render.output.splitlines()
+
+
+@pytest.mark.parametrize("change,message", [
+    ("s/body: 12pt/body: 0pt/", "sizes.body: 0pt is outside 6-72 pt"),
+    ("s/body: 12pt/body: 10000pt/", "sizes.body: 10000pt is outside 6-72 pt"),
+    ("s/top: 0.6in, right: 0.6in, bottom: 0.6in/top: 3in, right: 0.6in, bottom: 3in/",
+     "footer.height: the page leaves 306 pt for text"),
+    ("s/height: 0.75in/height: 0.1in/", "footer.height: the footer needs"),
+    ("s/right: 0.6in, bottom: 0.6in, left: 0.6in/right: 2.5in, bottom: 0.6in, left: 2.5in/",
+     "body lines hold about 21 characters: too short"),
+])
+def test_a_broken_layout_fails_check_and_render_with_its_line(library, tmp_path, monkeypatch,
+                                                              change, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "layouts").mkdir()
+    layout = tmp_path / "layouts" / "bilingual.yaml"
+    shutil.copy(SAMPLE.parent / "layouts" / "bilingual.yaml", layout)
+    old, new = change[2:-1].split("/")
+    edit(layout, old, new)
+    check = run("check", "--strict", str(library))
+    assert check.exit_code == 1 and message in check.output, check.output
+    assert "layouts/bilingual.yaml:" in check.output
+    render = run("render", HID, "--library", str(library), "--strict", "-o", "x.pdf")
+    assert render.exit_code == 1 and message in render.output, render.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_check_strict_clean_means_build_clean_on_the_sample(library, tmp_path):
+    assert run("check", "--strict", str(library)).exit_code == 0
+    result = run("build", "--strict", "--library", str(library), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+
+
+# -- output paths, checked before any work ---------------------------------------------------------
+
+
+def test_o_naming_a_folder_writes_the_default_name_inside_it(library, tmp_path):
+    folder = tmp_path / "printouts"
+    folder.mkdir()
+    result = run("render", HID, "--library", str(library), "-o", str(folder))
+    assert result.exit_code == 0, result.output
+    assert (folder / f"{HID}.bilingual.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_o_never_replaces_a_file_that_is_not_a_pdf(library, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    result = run("render", HID, "--library", str(library), "-o", str(notes))
+    assert result.exit_code == 2
+    assert "exists and is not a PDF: pdfgen will not replace it" in result.output
+    assert notes.read_text(encoding="utf-8") == "my notes"
+    result = run("render", HID, "--library", str(library), "-o", str(notes), "--force")
+    assert result.exit_code == 0 and notes.read_bytes().startswith(b"%PDF-")
+
+
+def test_o_never_replaces_the_clinic_profile(library):
+    clinic = library / "clinic.yaml"
+    before = clinic.read_bytes()
+    result = run("render", HID, "--library", str(library), "-o", str(clinic))
+    assert result.exit_code == 2 and "is a file of" in result.output
+    assert clinic.read_bytes() == before
+
+
+def test_o_replaces_a_pdf(library, tmp_path):
+    old = tmp_path / "old.pdf"
+    old.write_bytes(b"%PDF-1.4 an older printout")
+    assert run("render", HID, "--library", str(library), "-o", str(old)).exit_code == 0
+    assert len(old.read_bytes()) > 10_000
+
+
+@pytest.mark.parametrize("target,words", [
+    ("/proc/pdfgen-test.pdf", "cannot write /proc/pdfgen-test.pdf"),
+    ("{tmp}/afile/x.pdf", "is not a folder"),
+])
+def test_unwritable_outputs_are_one_line(library, tmp_path, target, words):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    target = target.format(tmp=tmp_path)
+    result = run("render", HID, "--library", str(library), "-o", target)
+    assert result.exit_code == 1, result.output
+    assert words in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def _mount_tmpfs(folder: Path, size: str) -> bool:
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                         capture_output=True)
+    return res.returncode == 0
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_file(library, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount_tmpfs(disk, "40k"):
+        pytest.skip("needs root and a mountable tmpfs to make a real full disk")
+    try:
+        result = run("render", HID, "--library", str(library), "-o", str(disk / "h.pdf"))
+        assert result.exit_code == 1, result.output
+        assert "cannot write" in result.output and "no space left on the disk" in result.output
+        assert list(disk.iterdir()) == []  # no half-written PDF, no temporary file
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_read_only_folder_as_a_normal_user(library):
+    """Root may write anywhere, so this runs pdfgen as 'nobody' (skipped where it cannot)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run pdfgen as an unprivileged user")
+    base = Path(tempfile.mkdtemp(prefix="pdfgen-ro-"))  # pytest's own folders are 0700
+    try:
+        os.chmod(base, 0o755)
+        folder = base / "ro"
+        folder.mkdir(mode=0o555)
+        os.chmod(folder, 0o555)
+        shutil.copytree(library, base / "lib")
+        res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                              sys.executable, "-m", "pdfgen", "render", HID, "--library",
+                              str(base / "lib"), "-o", str(folder / "h.pdf")],
+                             capture_output=True, text=True, cwd=str(base),
+                             env={**os.environ, "HOME": str(base)})
+        if "No module named pdfgen" in res.stderr or "can't open file" in res.stderr \
+                or ("Permission denied" in res.stderr and "pdfgen" not in res.stdout
+                    and "no permission" not in res.stderr):
+            pytest.skip(f"'nobody' cannot run this Python: {res.stderr.strip()[-200:]}")
+        assert res.returncode == 1, res.stderr
+        assert f"no permission to write in {folder}" in res.stderr
+        assert "Traceback" not in res.stderr and list(folder.iterdir()) == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# -- exit codes and what reaches the terminal --------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ("render", "nope"), ("email", "nope", "--to", "a@example.org", "--dry-run"),
+    ("translations", "confirm", "nope"), ("translations", "status", "nope"),
+    ("build", "--only", "nope"),
+])
+def test_an_unknown_handout_is_a_usage_error_in_every_command(library, tmp_path, args):
+    result = run(*args, "--library", str(library), *(("--out", str(tmp_path / "o"))
+                                                     if args[0] == "build" else ()))
+    assert result.exit_code == 2, result.output
+    assert "nope" in result.output
+
+
+def test_escape_codes_in_a_file_name_are_printed_escaped(library):
+    shutil.copy(library / f"{HID}.yaml", library / "\x1b[31mred.yaml")
+    result = run("check", str(library))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output
+    assert "\\x1b[31mred.yaml" in result.output
+
+
+def test_escape_codes_never_reach_json_either(library):
+    shutil.copy(library / f"{HID}.yaml", library / "\x1b[31mred\u202e.yaml")
+    result = run("check", "--format", "json", str(library))
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    import json
+
+    files = {f["file"] for f in json.loads(result.output)["findings"]}
+    assert any("\x1b[31mred\u202e.yaml" in name for name in files)  # the same data, escaped
+
+
+def test_a_bug_is_one_line_and_its_own_exit_status(library, monkeypatch):
+    import pdfgen.gate
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pdfgen.gate, "gate_handout", broken)
+    result = CliRunner().invoke(cli, ["render", HID, "--library", str(library)])
+    assert result.exit_code == INTERNAL_ERROR
+    assert "internal error: ZeroDivisionError: division by zero" in result.output
+    assert "Traceback" not in result.output and "PDFGEN_DEBUG=1" in result.output
