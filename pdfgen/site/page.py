@@ -115,7 +115,7 @@ def fold(text: str) -> str:
 
 
 # Limits on what a failure record may put on the page (it is read from a file on disk).
-ID_LIMIT, FILE_LIMIT, TITLE_LIMIT, REASON_LIMIT, LIST_LIMIT = 200, 300, 300, 300, 50
+ID_LIMIT, FILE_LIMIT, TITLE_LIMIT, REASON_LIMIT, LIST_LIMIT = 200, 300, 300, 200, 50
 
 
 def _line(value, limit: int) -> str:
