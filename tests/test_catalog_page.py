@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 from pdfgen.build import MANIFEST, build_library
 from pdfgen.cli import cli
+from pdfgen.errors import Pos
 from pdfgen.i18n import LOCALE_DIR, catalog_languages
 from pdfgen.load import load_clinic
 from pdfgen.site import INDEX, write_catalog
@@ -235,7 +237,8 @@ def test_colour_pairs_meet_wcag_aa():
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
     text_pairs = [("ink", "paper"), ("muted", "paper"), ("muted", "wash"), ("ink", "wash"),
                   ("accent", "paper"), ("accent-ink", "accent"), ("pending-ink", "pending-bg"),
-                  ("overdue-ink", "overdue-bg"), ("review-ink", "review-bg")]
+                  ("overdue-ink", "overdue-bg"), ("review-ink", "review-bg"),
+                  ("failed-ink", "failed-bg"), ("stale-ink", "stale-bg")]
     for fg, bg in text_pairs:
         assert contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
     assert contrast(colours["focus"], colours["paper"]) >= 3  # focus ring: non-text contrast
@@ -352,9 +355,27 @@ def site(tmp_path_factory) -> Path:
     # An overdue handout is refused by the quality gate, so it is built while it was current
     # (as a clinic's library would have been), then stays with its last good PDFs.
     build_library(library, root / "out", only=["old-review"], jobs=1, today=dt.date(2020, 6, 1))
+    # A new handout already overdue is refused on its first build: it has no PDF at all.
+    add_handout(library, "wrist-new", "Wrist fracture test handout",
+                "Folleto de prueba de fractura de muñeca", reviewed="2020-01-15",
+                reviewed_by="Dr. Test Reviewer")
     result = build_library(library, root / "out", jobs=2, today=dt.date.fromisoformat(TODAY))
     errors = [f.rule for f in result.findings if f.severity == "error"]
-    assert not result.failed and errors == ["review-overdue"], result.findings
+    assert [rel.split("/")[0] for rel in result.failed] == ["wrist-new"] * 3, result.failed
+    assert errors == ["review-overdue"] * 2, result.findings
+    # The page names both as failed (write_catalog's `failed`, which the build passes; given
+    # here so the page is the same whatever the build records): old-review keeps its older
+    # PDFs, wrist-new has none. The reasons are the build's, with the path a user would see.
+    reasons = {Path(f.pos.file).stem: str(dataclasses.replace(
+        f, pos=Pos(f"handouts/{Path(f.pos.file).name}", f.pos.line, f.pos.col)))
+        for f in result.findings if f.severity == "error"}
+    failed = {hid: {"file": f"handouts/{hid}.yaml", "title": title, "reason": reasons[hid],
+                    "outputs": ["bilingual", "en", "es"]}
+              for hid, title in (("old-review", {"en": "Old review test handout"}),
+                                 ("wrist-new", {"en": "Wrist fracture test handout",
+                                                "es": "Folleto de prueba de fractura de muñeca"}))}
+    manifest = json.loads((root / "out" / MANIFEST).read_text())["outputs"]
+    write_catalog(root / "out", manifest, clinic(), dt.date.fromisoformat(TODAY), failed=failed)
     return root / "out"
 
 
@@ -389,9 +410,9 @@ def visible_ids(page) -> list[str]:
 
 
 def test_search_filters_as_you_type_accents_optional(page):
-    everything = ["hemilaminectomy", "knee-test", "old-review", "script-title"]
-    assert sorted(visible_ids(page)) == everything
-    assert page.text_content("#count") == "Handouts shown: 4 of 4"
+    everything = ["hemilaminectomy", "knee-test", "old-review", "script-title", "wrist-new"]
+    assert sorted(visible_ids(page)) == everything  # the card of a failed handout too
+    assert page.text_content("#count") == "Handouts shown: 5 of 5"
     search = page.get_by_label("Search by name, ID or specialty")
     for query, expected in [("laminectomia", ["hemilaminectomy"]),
                             ("HEMILAMINECTOMÍA", ["hemilaminectomy"]),
@@ -401,13 +422,15 @@ def test_search_filters_as_you_type_accents_optional(page):
                             ("old-review", ["old-review"]),  # id
                             ("back pain", ["script-title"]),  # two words, both must match
                             ("revision antigua", ["old-review"]),
-                            ("columna", ["hemilaminectomy", "old-review", "script-title"])]:
+                            ("columna", ["hemilaminectomy", "old-review", "script-title"]),
+                            ("muneca", ["wrist-new"]),  # a handout that was never built
+                            ("wrist-new.yaml", ["wrist-new"])]:  # by its file
         search.fill(query)
         assert sorted(visible_ids(page)) == expected, query
     search.fill("")
     search.press_sequentially("lamin")  # typed key by key: filters on every keystroke
     assert visible_ids(page) == ["hemilaminectomy"]
-    assert page.text_content("#count") == "Handouts shown: 1 of 4"
+    assert page.text_content("#count") == "Handouts shown: 1 of 5"
     assert page.is_hidden("#no-match")
     search.fill("zzzz")
     assert visible_ids(page) == [] and page.is_visible("#no-match")
@@ -427,8 +450,51 @@ def test_badges_on_the_page(page):
         return page.locator(f"#h-{hid} .badge:visible").all_text_contents()
 
     assert badge_texts("hemilaminectomy") == ["Pending clinical review"]
-    assert badge_texts("old-review") == ["Review overdue"]
+    assert badge_texts("old-review") == ["Not updated: the latest edit could not be built",
+                                         "Review overdue"]
     assert badge_texts("knee-test") == []
+    assert badge_texts("wrist-new") == ["Could not be built"]
+
+
+def test_failed_handouts_on_the_page(page):
+    from playwright.sync_api import expect
+
+    never = page.locator("#h-wrist-new")
+    expect(never).to_be_visible()
+    expect(never.get_by_role("heading")).to_have_text(
+        "Wrist fracture test handout / Folleto de prueba de fractura de muñeca")
+    reason = never.locator(".reason")
+    expect(reason).to_have_text(re.compile(
+        r"^Reason: handouts/wrist-new\.yaml:8:11: reviewed: clinical review overdue since "
+        r"2021-01-15"))
+    expect(never.locator(".no-pdf")).to_have_text("No PDF yet. Ask whoever edits the handouts.")
+    assert never.get_by_role("link").count() == 0
+    # the older PDFs of a handout whose latest edit failed: still there, and say so
+    older = page.locator("#h-old-review")
+    expect(older.locator(".print-label")).to_have_text(
+        "Open the last PDF that was built (it may be out of date):")
+    link = older.get_by_role("link", name="Bilingual")
+    expect(link).to_have_accessible_description(
+        "Old review test handout / Folleto de prueba con revisión antigua Not updated: the "
+        "latest edit could not be built")
+    page.get_by_label("Search by name, ID or specialty").fill("wrist fracture")
+    assert visible_ids(page) == ["wrist-new"]
+    assert page.text_content("#count") == "Handouts shown: 1 of 5"
+    page.get_by_role("button", name="Español").click()
+    assert visible_ids(page) == ["wrist-new"]
+    assert page.text_content("#count") == "Folletos mostrados: 1 de 5"
+    expect(never.locator(".badge:visible")).to_have_text(["No se pudo generar"])
+    expect(never.locator(".no-pdf")).to_have_text(
+        "Todavía no hay PDF. Pregunte a quien edita los folletos.")
+    expect(reason).to_have_text(re.compile(r"^Motivo: handouts/wrist-new\.yaml:8:11: "))
+    expect(never.locator(".title.primary")).to_have_text("Folleto de prueba de fractura de muñeca")
+    assert "Archivo: handouts/wrist-new.yaml" in never.locator(".meta").text_content()
+    page.get_by_label("Buscar por nombre, clave o especialidad").fill("")
+    expect(older.locator(".badge:visible")).to_have_text([
+        "Sin actualizar: no se pudo generar la última modificación", "Revisión vencida"])
+    expect(older.locator(".print-label")).to_have_text(
+        "Abra el último PDF generado (puede estar desactualizado):")
+    assert page.errors == []
 
 
 def test_language_switch_swaps_labels_and_lang(page):
@@ -437,8 +503,9 @@ def test_language_switch_swaps_labels_and_lang(page):
     assert page.evaluate("document.documentElement.lang") == "es-MX"
     assert page.text_content("h1") == "Folletos para pacientes"
     assert page.get_by_label("Buscar por nombre, clave o especialidad").count() == 1
-    assert page.text_content("#count") == "Folletos mostrados: 4 de 4"
-    assert page.locator("#h-old-review .badge:visible").all_text_contents() == ["Revisión vencida"]
+    assert page.text_content("#count") == "Folletos mostrados: 5 de 5"
+    assert page.locator("#h-old-review .badge.review-overdue").text_content() == \
+        "Revisión vencida"
     assert page.locator("#h-hemilaminectomy .badge:visible").all_text_contents() == [
         "Pendiente de revisión clínica"]
     links = page.locator("#h-hemilaminectomy .links a").all_text_contents()
@@ -510,6 +577,7 @@ def test_phone_width_and_zoom_no_sideways_scrolling(browser, site):
         tab.goto((site / INDEX).as_uri())
         assert tab.evaluate("document.documentElement.scrollWidth") <= width
         assert tab.locator("#h-script-title").bounding_box()["width"] <= width
+        assert tab.locator("#h-wrist-new").bounding_box()["width"] <= width
         context.close()
 
 
@@ -521,11 +589,15 @@ def test_printed_page_is_a_clean_list(browser, site):
     tab.emulate_media(media="print")
     for hidden in ("#controls", "img.thumb", ".links"):
         assert tab.locator(hidden).first.is_hidden(), hidden
-    assert tab.locator(".card:visible").count() == 4
-    assert tab.locator(".title:visible").count() == 8  # both titles of each handout
-    ink = tab.eval_on_selector("#h-old-review .badge.review-overdue", "b => [getComputedStyle(b)"
-                               ".color, getComputedStyle(b).backgroundColor]")
-    assert ink == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]  # black text, no fill: prints on any printer
+    assert tab.locator(".card:visible").count() == 5  # the handout that failed too
+    assert tab.locator(".title:visible").count() == 10  # both titles of each handout
+    for badge in ("#h-old-review .badge.review-overdue", "#h-old-review .badge.not-updated",
+                  "#h-wrist-new .badge.build-failed"):
+        ink = tab.eval_on_selector(badge, "b => [getComputedStyle(b).color, "
+                                   "getComputedStyle(b).backgroundColor]")
+        assert ink == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"], badge  # prints on any printer
+    assert tab.locator("#h-wrist-new .reason").is_visible()
+    assert tab.locator("#h-wrist-new .no-pdf").is_visible()
     context.close()
 
 

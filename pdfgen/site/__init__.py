@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import Finding
 from ..fsutil import write_atomic
 from ..model import Clinic
-from .page import cards_from_manifest, render_page, review_due
+from .page import Failure, cards_from_manifest, failures, render_page, review_due
 from .thumbs import update_thumbnails
 
 INDEX = "index.html"
@@ -28,12 +28,19 @@ class CatalogResult:
 
 
 def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
-                  today: dt.date | None = None) -> CatalogResult:
+                  today: dt.date | None = None, *,
+                  failed: dict[str, dict] | None = None) -> CatalogResult:
     """Write out_dir/index.html (atomically) from the manifest's outputs, with thumbnails.
 
     Each handout's thumbnail is the first page of its first output, redrawn only when
     that PDF's sha256 changed; `today` decides the "review overdue" badges in the HTML
     (the page re-checks them against the viewer's own date when it opens).
+
+    `failed` names the handouts whose latest build failed: handout id -> {"file":
+    "handouts/x.yaml", "title": {lang: title} (may be empty), "reason": the first error
+    line, "outputs": [output names that failed]}. Each gets a "Could not be built" card,
+    or, when it still has older PDFs in `outputs`, a "Not updated" badge on its card.
+    It is not trusted (it may come from manifest.json): see `page.failures`.
     """
     from ..quality.review import today as clock
 
@@ -41,31 +48,36 @@ def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
     for stray in out_dir.glob(f".{INDEX}.*.tmp"):  # left by a build killed mid-write
         stray.unlink(missing_ok=True)
     day = today or clock()
+    failing = failures(failed)
     target = out_dir / INDEX
     # When the page on disk was made of exactly this (a build that changed nothing), the
     # page and its thumbnails are left as they are.
     try:
         with open(target, encoding="utf-8") as fh:
-            if _stamp(out_dir, outputs, clinic, day) in fh.read():
+            if _stamp(out_dir, outputs, clinic, day, failing) in fh.read():
                 return CatalogResult(target)
     except OSError:
         pass
     order = tuple(o.name for o in clinic.outputs) or ("bilingual", *clinic.lang_codes)
     cards = cards_from_manifest(outputs, order, clinic.primary)
-    firsts = (card.links[0].rel for card in cards)
+    firsts = (card.links[0].rel for card in cards if card.links)
     wanted = {rel: outputs[rel]["sha256"] for rel in firsts if outputs[rel].get("sha256")}
     thumbs = update_thumbnails(out_dir, wanted)
-    cards = cards_from_manifest(outputs, order, clinic.primary, thumbs.paths)
-    html = render_page(cards, clinic, day) + _stamp(out_dir, outputs, clinic, day) + "\n"
+    cards = cards_from_manifest(outputs, order, clinic.primary, thumbs.paths, failing)
+    html = (render_page(cards, clinic, day) + _stamp(out_dir, outputs, clinic, day, failing)
+            + "\n")
     write_atomic(target, html.encode("utf-8"))
     return CatalogResult(target, thumbs.built, thumbs.removed, thumbs.findings)
 
 
-def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date) -> str:
-    """A comment naming everything the page is made of: the manifest, what the page shows
-    of the clinic, the day (badges) and the thumbnails on disk."""
+def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date,
+           failing: dict[str, Failure]) -> str:
+    """A comment naming everything the page is made of: the manifest, the failed handouts
+    (as the page shows them), what the page shows of the clinic, the day (badges) and the
+    thumbnails on disk."""
     key = hashlib.sha256(json.dumps(
-        [outputs, clinic.name, clinic.primary, [astuple(lang) for lang in clinic.languages],
+        [outputs, sorted((hid, astuple(f)) for hid, f in failing.items()), clinic.name,
+         clinic.primary, [astuple(lang) for lang in clinic.languages],
          [o.name for o in clinic.outputs], day.isoformat(),
          sorted(p.relative_to(out_dir).as_posix() for p in out_dir.glob("*/*.png"))],
         sort_keys=True, default=str).encode()).hexdigest()

@@ -47,7 +47,8 @@
       var texts = JSON.parse(el.getAttribute("data-l10n"));
       if (texts[current.code] !== undefined) { el.textContent = texts[current.code]; }
     });
-    document.querySelectorAll(".title").forEach(function (el) {
+    // an id standing in for a missing title stays as it is
+    document.querySelectorAll(".title[data-lang]").forEach(function (el) {
       el.classList.toggle("primary", el.getAttribute("data-lang") === current.code);
     });
     buttons.forEach(function (b) {

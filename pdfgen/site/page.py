@@ -13,6 +13,7 @@ from importlib import resources
 from urllib.parse import quote
 
 from ..i18n import LABELS, _, labels_for, translations
+from ..markup import clip
 from ..model import Clinic
 
 # The page's own fixed strings (the renderer's are in i18n.LABELS; "pending_review",
@@ -33,6 +34,13 @@ PAGE_LABELS = {
     "bilingual": _("Bilingual"),
     "large_print": _("Large print"),
     "a4_paper": _("A4 paper"),
+    # a handout whose latest build failed (write_catalog's `failed`)
+    "build_failed": _("Could not be built"),
+    "not_updated": _("Not updated: the latest edit could not be built"),
+    "reason": _("Reason:"),
+    "file": _("File: %(file)s"),
+    "no_pdf": _("No PDF yet. Ask whoever edits the handouts."),
+    "open_older": _("Open the last PDF that was built (it may be out of date):"),
 }
 SHARED = ("pending_review", "version", "reviewed", "translation_review")
 LAYOUT_LABELS = {"large-print": "large_print", "a4-bilingual": "a4_paper"}
@@ -63,6 +71,16 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A handout whose latest build failed, as `failures()` accepted it from the build."""
+
+    file: str = ""  # as shown to the user: handouts/x.yaml
+    titles: tuple[tuple[str, str], ...] = ()  # (lang, title); empty when it did not load
+    reason: str = ""  # the first error line, clipped
+    outputs: tuple[str, ...] = ()  # the outputs that failed
+
+
+@dataclass(frozen=True)
 class Card:
     """One handout as the page shows it, gathered from its manifest entries."""
 
@@ -77,6 +95,7 @@ class Card:
     links: tuple[Link, ...]
     under_review: tuple[str, ...] = ()  # languages whose translation is not yet confirmed
     thumb: str | None = None  # relative to the page, URL-quoted
+    failure: Failure | None = None  # its latest build failed (links, if any, are older PDFs)
 
     def title(self, lang: str) -> str:
         return dict(self.titles).get(lang) or (self.titles[0][1] if self.titles else self.id)
@@ -95,13 +114,66 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
 
 
+# Limits on what a failure record may put on the page (it is read from a file on disk).
+ID_LIMIT, FILE_LIMIT, TITLE_LIMIT, REASON_LIMIT, LIST_LIMIT = 200, 300, 300, 200, 50
+
+
+def _line(value, limit: int) -> str:
+    """A string's first non-blank line, control characters dropped, clipped; "" otherwise."""
+    if not isinstance(value, str):
+        return ""
+    line = next((ln for ln in value.splitlines() if ln.strip()), "")
+    line = "".join(c if c.isprintable() else " " for c in line)
+    return clip(" ".join(line.split()), limit)
+
+
+def _name(value, limit: int) -> str:
+    """An id, language code or output name: a printable string without spaces, else ""."""
+    ok = isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()
+    return value if ok and not any(c.isspace() for c in value) else ""
+
+
+def failures(failed) -> dict[str, Failure]:
+    """The handouts whose latest build failed, from write_catalog's `failed`.
+
+    `failed` maps handout id -> {"file": str, "title": {lang: str}, "reason": str,
+    "outputs": [str, ...]}. It may come from a manifest edited by hand, so nothing is
+    trusted: anything but a dict gives no failures; an entry whose id is not a printable
+    string without spaces (at most 200 characters), or whose value is not a dict, is
+    skipped; within an entry a field of the wrong kind counts as absent, and so do
+    non-string titles and output names. Texts keep their first line, without control
+    characters, clipped.
+    """
+    if not isinstance(failed, dict):
+        return {}
+    found = {}
+    for hid, entry in failed.items():
+        hid = _name(hid, ID_LIMIT)
+        if not hid or not isinstance(entry, dict):
+            continue
+        titles = entry.get("title")
+        titles = titles.items() if isinstance(titles, dict) else ()
+        titles = tuple((code, text) for code, text in (
+            (_name(k, 35), _line(v, TITLE_LIMIT)) for k, v in titles) if code and text)
+        names = entry.get("outputs")
+        names = [_name(n, 100) for n in names] if isinstance(names, list) else []
+        found[hid] = Failure(
+            file=_line(entry.get("file"), FILE_LIMIT), titles=titles[:LIST_LIMIT],
+            reason=_line(entry.get("reason"), REASON_LIMIT),
+            outputs=tuple(dict.fromkeys(n for n in names if n))[:LIST_LIMIT])
+    return found
+
+
 def cards_from_manifest(outputs: dict[str, dict], order: tuple[str, ...], primary: str,
-                        thumbs: dict[str, str] | None = None) -> list[Card]:
+                        thumbs: dict[str, str] | None = None,
+                        failed: dict[str, Failure] | None = None) -> list[Card]:
     """Group manifest entries ({pdf rel path: entry}) into one card per handout.
 
     Links follow the clinic's output order; cards are sorted by title in the primary language.
+    A handout in `failed` (from `failures()`) is marked on its card, and gets a card
+    without links when it has no PDF.
     """
-    thumbs = thumbs or {}
+    thumbs, failed = thumbs or {}, failed or {}
     rank = {name: i for i, name in enumerate(order)}
     by_id: dict[str, list[tuple[str, dict]]] = {}
     for rel, entry in outputs.items():
@@ -123,7 +195,12 @@ def cards_from_manifest(outputs: dict[str, dict], order: tuple[str, ...], primar
             review_due=_date(first.get("review_due")),
             pending_review=bool(first.get("pending_review")), links=links,
             under_review=tuple(str(c) for c in first.get("under_review") or ()),
-            thumb=quote(thumb) if thumb else None))
+            thumb=quote(thumb) if thumb else None, failure=failed.get(hid)))
+    for hid, failure in failed.items():
+        if hid not in by_id:
+            cards.append(Card(id=hid, titles=failure.titles, specialty="", specialty_names=(),
+                              version="", reviewed=None, review_due=None, pending_review=False,
+                              links=(), failure=failure))
     cards.sort(key=lambda c: (fold(c.title(primary)), c.id))
     return cards
 
@@ -131,6 +208,8 @@ def cards_from_manifest(outputs: dict[str, dict], order: tuple[str, ...], primar
 def badges(card: Card, today: dt.date) -> list[str]:
     """The label keys of the badges a card carries on `today`."""
     found = []
+    if card.failure is not None:
+        found.append("not_updated" if card.links else "build_failed")
     if card.pending_review:
         found.append("pending_review")
     # a handout never reviewed is "pending", not overdue (as in pdfgen check)
@@ -272,46 +351,68 @@ def _l10n(values: dict[str, str]) -> str:
 def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dict[str, str],
           today: dt.date) -> str:
     tid = f"t-{card.id}"
+    failure = card.failure
     titles = '<span class="sep"> / </span>'.join(  # read aloud between the titles, not shown
         f'<span class="title{" primary" if code == first.code else ""}" data-lang="{esc(code)}"'
         f' lang="{esc(_locale(code, langs))}">{esc(text)}</span>'
         for code, text in card.titles)
+    if not titles:  # a handout that did not load: its id stands for its title
+        titles = f'<span class="title primary">{esc(card.id)}</span>'
     spec_names = dict(card.specialty_names)
     specialty = {lang.code: _capital(spec_names.get(lang.code) or card.specialty) for lang in langs}
-    meta = [f'<span class="pill"{_l10n(specialty)}>{esc(specialty[first.code])}</span>',
-            _formatted(langs, first, "handout_id", id=card.id)]
+    meta = [f'<span class="pill"{_l10n(specialty)}>{esc(specialty[first.code])}</span>'
+            ] if card.specialty else []
+    meta.append(_formatted(langs, first, "handout_id", id=card.id))
     if card.version:
         meta.append(_formatted(langs, first, "version", version=card.version))
     if card.reviewed:
         dates = {lang.code: labels_for(lang.locale).month_year(card.reviewed) for lang in langs}
         meta.append(_formatted(langs, first, "reviewed", per_lang={"date": dates}))
+    if failure and failure.file:
+        meta.append(_formatted(langs, first, "file", file=failure.file))
     shown = badges(card, today)
+    sid = f' id="s-{esc(card.id)}"'  # the failure badge, which older links point to
     badge_html = "".join(
         f'<span class="badge {key.replace("_", "-")}" data-label="{key}"'
+        f'{sid if key in ("build_failed", "not_updated") else ""}'
         f'{"" if key in shown else " hidden"}>{esc(first.labels[key])}</span>'
-        for key in ("pending_review", "review_overdue", "translation_review")
+        for key in ("build_failed", "not_updated", "pending_review", "review_overdue",
+                    "translation_review")
         if key == "review_overdue" or key in shown)
+    reason = (f'<p class="reason"><span class="reason-label" data-label="reason">'
+              f'{esc(first.labels["reason"])}</span> <span lang="en">{esc(failure.reason)}'
+              f'</span></p>\n' if failure and failure.reason else "")
+    # a link to an older PDF is announced with its card's "Not updated" badge
+    described = esc(f"{tid} s-{card.id}" if failure else tid)
     links = []
     for link in card.links:
         texts = {lang.code: link_label(link, lang.locale, lang.labels, names) for lang in langs}
         links.append(f'<li><a href="{esc(quote(link.rel))}" data-output="{esc(link.output)}" '
-                     f'aria-describedby="{esc(tid)}"{_l10n(texts)}>{esc(texts[first.code])}</a>'
+                     f'aria-describedby="{described}"{_l10n(texts)}>{esc(texts[first.code])}</a>'
                      f'</li>')
+    if links:
+        key = "open_older" if failure else "open_to_print"
+        printing = (f'<p class="print-label" data-label="{key}">{esc(first.labels[key])}</p>\n'
+                    f'<ul class="links">{"".join(links)}</ul>')
+    else:
+        printing = f'<p class="no-pdf" data-label="no_pdf">{esc(first.labels["no_pdf"])}</p>'
     search = " ".join([card.id, card.specialty, *spec_names.values(),
                        *(text for _, text in card.titles)])
+    if failure:  # also its file, and its new titles when the failed edit changed them
+        search = " ".join([search, failure.file, *(text for _, text in failure.titles)])
     thumb = (f'<img class="thumb" src="{esc(card.thumb)}" alt="" width="120" height="155" '
-             f'loading="lazy">' if card.thumb else '<span class="thumb none"></span>')
+             f'loading="lazy">' if card.thumb else
+             f'<span class="thumb none{" missing" if not card.links else ""}"></span>')
     due = (f' data-due="{card.review_due.isoformat()}"'
            if card.review_due and not card.pending_review else "")
     attrs = f'id="h-{esc(card.id)}" data-id="{esc(card.id)}" data-search="{esc(search)}"{due}'
-    return f"""<li class="card" {attrs}>
+    return f"""<li class="card{" failed" if failure else ""}" {attrs}>
 {thumb}
 <div class="body">
 <h2 id="{esc(tid)}" class="titles">{titles}</h2>
 <p class="meta">{" ".join(meta)}</p>
 <p class="badges">{badge_html}</p>
-<p class="print-label" data-label="open_to_print">{esc(first.labels["open_to_print"])}</p>
-<ul class="links">{"".join(links)}</ul>
+{reason}{printing}
 </div>
 </li>"""
 
