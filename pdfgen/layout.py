@@ -48,7 +48,8 @@ def available_layouts(dirs: list[Path] | None = None) -> list[str]:
 
 
 def load_layout(name: str, dirs: list[Path] | None = None) -> Layout:
-    """Load and validate a layout and everything it extends; raises ContentError with all findings."""
+    """Load and validate a layout and everything it extends; raises ContentError with all
+    findings."""
     merged, files, findings = _resolve(name, dirs, [])
     if merged is None:
         raise ContentError(findings)
@@ -192,7 +193,8 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
     for i, node in enumerate(r.sequence(m.get("blocks"), "blocks"), 1):
         block = r.string(node, f"blocks[{i}]")
         if block and block not in BLOCKS:
-            r.error(node, f"blocks[{i}]", f"unknown block '{block}'; blocks are {', '.join(BLOCKS)}")
+            r.error(node, f"blocks[{i}]",
+                    f"unknown block '{block}'; blocks are {', '.join(BLOCKS)}")
         elif block in blocks:
             r.error(node, f"blocks[{i}]", f"block '{block}' is listed twice")
         else:

@@ -25,8 +25,10 @@ RULES = {
     # readability (per handout and language, and per section)
     "reading-level": Rule(Severity.WARNING, "use shorter sentences and everyday words"),
     # plain-language lint (PEMAT-P items a machine can check)
-    "section-length": Rule(Severity.WARNING, "split the section, or move detail to another handout"),
-    "summary-length": Rule(Severity.WARNING, "keep the summary to the purpose in a few short sentences"),
+    "section-length": Rule(Severity.WARNING,
+                           "split the section, or move detail to another handout"),
+    "summary-length": Rule(Severity.WARNING,
+                           "keep the summary to the purpose in a few short sentences"),
     "heading-length": Rule(Severity.WARNING, "a heading is a few words that say what follows"),
     "term-undefined": Rule(Severity.WARNING, "say what the term means where it first appears: "
                                       "'X means ...', 'called X', 'X, or ...,'"),

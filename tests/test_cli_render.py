@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from click.testing import CliRunner
 
 from pdfgen.cli import cli
@@ -32,7 +31,8 @@ def test_render_default_and_named_output(library, tmp_path, monkeypatch):
 
 def test_failed_render_keeps_the_previous_pdf(library, tmp_path):
     out = tmp_path / "h.pdf"
-    assert _run("render", "hemilaminectomy", "--library", str(library), "-o", str(out)).exit_code == 0
+    result = _run("render", "hemilaminectomy", "--library", str(library), "-o", str(out))
+    assert result.exit_code == 0
     before = out.read_bytes()
     handout = library / "hemilaminectomy.yaml"
     handout.write_text(handout.read_text(encoding="utf-8").replace(

@@ -61,7 +61,8 @@ def test_every_error_in_a_file_is_reported_in_one_run(tmp_path):
 def test_yaml_words_that_look_like_booleans_stay_text(tmp_path):
     # YAML 1.1 reads a bare No as false; in Spanish it is the word "No".
     text = MINIMAL.read_text(encoding="utf-8").replace(
-        "{en: Medicine, es: Medicina}", "{en: No, es: No}").replace('version: "1.0"', "version: 1.10")
+        "{en: Medicine, es: Medicina}", "{en: No, es: No}").replace('version: "1.0"',
+                                                                    "version: 1.10")
     proc, findings = load_procedure(_write(tmp_path, text), _clinic())
     assert findings == []
     assert proc.alternatives.options[0]["es"] == "No"

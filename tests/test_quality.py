@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from pdfgen.build import build_library
 from pdfgen.cli import cli
+from pdfgen.gate import gate_handout, layout_findings
 from pdfgen.layout import load_layout
 from pdfgen.load import load_library, require
-from pdfgen.gate import gate_handout, layout_findings
 from pdfgen.quality import layouts as layout_gates
 from pdfgen.quality import readability
 from pdfgen.quality.gates import check_handout
@@ -29,7 +29,6 @@ from pdfgen.quality.readability import (
     syllables_es,
     szigriszt_pazos,
 )
-from pdfgen.render import render_pdf
 
 from .conftest import REPO, SAMPLE
 from .pdfread import read_pdf

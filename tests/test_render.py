@@ -214,7 +214,8 @@ def test_untrusted_text_prints_literally_and_runs_nothing(sample, tmp_path):
 
 def test_missing_glyph_is_an_error_naming_field_character_and_font(sample):
     clinic, proc = sample
-    bad = dataclasses.replace(proc, prompts=proc.prompts + (_text("☐ Did we talk?", "¿Hablamos? ✓"),))
+    bad = dataclasses.replace(proc,
+                              prompts=proc.prompts + (_text("☐ Did we talk?", "¿Hablamos? ✓"),))
     with pytest.raises(ContentError) as err:
         render_handout(bad, clinic, load_layout("bilingual"))
     messages = [str(f) for f in err.value.findings]

@@ -15,8 +15,8 @@ from pathlib import Path
 from .. import markup
 from ..errors import Finding, Pos
 from ..fsutil import write_atomic
-from ..yamlio import read_yaml
 from ..rules import finding
+from ..yamlio import read_yaml
 
 SUFFIX = ".translations.yaml"
 FINGERPRINT = 10  # hex digits: enough to tell edits apart, short enough to read in a diff

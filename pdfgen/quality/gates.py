@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..errors import Severity
 from ..markup import clip
+from ..rules import finding
 from . import freshness, lint, review
 from .readability import METRICS, HandoutScore, score_handout
-from ..rules import finding
 
 SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
 
@@ -49,7 +49,8 @@ def apply_waivers(found: list, waivers: dict[str, str]) -> list:
     out = []
     for f in found:
         if f.severity is Severity.WARNING and f.rule in waivers:
-            f = replace(f, severity=Severity.WAIVED, message=f"{f.message} (waived: {waivers[f.rule]})")
+            f = replace(f, severity=Severity.WAIVED,
+                        message=f"{f.message} (waived: {waivers[f.rule]})")
         out.append(f)
     return out
 

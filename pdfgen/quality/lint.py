@@ -14,8 +14,8 @@ import yaml
 
 from .. import markup
 from ..model import Bullets
-from .readability import sentences, words
 from ..rules import finding
+from .readability import sentences, words
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
 

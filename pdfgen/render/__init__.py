@@ -1,4 +1,5 @@
-"""Stage 4, render: a Procedure, its Clinic and a Layout into deterministic PDF bytes (ReportLab)."""
+"""Stage 4, render: a Procedure, its Clinic and a Layout into deterministic PDF bytes
+(ReportLab)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from reportlab import rl_config
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from .. import __version__, markup
-from ..errors import ContentError, Finding, Pos, UsageError
+from ..errors import ContentError, Finding, UsageError
 from ..i18n import Labels, labels_for
 from ..model import Clinic, Layout, Procedure
 from .fonts import Family, family

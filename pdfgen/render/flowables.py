@@ -1,4 +1,5 @@
-"""Small typed flowables: each content piece knows its role and language; containers split cleanly."""
+"""Small typed flowables: each content piece knows its role and language; containers split
+cleanly."""
 
 from __future__ import annotations
 
@@ -202,7 +203,7 @@ def _gap(prev: Flowable, cur: Flowable) -> float:
 
 def _stack_height(items: list[tuple[Flowable, float]]) -> float:
     total = sum(h for _, h in items)
-    total += sum(_gap(a[0], b[0]) for a, b in zip(items, items[1:]))
+    total += sum(_gap(a[0], b[0]) for a, b in zip(items, items[1:], strict=False))
     return total
 
 

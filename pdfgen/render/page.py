@@ -1,4 +1,5 @@
-"""Page furniture in one place: the canvas that numbers pages, draws every footer and the outline."""
+"""Page furniture in one place: the canvas that numbers pages, draws every footer and the
+outline."""
 
 from __future__ import annotations
 
@@ -217,7 +218,8 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
         y -= lead
         phone_label = "/".join(lab["phone"] for lab in labels)
         fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
-        pieces = [(f"{phone_label}: ", fam.regular, None), (clinic.phone, fam.bold, tel_uri(clinic.phone)),
+        pieces = [(f"{phone_label}: ", fam.regular, None),
+                  (clinic.phone, fam.bold, tel_uri(clinic.phone)),
                   (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
                   ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
         line = "".join(text for text, _, _ in pieces)
@@ -228,7 +230,8 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
             canv.drawString(x, y, text)
             w = stringWidth(text, font, line_size)
             if link:
-                canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0, thickness=0)
+                canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0,
+                             thickness=0)
             x += w
 
         # then per language (side by side on a bilingual page): telemedicine, version, review state

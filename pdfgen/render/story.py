@@ -12,8 +12,7 @@ from reportlab.platypus import Flowable, PageBreak
 
 from .. import markup
 from ..i18n import Labels
-from ..model import Layout
-from ..model import Bullets, Clinic, Procedure, Text
+from ..model import Bullets, Clinic, Layout, Procedure, Text
 from .flowables import Box, CheckItem, Columns, FillPageIfEven, Heading, LangMark, Para, RuledLines
 from .fonts import Family
 from .page import tel_uri, web_label
@@ -134,7 +133,8 @@ class StoryBuilder:
         phone = (f'<a href="{tel_uri(clinic.phone)}"><b>{markup.escape(clinic.phone)}</b></a>')
         sentence = markup.escape(lab["contact_specialty"]).replace("%(specialty)s", specialty)
         sentence = sentence.replace("%(phone)s", phone)
-        web = f'<a href="{markup.escape(clinic.web)}"><b>{markup.escape(web_label(clinic.web))}</b></a>'
+        label = markup.escape(web_label(clinic.web))
+        web = f'<a href="{markup.escape(clinic.web)}"><b>{label}</b></a>'
         items = [self._para(Para, sentence, self.st.body, lang, "P")]
         tail = f"{markup.escape(lab['telemedicine'])} " if clinic.telemedicine else ""
         items.append(self._para(Para, f"{tail}{web}", self.st.body, lang, "P"))
@@ -152,7 +152,8 @@ class StoryBuilder:
         return out
 
     def block_benefits(self, lang: str) -> list[Flowable]:
-        return [self.heading(self.labels[lang]["benefits"], lang), *self.bullets(self.proc.benefits, lang)]
+        return [self.heading(self.labels[lang]["benefits"], lang),
+                *self.bullets(self.proc.benefits, lang)]
 
     def block_risks(self, lang: str) -> list[Flowable]:
         risks = self.proc.risks
