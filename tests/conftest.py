@@ -11,6 +11,21 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "handouts"
 
 
+# System programs some tests read PDFs or pages with, and the Debian package of each. A test
+# that needs one skips, saying which package turns it on, where it is missing (.ci/run
+# installs them all).
+PROGRAMS = {"pdfinfo": "poppler-utils", "pdftoppm": "poppler-utils", "pdftotext": "poppler-utils",
+            "pdffonts": "poppler-utils", "qpdf": "qpdf", "chromium": "chromium"}
+
+
+def needs(*programs: str):
+    """Skip unless every program is installed: `@needs("pdfinfo")`."""
+    missing = [p for p in programs if not shutil.which(p)]
+    packages = sorted({PROGRAMS[p] for p in missing})
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)} (Debian "
+                                                    f"package {', '.join(packages)})")
+
+
 TODAY = "2026-11-26"  # review dates are judged as of this day (the sample falls due in 2027)
 
 

@@ -383,7 +383,8 @@ def site(tmp_path_factory) -> Path:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (.ci/run does)"
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs {CHROMIUM} (Debian package chromium; .ci/run installs it)")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from pdfgen.cli import INTERNAL_ERROR, cli
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, needs
 from .pdfread import read_pdf
 
 HID = "hemilaminectomy"
@@ -66,7 +66,7 @@ def test_render_allow_overdue_prints_review_overdue_in_each_language(library, tm
     assert all("Review overdue" in page and "Revisión vencida" in page for page in pages)
 
 
-@pytest.mark.skipif(not shutil.which("pdfinfo"), reason="needs pdfinfo (Debian: poppler-utils)")
+@needs("pdfinfo")
 def test_review_overdue_is_in_the_tagged_status_line(library, tmp_path):
     """The footer is page furniture a screen reader skips: the status line under the title
     is tagged body text, so it must say 'Review overdue' too, in each language."""

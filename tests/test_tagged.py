@@ -28,7 +28,7 @@ from pdfgen.model import Paragraph, Section, Text
 from pdfgen.pdfcheck import check_pdf
 from pdfgen.render import render_handout
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, needs
 
 LAYOUTS = ["bilingual", "a4-bilingual", "stacked", "single", "large-print"]
 PHONE = "817-697-4038"
@@ -123,6 +123,7 @@ def test_our_checker_reports_nothing(pdfs, case):
     assert check_pdf(pdfs[case]) == []
 
 
+@needs("pdfinfo")
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_struct_text_reads_in_content_order_one_sect_per_language(pdfs, sample, case):
     clinic, proc = sample
@@ -215,6 +216,7 @@ def test_pypi_pdfua_checker_catches_an_untagged_render(sample, tmp_path):
     assert {"UA-01-005", "UA-01-002"} <= rules
 
 
+@needs("qpdf")
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_qpdf_check_is_clean(pdfs, case):
     res = subprocess.run(["qpdf", "--check", str(pdfs[case])], capture_output=True, text=True)
@@ -223,6 +225,7 @@ def test_qpdf_check_is_clean(pdfs, case):
     assert "WARNING" not in res.stdout + res.stderr
 
 
+@needs("pdftoppm")
 @pytest.mark.parametrize("name", LAYOUTS)
 def test_tagging_does_not_change_what_is_printed(sample, tmp_path, name):
     """Tagged and untagged pages rasterize to the same pixels."""
@@ -254,6 +257,7 @@ def _text(en: str, es: str) -> Text:
     return Text((("en", en), ("es", es)))
 
 
+@needs("pdfinfo")
 @pytest.mark.parametrize("name", ["bilingual", "stacked"])
 def test_a_paragraph_split_across_pages_stays_one_element(sample, tmp_path, name):
     clinic, proc = sample
@@ -469,6 +473,7 @@ def test_each_canvas_starts_its_own_bookkeeping():
     assert second.tagger.content[1].kids == [] and first.tagger.content[1].kids == [0]
 
 
+@needs("pdftotext")
 @pytest.mark.parametrize("name", ["bilingual", "single", "large-print"])
 def test_long_words_and_sources_stay_on_the_page_in_our_fonts(sample, name):
     """A source's long web address and a word wider than the column: broken across lines,
