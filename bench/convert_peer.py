@@ -93,7 +93,7 @@ def convert(data: dict) -> dict:
         per = [get(lang) for lang in langs]
         if len({len(p) for p in per}) != 1:
             raise SystemExit("a list has different lengths per language")
-        return [dict(zip(codes, group)) for group in zip(*per)]
+        return [dict(zip(codes, group, strict=True)) for group in zip(*per, strict=True)]
 
     en = langs[0]
     assert en["lang"] == "en", "the first peer language must be English"
@@ -109,12 +109,13 @@ def convert(data: dict) -> dict:
         sec = lambda lang, i=i: lang["sections"][i]  # noqa: E731
         body: list = []
         for j in range(len(en["sections"][i].get("paragraphs", []))):
-            body.append(texts(lambda lang: sec(lang)["paragraphs"][j]))
+            body.append(texts(lambda lang, sec=sec, j=j: sec(lang)["paragraphs"][j]))
         if en["sections"][i].get("bullets"):
-            body.append({"bullets": items(lambda lang: sec(lang)["bullets"])})
+            body.append({"bullets": items(lambda lang, sec=sec: sec(lang)["bullets"])})
         for j in range(len(en["sections"][i].get("after", []))):
-            body.append(texts(lambda lang: sec(lang)["after"][j]))
-        sections.append({"heading": texts(lambda lang: sec(lang)["heading"]), "body": body})
+            body.append(texts(lambda lang, sec=sec, j=j: sec(lang)["after"][j]))
+        sections.append({"heading": texts(lambda lang, sec=sec: sec(lang)["heading"]),
+                         "body": body})
 
     risk = lambda lang: lang["sections"][risks_i]  # noqa: E731
     if len(en["sections"][risks_i].get("paragraphs", [])) != 1:

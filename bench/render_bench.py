@@ -267,18 +267,18 @@ def per_doc(t: Tool):
 
 def per_doc_rounds(t: Tool) -> list[float]:
     n = nmax(t)
-    return [(a - b) / (n - 1) for a, b in zip(t.times[n], t.times[1])] if n > 1 else []
+    return [(a - b) / (n - 1) for a, b in zip(t.times[n], t.times[1], strict=False)] if n > 1 else []
 
 
 def per_doc_cpu_rounds(t: Tool) -> list[float]:
     """Per extra document in CPU time (user+sys of the child): waiting for a busy CPU excluded."""
     n = nmax(t)
-    return [(a - b) / (n - 1) for a, b in zip(t.cpu[n], t.cpu[1])] if n > 1 else []
+    return [(a - b) / (n - 1) for a, b in zip(t.cpu[n], t.cpu[1], strict=False)] if n > 1 else []
 
 
 def paired(a: list[float], b: list[float]) -> tuple[float, float, float] | None:
     """Median, min and max of the per-round ratios a[r] / b[r] (drift cancels within a round)."""
-    rs = [x / y for x, y in zip(a, b) if y > 0]
+    rs = [x / y for x, y in zip(a, b, strict=False) if y > 0]
     return (statistics.median(rs), min(rs), max(rs)) if rs else None
 
 
@@ -331,7 +331,7 @@ def phases(py: str, layout: str, runs: int) -> list[float]:
         res = subprocess.run([py, "-c", PHASES, str(LIBRARY), HANDOUT_ID, layout], env=pdfgen_env(),
                              cwd=ROOT, capture_output=True, text=True, check=True)
         rows.append([float(x) for x in res.stdout.split()])
-    return [statistics.median(col) for col in zip(*rows)]
+    return [statistics.median(col) for col in zip(*rows, strict=False)]
 
 
 def importtime(py: str, layout: str, runs: int, tmp: Path) -> tuple[list, dict, dict]:
@@ -483,7 +483,7 @@ def report(tools: list[Tool], notes: list[str], args, elapsed: float, phase_rows
           f"(in-process perf_counter, median of {args.runs})\n")
         w("| phase | ms |")
         w("|---|---:|")
-        for name, v in zip(PHASE_NAMES, row):
+        for name, v in zip(PHASE_NAMES, row, strict=False):
             w(f"| {name} | {v * 1000:.1f} |")
         w("")
     lines, roots, selfs = imp
