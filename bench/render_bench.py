@@ -267,7 +267,9 @@ def per_doc(t: Tool):
 
 def per_doc_rounds(t: Tool) -> list[float]:
     n = nmax(t)
-    return [(a - b) / (n - 1) for a, b in zip(t.times[n], t.times[1], strict=False)] if n > 1 else []
+    if n < 2:
+        return []
+    return [(a - b) / (n - 1) for a, b in zip(t.times[n], t.times[1], strict=False)]
 
 
 def per_doc_cpu_rounds(t: Tool) -> list[float]:
