@@ -376,7 +376,10 @@ class _Builder:
             self._place_refused((start.line, start.column), (end.line, end.column), path)
         if escaped:
             for ch, where in escaped:
-                self._char(pos, path, describe_character(ch, where))
+                if ch:
+                    self._char(pos, path, describe_character(ch, where))
+                else:
+                    self.chars_more += 1
         tag = event.tag
         if tag is None:
             if event.implicit[0] and (not value or value[0] in _RESOLVED_FIRST):
@@ -458,9 +461,13 @@ class _Builder:
 
 
 def _escaped(value: str) -> list[tuple[str, str]]:
-    """Each refused character in a double-quoted value, with where it is, for its message."""
+    """Each refused character in a double-quoted value, with where it is, for its message
+    (the first MAX_CHAR_FINDINGS with their place; any more as ("", "")) to be counted)."""
     out = []
     for m in _REFUSED_VALUE.finditer(value):
+        if len(out) >= MAX_CHAR_FINDINGS:
+            out.append(("", ""))
+            continue
         before = _REFUSED_VALUE.sub("", value[max(0, m.start() - 24):m.start()])
         before = before.split("\n")[-1].lstrip()
         out.append((m.group(), f', written as a \\ escape after "{before}",' if before
@@ -484,7 +491,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _trailing_comment(event, lines: list[str]) -> str:
-    """The '# ...' after an unquoted scalar on its last line: text YAML silently drops."""
+    """The '# ...' after an unquoted scalar on its last line: text YAML silently drops.
+
+    (Messages quote it: a refused character in it is left out, as from any text.)"""
     if event.style:  # quoted or block: "#" is text, or the quote ends it (plain: None or "")
         return ""
     end = event.end_mark
@@ -492,7 +501,9 @@ def _trailing_comment(event, lines: list[str]) -> str:
         return ""
     rest = lines[end.line][end.column:]
     stripped = rest.lstrip()
-    return stripped if stripped.startswith("#") and rest != stripped else ""
+    if not stripped.startswith("#") or rest == stripped:
+        return ""
+    return _REFUSED_RAW.sub("", stripped) if _REFUSED_RAW.search(stripped) else stripped
 
 
 def is_date(value: Any) -> bool:
