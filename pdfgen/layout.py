@@ -77,7 +77,9 @@ def available_layouts(dirs: list[Path] | None = None) -> list[str]:
 
 
 def load_layout(name: str, dirs: list[Path] | None = None) -> Layout:
-    """Load and validate a layout and everything it extends; raises ContentError with all findings."""
+    """Load and validate a layout and everything it extends.
+
+    Raises ContentError with all the findings."""
     merged, files, findings = _resolve(name, dirs, [])
     if merged is None:
         raise ContentError(findings)
@@ -196,7 +198,8 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
     for i, node in enumerate(r.sequence(m.get("blocks"), "blocks"), 1):
         block = r.string(node, f"blocks[{i}]")
         if block and block not in BLOCKS:
-            r.error(node, f"blocks[{i}]", f"unknown block '{block}'; blocks are {', '.join(BLOCKS)}")
+            r.error(node, f"blocks[{i}]",
+                    f"unknown block '{block}'; blocks are {', '.join(BLOCKS)}")
         elif block in blocks:
             r.error(node, f"blocks[{i}]", f"block '{block}' is listed twice")
         else:
@@ -221,7 +224,7 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
         section_space=_length(r, m.get("section_space"), "section_space", pos),
         colors=colors,
         footer_height=_length(r, footer.get("height"), "footer.height", pos),
-        notes_lines=r.integer(m.get("notes_lines"), "notes_lines", minimum=0),
+        notes_lines=r.integer(m.get("notes_lines"), "notes_lines", minimum=0, maximum=40),
         blocks=tuple(blocks),
         positions=pos,
         align=align,

@@ -194,7 +194,7 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Node | None, list[Finding]]:
     if loader_cls is not None:  # libyaml: nearly every file is valid, and this is the fast way
         try:
             return _Builder(loader_cls, text, name, lines, list(refused), count).run()
-        except Exception:  # noqa: BLE001 - whatever libyaml refuses, the careful path decides
+        except Exception:  # whatever libyaml refuses or trips on, the careful path decides
             pass  # the Python parser reads it again and says what is wrong, in its words
     builder = _Builder(yaml.SafeLoader, text, name, lines, refused, count)
     try:
