@@ -713,7 +713,8 @@ def load_library(root: Path, only: list[str] | None = None, display_root: str | 
     if not os.path.lexists(clinic_path):  # one that is there but not a file: read_yaml says so
         message = "no clinic.yaml in the library folder"
         if clinics:
-            message += f": rename {clinics[0].name} to {CLINIC_FILE} (all lower case)"
+            case = " (all lower case)" if clinics[0].name.lower() == CLINIC_FILE else ""
+            message += f": rename {clinics[0].name} to {CLINIC_FILE}{case}"
         return LoadResult(None, (Finding(Pos(disp(clinic_path)), "", message),), ())
     clinic, findings = load_clinic(clinic_path, disp(clinic_path))
     for other in clinics:
