@@ -98,8 +98,10 @@ def load_one(root: Path, handout_id: str, shown_root: str) -> tuple[Library, Pro
     validated. An unknown id is a usage error (exit 2), content errors a ContentError."""
     result = load_library(root, only=[handout_id], display_root=shown_root)
     lib = result.library
+    named = [Path(name).stem for name in result.failed]
+    named += [Path(f.pos.file).stem for f in result.findings]  # x.yaml a FIFO, x.Yml...
     if lib is not None and all(p.id != handout_id for p in lib.procedures) \
-            and all(Path(name).stem != handout_id for name in result.failed):
+            and handout_id not in named:
         raise UsageError(f"no handout '{handout_id}' in {shown_root or root}")
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     if errors or result.library is None:

@@ -137,15 +137,6 @@ def _number(r: Reader, node: Node | None, field: str, low: float, high: float) -
     return value
 
 
-def _notes_lines(r: Reader, node: Node | None) -> int:
-    count = r.integer(node, "notes_lines", minimum=0)
-    if count > MAX_NOTES_LINES:
-        r.error(node, "notes_lines", f"{count} lines is more than a page holds (at most "
-                                     f"{MAX_NOTES_LINES})")
-        return MAX_NOTES_LINES
-    return count
-
-
 def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layout | None:
     r = Reader()
     r.findings = findings
@@ -219,7 +210,8 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
         section_space=_length(r, m.get("section_space"), "section_space", pos),
         colors=colors,
         footer_height=_length(r, footer.get("height"), "footer.height", pos),
-        notes_lines=_notes_lines(r, m.get("notes_lines")),
+        notes_lines=r.integer(m.get("notes_lines"), "notes_lines", minimum=0,
+                              maximum=MAX_NOTES_LINES),
         blocks=tuple(blocks),
         positions=pos,
         align=align,

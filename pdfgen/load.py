@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
 PHONE = re.compile(r"^(?:\+|\()?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:/[A-Za-z0-9._~/%-]*)?$")
 CLINIC_FILE = "clinic.yaml"
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # dates outside are typing mistakes, and date sums overflow
+REVIEW_MONTHS_MAX = 120  # ten years; clinic.yaml review_months
 
 
 class Reader:
@@ -68,7 +71,8 @@ class Reader:
                 out[key] = value
                 continue
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(known)}"
+            hint = (f"; did you mean '{close[0]}'?" if close
+                    else f"; expected one of: {', '.join(known)}")
             self.error(key_node, _join(field, key), f"unknown key '{key}'{hint}")
         for key in required:
             if key not in out:
@@ -104,15 +108,32 @@ class Reader:
             self.error(node, field, "must not be empty")
         return value
 
-    def integer(self, node: Node | None, field: str, minimum: int = 1) -> int:
+    def integer(self, node: Node | None, field: str, minimum: int = 1,
+                maximum: int | None = None) -> int:
+        """A whole number within [minimum, maximum]; 0 (with a finding) when there is none."""
         if node is None:
+            return 0
+        if node.kind == "scalar" and node.tag == STR and re.fullmatch(r"[-+]?[0-9][0-9_]*",
+                                                                      node.text.strip()):
+            # digits that yamlio reads as text: too long to be a number anyone means
+            self.error(node, field, f"must be between {minimum} and {maximum:,}"
+                       if maximum is not None else f"'{markup.clip(node.text, 40)}' is too long "
+                       "to be a number: check it")
             return 0
         if node.kind != "scalar" or node.tag != INT:
             self.wrong_type(node, field, "a whole number")
             return 0
-        value = int(node.typed())
-        if value < minimum:
-            self.error(node, field, f"must be at least {minimum}")
+        try:
+            value = int(node.typed())
+        except ValueError:
+            self.error(node, field, f"'{markup.clip(node.text, 40)}' is not a whole number "
+                                    "pdfgen can read")
+            return 0
+        if value < minimum or (maximum is not None and value > maximum):
+            if maximum is None:
+                self.error(node, field, f"must be at least {minimum}")
+            else:
+                self.error(node, field, f"must be between {minimum} and {maximum:,}")
         return value
 
     def boolean(self, node: Node | None, field: str) -> bool:
@@ -131,6 +152,10 @@ class Reader:
                 value = node.typed()
             except ValueError:
                 self.error(node, field, f"'{node.text}' is not a real date; write it as YYYY-MM-DD")
+                return None
+            if is_date(value) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+                self.error(node, field, f"'{node.text}' is outside the years {FIRST_YEAR} to "
+                                        f"{LAST_YEAR}: check the year")
                 return None
             if is_date(value):
                 return value
@@ -163,11 +188,12 @@ class Reader:
             text = self.string(value, _join(field, code), required=False)
             if value.kind == "scalar" and value.comment:
                 self.error(value, _join(field, code),
-                           f"'{markup.clip(value.comment, 40)}' after this text is a YAML comment, so it "
-                           f"would not be printed: if it belongs to the text, put the whole text "
-                           f"in double quotes; if it is a note, put it on a line of its own")
+                           f"'{markup.clip(value.comment, 40)}' after this text is a YAML comment, "
+                           f"so it would not be printed: if it belongs to the text, put the whole "
+                           f"text in double quotes; if it is a note, put it on a line of its own")
             if not text:
-                self.error(value, _join(field, code), f"{_lang_label(self.langs, code)} text is empty")
+                self.error(value, _join(field, code),
+                           f"{_lang_label(self.langs, code)} text is empty")
             for problem in markup.problems(text):
                 self.error(value, _join(field, code), problem)
             values.append((code, text))
@@ -226,7 +252,8 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
     codes = tuple(lang.code for lang in langs)
     primary = r.string(m.get("primary"), "primary")
     if primary and codes and primary not in codes:
-        r.error(m["primary"], "primary", f"'{primary}' is not one of the languages ({', '.join(codes)})")
+        r.error(m["primary"], "primary",
+                f"'{primary}' is not one of the languages ({', '.join(codes)})")
     phone = _phone(r, m.get("phone"), "phone")
     fax = _phone(r, m.get("fax"), "fax")
     web = r.string(m.get("web"), "web")
@@ -263,7 +290,8 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
         specialties=tuple(specialties),
         languages=langs,
         primary=primary,
-        review_months=r.integer(m.get("review_months"), "review_months"),
+        review_months=r.integer(m.get("review_months"), "review_months",
+                                maximum=REVIEW_MONTHS_MAX),
         address=address or None,
         outputs=outputs,
         path=name,
@@ -297,8 +325,8 @@ def _quality(r: Reader, node: Node | None):
             r.error(value, field, f"'{value.text}' is not a usable limit: write a number")
         else:
             limits.append((key, float(value.typed())))
-    words = {k: r.integer(m[k], f"quality.{k}") for k in ("section_words", "summary_words",
-                                                          "heading_words") if k in m}
+    words = {k: r.integer(m[k], f"quality.{k}", maximum=10_000)
+             for k in ("section_words", "summary_words", "heading_words") if k in m}
     glossary = []
     gm = m.get("glossary")
     if gm is not None and gm.kind != "map":
@@ -326,7 +354,8 @@ def _phone(r: Reader, node: Node | None, field: str) -> str:
         return ""
     value = r.string(node, field)
     if value and not PHONE.match(value):
-        r.error(node, field, f"'{value}' does not look like a phone number (digits, spaces, - ( ) +)")
+        r.error(node, field,
+                f"'{value}' does not look like a phone number (digits, spaces, - ( ) +)")
     return value
 
 
@@ -380,9 +409,11 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
             code = r.string(lang_node, f"{field}.languages[{j}]")
             if code and code not in codes:
                 r.error(lang_node, f"{field}.languages[{j}]",
-                        f"unknown language code '{code}'; the clinic's languages are {', '.join(codes)}")
+                        f"unknown language code '{code}'; the clinic's languages are "
+                        f"{', '.join(codes)}")
             out_langs.append(code)
-        outputs.append(Output(oname, r.string(m.get("layout"), f"{field}.layout"), tuple(out_langs)))
+        outputs.append(Output(oname, r.string(m.get("layout"), f"{field}.layout"),
+                              tuple(out_langs)))
     return tuple(outputs)
 
 
@@ -441,7 +472,7 @@ def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
     if unverified and ca_file:
         r.error(m["allow_unverified"], "email.allow_unverified",
                 "ca_file and allow_unverified contradict each other: keep one")
-    timeout = r.integer(m["timeout"], "email.timeout") if "timeout" in m else 30
+    timeout = r.integer(m["timeout"], "email.timeout", maximum=600) if "timeout" in m else 30
     return MailSettings(host=host, port=port, security=security, sender=addresses["from"],
                         reply_to=addresses["reply_to"],
                         ca_file=str((folder / ca_file).resolve()) if ca_file else "",
@@ -619,47 +650,100 @@ class LoadResult:
         return not any(f.severity == "error" for f in self.findings)
 
 
+def _named_like_yaml(root: Path) -> tuple[list[Path], list[Path]]:
+    """(handouts, clinic profiles): every entry of the folder named like a YAML file (.yaml or
+    .yml, in any case), whatever kind of file it is, sorted by name. Translations files
+    (exactly `<id>.translations.yaml`) are neither: freshness reads them beside their handout."""
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:  # not a folder, or not readable: no handouts (the clinic.yaml check says why)
+        return [], []
+    handouts, clinics = [], []
+    for path in entries:
+        name = path.name.lower()
+        if not name.endswith((".yaml", ".yml")) or path.name.endswith(".translations.yaml"):
+            continue
+        (clinics if name in (CLINIC_FILE, "clinic.yml") else handouts).append(path)
+    return handouts, clinics
+
+
 def handout_files(root: Path) -> list[Path]:
-    """Every procedure file in a library folder, sorted by name."""
-    return sorted(p for p in root.glob("*.yaml")
-                  if p.name != CLINIC_FILE and not p.name.endswith(".translations.yaml"))
+    """Every procedure file in a library folder that can be read, sorted by name.
+
+    Regular files only (a symlink to one is fine): a FIFO, a device or a folder named x.yaml
+    is left out, never opened (`unreadable_handouts` reports it). A handout named x.yml or
+    x.YAML is included, so that whoever loads it gets read_yaml's "rename it to x.yaml"
+    finding rather than the file being skipped without a word."""
+    return [path for path in _named_like_yaml(Path(root))[0] if path.is_file()]
+
+
+def unreadable_handouts(root: Path, display_root: str | None = None,
+                        only: list[str] | None = None) -> list[Finding]:
+    """A finding for each file named like a handout that `handout_files` leaves out: a FIFO,
+    a device, a folder, a broken symlink ("x.yaml: is a named pipe (FIFO), not a regular
+    file; ..."). Never blocks: read_yaml opens such a file without reading it."""
+    root = Path(root)
+    shown = display_root if display_root is not None else str(root)
+    out = []
+    for path in _named_like_yaml(root)[0]:
+        if not path.is_file() and not (only and path.stem not in only):
+            out.extend(read_yaml(path, str(Path(shown) / path.name) if shown else path.name)[1])
+    return out
 
 
 def load_library(root: Path, only: list[str] | None = None, display_root: str | None = None
                  ) -> LoadResult:
-    """Load clinic.yaml and every handout beside it; one bad handout does not hide the others."""
+    """Load clinic.yaml and every handout beside it; one bad handout does not hide the others.
+
+    Every file named like a handout gets loaded or a finding: x.yml and x.YAML ("rename it"),
+    and a FIFO, device or folder named x.yaml ("is a named pipe, not a regular file")."""
     root = Path(root)
     shown = display_root if display_root is not None else str(root)
 
     def disp(p: Path) -> str:
         return str(Path(shown) / p.name) if shown else p.name
 
+    candidates, clinics = _named_like_yaml(root)
     clinic_path = root / CLINIC_FILE
-    if not clinic_path.is_file():
-        finding = Finding(Pos(disp(clinic_path)), "", "no clinic.yaml in the library folder")
-        return LoadResult(None, (finding,), ())
+    if not os.path.lexists(clinic_path):  # one that is there but not a file: read_yaml says so
+        message = "no clinic.yaml in the library folder"
+        if clinics:
+            case = " (all lower case)" if clinics[0].name.lower() == CLINIC_FILE else ""
+            message += f": rename {clinics[0].name} to {CLINIC_FILE}{case}"
+        return LoadResult(None, (Finding(Pos(disp(clinic_path)), "", message),), ())
     clinic, findings = load_clinic(clinic_path, disp(clinic_path))
+    for other in clinics:
+        if other.name != CLINIC_FILE and not _same_file(other, clinic_path):
+            findings.append(Finding(Pos(disp(other)), "", f"pdfgen reads only {CLINIC_FILE}, so "
+                                    f"this file is not read: move what it says into "
+                                    f"{CLINIC_FILE}, then delete it"))
     if clinic is None:
         return LoadResult(None, tuple(findings), ())
     procs, failed = [], []
-    for path in sorted(root.glob("*.yml")):
-        findings.append(Finding(Pos(disp(path)), "", f"pdfgen reads only .yaml files: rename "
-                                                     f"{path.name} to {path.stem}.yaml"))
     for path in handout_files(root):
         if only and path.stem not in only:
             continue
-        proc, found = load_procedure(path, clinic, disp(path))
+        proc, found = load_procedure(path, clinic, disp(path))  # x.yml: read_yaml says rename
         findings.extend(found)
         if proc is None:
             failed.append(disp(path))
         else:
             procs.append(proc)
+    findings.extend(unreadable_handouts(root, shown, only))
     if only:
-        missing = sorted(set(only) - {p.stem for p in handout_files(root)})
+        missing = sorted(set(only) - {p.stem for p in candidates})
         for pid in missing:
             findings.append(Finding(Pos(shown or "."), "", f"no handout '{pid}' in the library"))
     procs.sort(key=lambda p: p.id)
     return LoadResult(Library(str(root), clinic, tuple(procs)), tuple(findings), tuple(failed))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two names are one file (Clinic.YAML and clinic.yaml on a case-blind disk)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def require(result: LoadResult) -> Library:

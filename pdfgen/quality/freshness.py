@@ -9,6 +9,7 @@ longer matches is reported as possibly out of date, and its PDFs say so in the f
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class Confirmations:
 def read(handout: Path, shown: str | None = None) -> tuple[Confirmations, list[Finding]]:
     path = confirmations_path(handout)
     name = str(Path(shown).with_name(path.name)) if shown else str(path)
-    if not path.is_file():
+    if not os.path.lexists(path):  # there but not a file (a FIFO, a folder): read_yaml says so
         return Confirmations({}, False, name), []
     root, findings = read_yaml(path, name)
     by_lang: dict[str, dict[str, tuple[str, str]]] = {}
