@@ -115,11 +115,14 @@ class StoryBuilder:
         parts = [markup.escape(self.clinic.name),
                  markup.escape(lab.format("version", version=proc.version)),
                  markup.escape(lab.format("reviewed", date=lab.month_year(proc.reviewed)))]
-        warn = f'<font color="{self.layout.colors["risk_border"]}"><b>%s</b></font>'
+        def warn(key: str) -> str:  # kept on one line: "Revisión / vencida" reads badly
+            words = markup.escape(lab[key]).replace(" ", "&nbsp;")
+            return f'<font color="{self.layout.colors["risk_border"]}"><b>{words}</b></font>'
+
         if proc.review_overdue:
-            parts.append(warn % markup.escape(lab["review_overdue"]))
+            parts.append(warn("review_overdue"))
         if proc.pending_review:
-            parts.append(warn % markup.escape(lab["pending_review"]))
+            parts.append(warn("pending_review"))
         if lang in proc.under_review:
             parts.append(markup.escape(lab["translation_review"]))
         return self._para(Para, " · ".join(parts), self.st.status, lang, "P")
