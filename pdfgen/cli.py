@@ -175,6 +175,15 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
                 result = build_library(root, out_dir, progress=lambda job: bar.update(1), **kwargs)
     except PdfgenError as exc:
         _fail(exc)
+    except OSError as exc:  # one the build did not expect (an I/O error, say): one line
+        from .fsutil import describe_os_error
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(PdfgenError(f"{where}build stopped: {describe_os_error(exc)}"))
+    except KeyboardInterrupt:
+        click.echo("interrupted: every PDF is either as it was or fully replaced; build "
+                   "again to finish", err=True)
+        sys.exit(130)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
