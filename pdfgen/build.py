@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -177,7 +178,7 @@ class BuildResult:
                 "dry_run": self.dry_run, "findings": [f.as_dict() for f in self.findings]}
 
 
-# -- worker side ---------------------------------------------------------------------------
+# -- worker side -------------------------------------------------------------------------------
 
 _clinics: dict[tuple[str, str], Clinic] = {}
 _layouts: dict[tuple[str, str], object] = {}  # per worker: (name, files' hash) -> Layout
@@ -349,19 +350,29 @@ def recorded_findings(entry: dict, review_months: int, today, library: Path,
     from .quality.gates import apply_waivers
     from .quality.review import check_dates
 
+    own = os.path.basename(shown) if shown else None
+    cwd = os.getcwd()
+
     def here(name: str) -> str:
-        name = Path(name).name
-        if shown and name == Path(shown).name:
+        name = os.path.basename(name)
+        if name == own:
             return shown  # the handout file, as this build already displays it
-        return display(library / name)
+        return _display_in(str(library), name, cwd)
 
     out = [Finding.from_dict(d) for d in entry.get("warnings", ())]
     rec = entry.get("review")
     if rec:
         out += check_dates(dt.date.fromisoformat(rec["reviewed"]), Pos(*rec["at"]),
                            rec["pending"], Pos(*rec["by"]), review_months, today)
-    out = [replace(f, pos=replace(f.pos, file=here(f.pos.file))) for f in out]
+    out = [replace(f, pos=Pos(here(f.pos.file), f.pos.line, f.pos.col)) for f in out]
     return [f for f in apply_waivers(out, entry.get("waivers") or {}) if f.severity != "waived"]
+
+
+@functools.lru_cache(maxsize=1024)
+def _display_in(library: str, name: str, cwd: str) -> str:
+    """display() of a library file, remembered (an unchanged handout's recorded findings
+    name the same few files again and again); `cwd` is part of the key."""
+    return display(Path(library) / name)
 
 
 def _catalog_fields(proc, clinic: Clinic) -> dict:
@@ -374,38 +385,31 @@ def _catalog_fields(proc, clinic: Clinic) -> dict:
             "review_due": review_due(proc.reviewed, clinic.review_months).isoformat()}
 
 
-# -- the manifest: read, validated, set aside ---------------------------------------------------
+# -- the manifest: read, validated, set aside --------------------------------------------------
 
 
 def _text(v) -> bool:
-    """A string pdfgen could have written: UTF-8 encodable (no lone surrogate), no NUL."""
-    if not isinstance(v, str) or "\0" in v:
-        return False
-    try:
-        v.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return type(v) is str  # exactly what json.loads makes (and fast)
 
 
 def _slug(v) -> bool:
-    return _text(v) and SLUG.fullmatch(v) is not None
+    return type(v) is str and SLUG.fullmatch(v) is not None
 
 
 def _count(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2 ** 53
+    return type(v) is int and 0 <= v < 2 ** 53  # not a bool
 
 
 def _texts(v) -> bool:
-    return isinstance(v, list) and all(_text(x) for x in v)
+    return type(v) is list and all(type(x) is str for x in v)
 
 
 def _text_map(v) -> bool:
-    return isinstance(v, dict) and all(_text(k) and _text(x) for k, x in v.items())
+    return type(v) is dict and all(type(x) is str for x in v.values())
 
 
 def _hex64(v) -> bool:
-    return isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None
+    return type(v) is str and _HEX64.fullmatch(v) is not None
 
 
 def _iso_day(v) -> bool:
@@ -417,23 +421,48 @@ def _iso_day(v) -> bool:
 
 
 def _where(v) -> bool:  # [file name, line, col]
-    return (isinstance(v, list) and len(v) == 3 and _text(v[0]) and _count(v[1])
-            and _count(v[2]))
+    return type(v) is list and len(v) == 3 and _text(v[0]) and _count(v[1]) and _count(v[2])
 
 
 def _review(v) -> bool:
-    return (isinstance(v, dict) and _iso_day(v.get("reviewed"))
-            and isinstance(v.get("pending"), bool) and _where(v.get("at"))
+    return (type(v) is dict and _iso_day(v.get("reviewed"))
+            and type(v.get("pending")) is bool and _where(v.get("at"))
             and _where(v.get("by")))
 
 
 def _warning(v) -> bool:
     """A recorded quality warning, as Finding.as_dict() writes it (only warnings are kept:
     an error would have stopped the handout)."""
-    return (isinstance(v, dict) and _text(v.get("file")) and _text(v.get("message"))
-            and v.get("severity") == Severity.WARNING.value
-            and all(_text(v[k]) for k in ("field", "rule") if k in v)
-            and all(_count(v[k]) for k in ("line", "col") if k in v))
+    return (type(v) is dict and v.get("severity") == "warning"
+            and _text(v.get("file")) and _text(v.get("message"))
+            and _text(v.get("field", "")) and _text(v.get("rule", ""))
+            and _count(v.get("line", 0)) and _count(v.get("col", 0)))
+
+
+def _warnings(v) -> bool:
+    return type(v) is list and all(_warning(w) for w in v)
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+# JSON escapes that make a string pdfgen never writes: a lone surrogate (not UTF-8) or NUL
+_ODD_ESCAPE = re.compile(rb"\\u(?:[dD][89abcdefABCDEF]|0000)")
+_ODD_CHAR = re.compile("[\0\ud800-\udfff]")
+
+
+def _odd_text(value) -> bool:
+    """Whether any string in `value` (keys included) holds NUL or a lone surrogate."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            if _ODD_CHAR.search(v):
+                return True
+        elif isinstance(v, dict):
+            todo.extend(v.keys())
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+    return False
 
 
 # Every field of a manifest entry and what it must be. An entry is kept only when it has
@@ -442,22 +471,25 @@ ENTRY_FIELDS: dict[str, Callable[[object], bool]] = {
     "handout": _slug, "output": _slug, "sha256": _hex64,
     "layout": _text, "languages": _texts, "fingerprint": _text, "bytes": _count,
     "pages": _count, "version": _text, "reviewed": _text,
-    "pending_review": lambda v: isinstance(v, bool), "title": _text_map,
-    "under_review": _texts, "review": _review, "waivers": _text_map,
-    "warnings": lambda v: isinstance(v, list) and all(_warning(w) for w in v),
+    "pending_review": lambda v: type(v) is bool, "title": _text_map,
+    "under_review": _texts, "review": _review, "waivers": _text_map, "warnings": _warnings,
     "specialty": _text, "specialty_name": _text_map, "review_due": _text, "inputs": _text_map,
 }
 REQUIRED_FIELDS = ("handout", "output", "sha256")
 
 
-def clean_entry(rel, entry) -> tuple[dict | None, str]:
+def clean_entry(rel, entry, odd_escapes: bool = True) -> tuple[dict | None, str]:
     """(the entry with only the fields pdfgen writes, "") or (None, why it was dropped).
 
     The manifest decides which files a build deletes, what the front-desk page links to
     and which findings an unchanged handout repeats, so an entry edited by hand to point
-    outside `out/`, or with any field of the wrong kind, is dropped, never followed."""
+    outside `out/`, or with any field of the wrong kind, is dropped, never followed.
+    `odd_escapes=False`: the JSON text had no \\u escape that can make a lone surrogate or
+    NUL, so the (slower) search for them is skipped."""
     if not isinstance(rel, str) or not isinstance(entry, dict):
         return None, "not a mapping"
+    if odd_escapes and _odd_text(entry):
+        return None, "a text in it is not valid Unicode"
     missing = [k for k in REQUIRED_FIELDS if k not in entry]
     if missing:
         return None, f"no {missing[0]}"
@@ -471,7 +503,7 @@ def clean_entry(rel, entry) -> tuple[dict | None, str]:
 
 def clean_failed(hid, rec) -> dict | None:
     """A record of a handout that could not be built (the manifest's "failed"), or None."""
-    if not (_slug(hid) and isinstance(rec, dict) and _text(rec.get("file"))
+    if not (_slug(hid) and isinstance(rec, dict) and not _odd_text(rec) and _text(rec.get("file"))
             and _text_map(rec.get("title")) and _text(rec.get("reason"))
             and isinstance(rec.get("outputs"), list)
             and all(_slug(o) for o in rec["outputs"])):
@@ -525,8 +557,9 @@ def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
             and isinstance(data.get("outputs"), dict)):
         return _set_aside(path, shown, "is not a manifest pdfgen wrote", set_aside)
     kept, dropped = {}, []
+    odd = _ODD_ESCAPE.search(raw) is not None
     for rel, entry in data["outputs"].items():
-        clean, why = clean_entry(rel, entry)
+        clean, why = clean_entry(rel, entry, odd)
         if clean is None:
             dropped.append((rel, why))
         else:
@@ -576,7 +609,7 @@ def manifest_bytes(outputs: dict, failed: dict | None = None) -> bytes:
     return text.encode()
 
 
-# -- the output folder, reached through descriptors -----------------------------------------------
+# -- the output folder, reached through descriptors --------------------------------------------
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -662,8 +695,16 @@ def _read_file(dfd: int, name: str, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe
+
+
 def made_by_pdfgen(data: bytes) -> bool:
     """Whether a PDF says pdfgen made it: the Creator of its Info dictionary."""
+    with _PDFIUM:
+        return _creator_is_pdfgen(data)
+
+
+def _creator_is_pdfgen(data: bytes) -> bool:
     import pypdfium2 as pdfium
 
     try:
@@ -730,7 +771,7 @@ def _owned(dfd: int, name: str, recorded: dict | None) -> tuple[str, str]:
                 "build again")
 
 
-# -- the plan -------------------------------------------------------------------------------------
+# -- the plan ----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -909,6 +950,8 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
                                              set_aside=not result.dry_run)
     plan.note(manifest.findings)
     recorded = manifest.outputs
+    looks = _look_all(plan, [p for p in files if SLUG.fullmatch(p.stem)
+                             and not (only and p.stem not in only)])
     for path in files:
         hid = path.stem
         if only and hid not in only:  # not judged this time: its records stay as they are
@@ -923,31 +966,15 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
             for output, rel in rels:
                 plan.fail(hid, shown, rel, output.name, [problem])
             continue
-        base = {"handout": "", "clinic": clinic_hash, "translations": "", "engine": engine}
-        problem = None
-        conf = confirmations_path(path)
-        try:
-            base["handout"] = _sha(read_input(path, INPUT_LIMIT))
-        except InputFileError as exc:
-            problem = Finding(Pos(shown), "", str(exc))
-        else:
-            try:
-                if os.path.lexists(conf):
-                    base["translations"] = _sha(read_input(conf, INPUT_LIMIT))
-            except InputFileError as exc:
-                problem = Finding(Pos(display(conf)), "", str(exc))
-        try:
-            dfd = folder.folder(hid) if folder else None
-        except Refused as exc:
+        look = looks[hid]
+        if isinstance(look.disk, Refused):
             for output, rel in rels:
-                plan.fail(hid, shown, rel, output.name, [exc.finding()])
+                plan.fail(hid, shown, rel, output.name, [look.disk.finding()])
             continue
-        try:
-            stale = _plan_handout(plan, hid, shown, rels, dfd, force, base, layout_hash,
-                                  bad_layout, problem)
-        finally:
-            if dfd is not None:
-                os.close(dfd)
+        base = {"handout": look.handout, "clinic": clinic_hash,
+                "translations": look.translations, "engine": engine}
+        stale = _plan_handout(plan, hid, shown, rels, look.disk, force, base, layout_hash,
+                              bad_layout, look.problem)
         if stale:
             plan.tasks.append(Task(str(library), str(path), shown,
                                    tuple((p.output, p.rel, p.fingerprint) for p in stale),
@@ -959,7 +986,64 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
                        and not (only and e["handout"] not in only))
 
 
-def _plan_handout(plan: Plan, hid: str, shown: str, rels, dfd: int | None, force: bool,
+@dataclass
+class _Look:
+    """What the plan reads of one handout: its inputs' hashes, and what is on disk where
+    its outputs go (rel -> (sha256 or "", why pdfgen must not touch it or "")), or the
+    reason its folder in out/ cannot be used."""
+
+    handout: str = ""
+    translations: str = ""
+    problem: Finding | None = None
+    disk: dict | Refused = field(default_factory=dict)
+
+
+def _look(plan: Plan, path: Path) -> _Look:
+    """Read one handout's inputs and its outputs on disk (no decision, nothing written:
+    safe to run in threads; hashing and reading release the GIL)."""
+    look = _Look()
+    conf = confirmations_path(path)
+    try:
+        look.handout = _sha(read_input(path, INPUT_LIMIT))
+        if os.path.lexists(conf):
+            look.translations = _sha(read_input(conf, INPUT_LIMIT))
+    except InputFileError as exc:
+        bad = conf if look.handout else path
+        look.problem = Finding(Pos(display(bad)), "", str(exc))
+    if plan.folder is None:
+        return look
+    hid = path.stem
+    try:
+        dfd = plan.folder.folder(hid)
+    except Refused as exc:
+        look.disk = exc
+        return look
+    if dfd is None:
+        return look
+    try:
+        for output in plan.outputs:
+            rel = output_path(hid, output.name)
+            try:
+                look.disk[rel] = _owned(dfd, rel.split("/", 1)[1],
+                                        plan.manifest.outputs.get(rel))
+            except OSError as exc:
+                look.disk[rel] = ("", f"cannot be read: {describe_os_error(exc)}")
+    finally:
+        os.close(dfd)
+    return look
+
+
+def _look_all(plan: Plan, files: list[Path]) -> dict[str, _Look]:
+    """_look for every handout, on a few threads when there are many."""
+    workers = min(8, os.cpu_count() or 1, max(1, len(files) // 16))
+    if workers == 1:
+        return {p.stem: _look(plan, p) for p in files}
+    with cf.ThreadPoolExecutor(max_workers=workers) as pool:
+        looks = list(pool.map(lambda p: _look(plan, p), files))
+    return {p.stem: look for p, look in zip(files, looks, strict=True)}
+
+
+def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: bool,
                   base: dict, layout_hash: dict, bad_layout: dict,
                   problem: Finding | None) -> list[Planned]:
     """Decide each output of one handout: skipped, stale (and why) or failed; keep the
@@ -969,11 +1053,7 @@ def _plan_handout(plan: Plan, hid: str, shown: str, rels, dfd: int | None, force
     stale = []
     for output, rel in rels:
         old = recorded.get(rel)
-        name = rel.split("/", 1)[1]
-        try:
-            sha, foreign = _owned(dfd, name, old) if dfd is not None else ("", "")
-        except OSError as exc:
-            sha, foreign = "", f"cannot be read: {describe_os_error(exc)}"
+        sha, foreign = disk.get(rel, ("", ""))
         if foreign:
             where = Pos(shown_in(plan.out_dir, rel))
             plan.fail(hid, shown, rel, output.name,
@@ -1034,7 +1114,7 @@ def _why(before: dict, inputs: dict) -> str | None:
     return None
 
 
-# -- execute ----------------------------------------------------------------------------------
+# -- execute -----------------------------------------------------------------------------------
 
 
 def execute(tasks: list[Task], jobs: int | None = None,
@@ -1126,7 +1206,7 @@ def _on_executor(tasks: list[Task], executor: cf.Executor):
         yield task, results
 
 
-# -- commit -----------------------------------------------------------------------------------
+# -- commit ------------------------------------------------------------------------------------
 
 
 def _commit(plan: Plan, job: JobResult) -> Finding | None:
@@ -1234,8 +1314,12 @@ def _remove_strays(folder: OutFolder) -> None:
 
 def _write_manifest(plan: Plan, failed: dict) -> None:
     """Write manifest.json when it changed, replacing only the file the plan read."""
+    old = plan.manifest
+    if (old.raw is not None and not old.findings and plan.new_manifest == old.outputs
+            and failed == old.failed):
+        return  # nothing changed (the common no-op build): not even serialized
     data = manifest_bytes(plan.new_manifest, failed)
-    if data == plan.manifest.raw:
+    if data == old.raw:
         return
     where = Pos(shown_in(plan.out_dir, MANIFEST))
     folder = plan.folder
@@ -1255,7 +1339,7 @@ def _write_manifest(plan: Plan, failed: dict) -> None:
         plan.note([_write_problem(plan, where, exc)])
 
 
-# -- the whole build ------------------------------------------------------------------------------
+# -- the whole build ---------------------------------------------------------------------------
 
 
 def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
