@@ -695,16 +695,8 @@ def _read_file(dfd: int, name: str, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
-_PDFIUM = threading.Lock()  # pdfium is not thread-safe
-
-
 def made_by_pdfgen(data: bytes) -> bool:
     """Whether a PDF says pdfgen made it: the Creator of its Info dictionary."""
-    with _PDFIUM:
-        return _creator_is_pdfgen(data)
-
-
-def _creator_is_pdfgen(data: bytes) -> bool:
     import pypdfium2 as pdfium
 
     try:
@@ -999,8 +991,8 @@ class _Look:
 
 
 def _look(plan: Plan, path: Path) -> _Look:
-    """Read one handout's inputs and its outputs on disk (no decision, nothing written:
-    safe to run in threads; hashing and reading release the GIL)."""
+    """Read one handout's inputs and what is on disk where its outputs go (no decision,
+    nothing written)."""
     look = _Look()
     conf = confirmations_path(path)
     try:
@@ -1034,13 +1026,9 @@ def _look(plan: Plan, path: Path) -> _Look:
 
 
 def _look_all(plan: Plan, files: list[Path]) -> dict[str, _Look]:
-    """_look for every handout, on a few threads when there are many."""
-    workers = min(8, os.cpu_count() or 1, max(1, len(files) // 16))
-    if workers == 1:
-        return {p.stem: _look(plan, p) for p in files}
-    with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-        looks = list(pool.map(lambda p: _look(plan, p), files))
-    return {p.stem: look for p, look in zip(files, looks, strict=True)}
+    """_look for every handout. (In threads it was no faster on 2 CPUs: 0.28 s against
+    0.26 s for 1,000 handouts' 3,000 PDFs, 279 MB; sha256 is about three quarters of it.)"""
+    return {p.stem: _look(plan, p) for p in files}
 
 
 def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: bool,
