@@ -271,12 +271,12 @@ def run_task(task: Task) -> list[JobResult]:
         if proc is None:
             return _failed_all(task, found)
         title = {lang: proc.title[lang] for lang in clinic.lang_codes}
-    except Exception as exc:  # noqa: BLE001 - the job boundary: a finding, never a traceback
+    except Exception as exc:  # the job boundary: a finding, never a traceback
         return _failed_all(task, [Finding(Pos(task.shown), "",
                                           f"could not be loaded: {_exc_line(exc)}")])
     try:
         gates = quality_findings(proc, clinic, Path(task.handout), task.today)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return _failed_all(task, [Finding(Pos(task.shown), "", "the quality checks could not "
                                           f"run: {_exc_line(exc)}")], title)
     if any(f.blocks(task.strict) for f in gates):
@@ -298,11 +298,12 @@ def run_task(task: Task) -> list[JobResult]:
                      "review": _review_record(proc), "waivers": dict(proc.waivers),
                      "warnings": [_portable(f) for f in gates if f.rule not in REVIEW_RULES]}
             entry.update(_catalog_fields(proc, clinic))
-        except PdfgenError as exc:
-            found = list(getattr(exc, "findings", ())) or [Finding(Pos(task.shown), "", str(exc))]
+        except PdfgenError as exc:  # ContentError (a glyph the font lacks...): its findings
+            found = list(getattr(exc, "findings", ())) or [Finding(
+                Pos(task.shown), "", f"output '{output.name}' (layout {output.layout}): {exc}")]
             results.append(JobResult(rel, output.name, False, findings=found, title=title))
             continue
-        except Exception as exc:  # noqa: BLE001 - e.g. ReportLab's LayoutError
+        except Exception as exc:  # ReportLab's LayoutError, an OSError, anything
             message = (f"output '{output.name}' (layout {output.layout}): could not be "
                        f"rendered: {_exc_line(exc)}")
             results.append(JobResult(rel, output.name, False, title=title,
@@ -582,10 +583,11 @@ def _set_aside(path: Path, shown: str, why: str, really: bool) -> Manifest:
     if not really:
         return Manifest(findings=[Finding(Pos(shown), "", f"{why}: it will be set aside and "
                                           "every PDF rebuilt", Severity.WARNING)])
-    for n in range(1000):
-        target = path.with_name(MANIFEST + SET_ASIDE + (f".{n}" if n else ""))
-        if not os.path.lexists(target):
-            break
+    names = (path.with_name(MANIFEST + SET_ASIDE + (f".{n}" if n else "")) for n in range(1000))
+    target = next((t for t in names if not os.path.lexists(t)), None)
+    if target is None:
+        raise PdfgenError(f"{shown}: {why}, and a thousand earlier ones are set aside beside it: "
+                          "delete some, then build again")
     try:
         os.rename(path, target)  # renames a link itself, never what it points to
     except OSError as exc:
@@ -690,6 +692,8 @@ def _read_file(dfd: int, name: str, limit: int | None = None) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
+        if limit is not None and size > limit:
+            raise OSError(errno.EFBIG, f"over the {limit:,}-byte limit")
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -701,11 +705,11 @@ def made_by_pdfgen(data: bytes) -> bool:
 
     try:
         doc = pdfium.PdfDocument(data)
-    except Exception:  # noqa: BLE001 - PdfiumError: not a PDF at all
+    except Exception:  # PdfiumError: not a PDF at all
         return False
     try:
         return str(doc.get_metadata_dict().get("Creator", "")).startswith(CREATOR)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     finally:
         doc.close()
@@ -748,7 +752,8 @@ def _owned(dfd: int, name: str, recorded: dict | None) -> tuple[str, str]:
         return "", ("it is a symbolic link, and pdfgen does not write or delete through "
                     "links: remove it, then build again")
     if not stat.S_ISREG(st.st_mode):
-        return "", f"it is {file_kind(st.st_mode)}, not a PDF pdfgen wrote: move it away"
+        return "", (f"it is {file_kind(st.st_mode)}, not a PDF pdfgen wrote: move it away, "
+                    "then build again")
     if st.st_size > PDF_LIMIT:
         return "", ("pdfgen did not write this file (it is far bigger than a handout): "
                     "move it away or delete it, then build again")
@@ -915,7 +920,7 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
             bad_layout[name] = [Finding(Pos(clinic_shown), "outputs",
                                         f"output '{output.name}': {exc}")]
             continue
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             bad_layout[name] = [Finding(Pos(clinic_shown), "outputs", f"layout '{name}' could "
                                         f"not be loaded: {_exc_line(exc)}")]
             continue
@@ -1066,7 +1071,7 @@ def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: boo
                 plan.note(recorded_findings(old, plan.clinic.review_months, plan.today,
                                             plan.library, shown))
                 judged = True
-            except Exception:  # noqa: BLE001
+            except Exception:
                 plan.new_manifest.pop(rel, None)
                 old, reason = None, "its record in manifest.json could not be used"
         if reason is not None:
@@ -1160,7 +1165,7 @@ def _on_pool(tasks: list[Task], workers: int):
             except cf.process.BrokenProcessPool:
                 broken.append((i, task))
                 continue
-            except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent
+            except Exception as exc:  # a result that could not be sent back, say
                 results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
                                                      f"{_exc_line(exc)}")])
             done += 1
@@ -1179,7 +1184,7 @@ def _on_executor(tasks: list[Task], executor: cf.Executor):
     for task in tasks:
         try:
             futures[executor.submit(run_task, task)] = task
-        except Exception as exc:  # noqa: BLE001 - a broken or shut-down executor
+        except Exception as exc:  # a broken or shut-down executor
             yield task, _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
                                                    f"{_exc_line(exc)}")])
     for future in cf.as_completed(futures):
@@ -1188,7 +1193,7 @@ def _on_executor(tasks: list[Task], executor: cf.Executor):
             results = future.result()
         except cf.process.BrokenProcessPool:
             results = _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
                                                  f"{_exc_line(exc)}")])
         yield task, results
@@ -1229,10 +1234,10 @@ def _commit(plan: Plan, job: JobResult) -> Finding | None:
     return None
 
 
-def _write_problem(plan: Plan, where: Pos, exc: OSError) -> Finding:
+def _write_problem(plan: Plan, where: Pos, exc: OSError, what: str = "PDF") -> Finding:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         plan.result.disk_full = True
-    return Finding(where, "", f"not written: {describe_os_error(exc)}; the previous PDF "
+    return Finding(where, "", f"not written: {describe_os_error(exc)}; the previous {what} "
                               "(if any) is kept")
 
 
@@ -1324,7 +1329,7 @@ def _write_manifest(plan: Plan, failed: dict) -> None:
     try:
         _write_in(folder.fd, MANIFEST, data)
     except OSError as exc:
-        plan.note([_write_problem(plan, where, exc)])
+        plan.note([_write_problem(plan, where, exc, "manifest.json")])
 
 
 # -- the whole build ---------------------------------------------------------------------------
@@ -1388,10 +1393,11 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                                         plan.today, failed=result.failed_handouts)
                 plan.note(catalog.findings)
             except OSError as exc:
+                plan.note([_write_problem(plan, Pos(shown_in(plan.out_dir, "index.html")), exc,
+                                          "page")])
+            except Exception as exc:  # the page is not worth a traceback either
                 plan.note([Finding(Pos(shown_in(plan.out_dir, "index.html")), "",
-                                   f"not written: {describe_os_error(exc)}")])
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    result.disk_full = True
+                                   f"not written: {_exc_line(exc)}")])
     finally:
         plan.folder.close()
     result.failed.sort()
