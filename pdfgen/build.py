@@ -1162,7 +1162,7 @@ def _on_pool(tasks: list[Task], workers: int):
             i, task = futures[future]
             try:
                 results = future.result()
-            except cf.process.BrokenProcessPool:
+            except cf.BrokenExecutor:
                 broken.append((i, task))
                 continue
             except Exception as exc:  # a result that could not be sent back, say
@@ -1191,7 +1191,7 @@ def _on_executor(tasks: list[Task], executor: cf.Executor):
         task = futures[future]
         try:
             results = future.result()
-        except cf.process.BrokenProcessPool:
+        except cf.BrokenExecutor:
             results = _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
         except Exception as exc:
             results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
