@@ -802,6 +802,7 @@ class Plan:
     attempted: set[str] = field(default_factory=set)  # handout ids this build judged
     ids: set[str] = field(default_factory=set)  # every handout id in the library
     failing: dict[str, dict] = field(default_factory=dict)  # id -> failed record being made
+    titles: dict[str, dict] = field(default_factory=dict)  # id -> titles of a current PDF
     folder: OutFolder | None = None
     seen: set[Finding] = field(default_factory=set)
 
@@ -1086,6 +1087,7 @@ def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: boo
             reason = "PDF missing" if had else "new"
         if reason is None:
             result.skipped.append(rel)
+            plan.titles.setdefault(hid, old.get("title") or {})  # the handout is unchanged
             continue
         result.reasons[rel] = reason
         fingerprint = _sha(json.dumps(inputs, sort_keys=True).encode())
@@ -1374,6 +1376,8 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                         if problem is None:
                             result.built.append(job.path)
                             plan.note(job.findings)
+                            if hid in plan.failing and not plan.failing[hid]["title"]:
+                                plan.failing[hid]["title"] = dict(job.title)  # it loaded
                         else:
                             job.ok, job.findings = False, [*job.findings, problem]
                             plan.fail(hid, task.shown, job.path, job.output, job.findings,
@@ -1411,7 +1415,8 @@ def _failed_records(plan: Plan) -> dict[str, dict]:
     failed = {hid: rec for hid, rec in plan.manifest.failed.items()
               if hid in plan.ids and hid not in plan.attempted}
     for hid, rec in plan.failing.items():
-        failed[hid] = {**rec, "outputs": sorted(rec["outputs"], key=lambda o: order.get(o, 0))}
+        failed[hid] = {**rec, "title": rec["title"] or dict(plan.titles.get(hid, {})),
+                       "outputs": sorted(rec["outputs"], key=lambda o: order.get(o, 0))}
     return dict(sorted(failed.items()))
 
 

@@ -100,7 +100,10 @@ def test_a_foreign_file_where_a_pdf_goes_stops_that_output(library, tmp_path, re
     manifest = _manifest(out)
     assert EN not in manifest["outputs"]  # not recorded: it is not pdfgen's
     assert sorted(manifest["outputs"]) == sorted(set(SAMPLE_OUTPUTS) - {EN})
-    assert manifest["failed"]["hemilaminectomy"]["outputs"] == ["en"]
+    failed = manifest["failed"]["hemilaminectomy"]
+    assert failed["outputs"] == ["en"] and failed["file"] == str(library / "hemilaminectomy.yaml")
+    assert failed["title"] == {"en": "Hemilaminectomy", "es": "Hemilaminectomía"}  # it loaded
+    assert failed["reason"].startswith(f"{out / EN}: not replaced: pdfgen did not write")
     _manifest_matches_disk(out)
     # moved away: the next build writes the PDF
     (out / EN).unlink()

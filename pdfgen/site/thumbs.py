@@ -110,7 +110,7 @@ def update_thumbnails(out_dir: Path, wanted: dict[str, str]) -> ThumbResult:
     for pdf_rel, sha in sorted(wanted.items()):
         rel = thumb_rel(pdf_rel)
         target = out_dir / rel
-        if _linked(target):  # never written (or read) through a symbolic link
+        if _linked(target) or _linked(out_dir / pdf_rel):  # never through a symbolic link
             result.findings.append(Finding(Pos(str(target)), "", "no thumbnail: it or its "
                                            "folder is a symbolic link", severity="warning"))
             continue
