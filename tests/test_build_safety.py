@@ -167,6 +167,15 @@ def test_a_linked_handout_folder_is_neither_written_nor_deleted_through(library,
     assert "knee" not in _manifest(out)["failed"]
 
 
+def test_out_itself_may_be_a_link(library, tmp_path):
+    real, link = tmp_path / "shared-drive", tmp_path / "out"
+    real.mkdir()
+    link.symlink_to(real, target_is_directory=True)
+    assert build_library(library, link, jobs=1).ok
+    assert sorted(_snapshot(real)) == SAMPLE_OUTPUTS
+    assert build_library(library, link, jobs=1).skipped
+
+
 def test_a_linked_pdf_is_not_written_through(library, tmp_path):
     out, target = tmp_path / "out", tmp_path / "precious.pdf"
     target.write_bytes(b"precious")
@@ -311,6 +320,14 @@ def test_an_engine_exception_fails_one_output_with_a_finding(library, tmp_path, 
         return real(proc, clinic, layout, langs, **kw)
 
     monkeypatch.setattr(pdfgen.render, "render_pdf", flaky)
+    passed = []
+    real_catalog = build_mod.write_catalog
+
+    def catalog(*args, **kwargs):
+        passed.append(kwargs["failed"])
+        return real_catalog(*args, **kwargs)
+
+    monkeypatch.setattr(build_mod, "write_catalog", catalog)
     out = tmp_path / "out"
     result = _cli(library, out)
     _no_traceback(result)
@@ -324,6 +341,7 @@ def test_an_engine_exception_fails_one_output_with_a_finding(library, tmp_path, 
     failed = _manifest(out)["failed"]["hemilaminectomy"]
     assert failed["outputs"] == ["bilingual"] and failed["title"]["es"] == "Hemilaminectomía"
     assert failed["reason"].startswith(f"{shown}: output 'bilingual'")
+    assert passed == [{"hemilaminectomy": failed}]  # what the front-desk page is given
 
 
 def test_a_layout_reportlab_cannot_lay_out_fails_its_outputs(library, tmp_path, monkeypatch):
