@@ -20,6 +20,7 @@ from .errors import ContentError, PdfgenError, UsageError
 from .markup import escape_controls
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in pdfgen, never the user's input
+INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 DEBUG_ENV = "PDFGEN_DEBUG"
 
 
@@ -52,8 +53,16 @@ class Group(click.Group):
         except PdfgenError as exc:
             err(str(exc))
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt:  # Ctrl-C: every file pdfgen writes is replaced in one step
+            err("interrupted: every file is either as it was or fully replaced; run the "
+                "command again to finish")
+            ctx.exit(INTERRUPTED)
+        except OSError as exc:  # one no stage expected (an I/O error, say): one line
+            from .fsutil import describe_os_error
+
+            where = f"{exc.filename}: " if exc.filename else ""
+            err(f"{where}{describe_os_error(exc)}")
+            ctx.exit(1)
         except Exception as exc:  # a bug: say so in one line, never a traceback
             if os.environ.get(DEBUG_ENV):
                 raise

@@ -46,7 +46,7 @@ ALLOWED = {
 }
 # third-party or standard modules only these stages may import
 ONLY_IN = {"reportlab": {"render"}, "click": {"cli"}, "smtplib": {"mail"}, "ssl": {"mail"},
-           "pikepdf": {"pdfcheck"}, "pypdfium2": {"site"}}
+           "pikepdf": {"pdfcheck"}, "pypdfium2": {"site", "build"}}
 
 
 def stage_of(module: str) -> str:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import stat
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-from ..errors import Finding
-from ..fsutil import write_atomic
+from ..errors import Finding, Pos
+from ..fsutil import InputFileError, file_kind, read_input, write_atomic
 from ..model import Clinic
 from .page import Failure, cards_from_manifest, failures, render_page, review_due
 from .thumbs import update_thumbnails
 
 INDEX = "index.html"
+INDEX_LIMIT = 64 * 1024 * 1024  # about 2 KiB per handout
+STAMP = "<!-- pdfgen catalog "  # how the comment ending every page pdfgen writes begins
 
 __all__ = ["INDEX", "CatalogResult", "review_due", "write_catalog"]
 
@@ -41,23 +45,26 @@ def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
     line, "outputs": [output names that failed]}. Each gets a "Could not be built" card,
     or, when it still has older PDFs in `outputs`, a "Not updated" badge on its card.
     It is not trusted (it may come from manifest.json): see `page.failures`.
+    An index.html pdfgen did not write (no pdfgen stamp), or a link or folder in its place,
+    is left alone with an error finding.
     """
     from ..quality.review import today as clock
 
     out_dir = Path(out_dir)
+    failed = failed or {}
     for stray in out_dir.glob(f".{INDEX}.*.tmp"):  # left by a build killed mid-write
-        stray.unlink(missing_ok=True)
+        if stray.is_file() and not stray.is_symlink():
+            stray.unlink(missing_ok=True)
     day = today or clock()
     failing = failures(failed)
     target = out_dir / INDEX
+    page, problem = _existing_page(target)
+    if problem:
+        return CatalogResult(target, findings=[Finding(Pos(str(target)), "", problem)])
     # When the page on disk was made of exactly this (a build that changed nothing), the
     # page and its thumbnails are left as they are.
-    try:
-        with open(target, encoding="utf-8") as fh:
-            if _stamp(out_dir, outputs, clinic, day, failing) in fh.read():
-                return CatalogResult(target)
-    except OSError:
-        pass
+    if page is not None and _stamp(out_dir, outputs, clinic, day, failing) in page:
+        return CatalogResult(target)
     order = tuple(o.name for o in clinic.outputs) or ("bilingual", *clinic.lang_codes)
     cards = cards_from_manifest(outputs, order, clinic.primary)
     firsts = (card.links[0].rel for card in cards if card.links)
@@ -68,6 +75,30 @@ def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
             + "\n")
     write_atomic(target, html.encode("utf-8"))
     return CatalogResult(target, thumbs.built, thumbs.removed, thumbs.findings)
+
+
+def _existing_page(target: Path) -> tuple[str | None, str]:
+    """(the index.html on disk, or None when there is none; "") or (None, why pdfgen must
+    not write over it): a link, not a regular file, unreadable, or without pdfgen's stamp."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"not written: {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
+        return None, ("not written: it is a symbolic link, and pdfgen does not write through "
+                      "links: remove it, then build again")
+    if not stat.S_ISREG(mode):
+        return None, f"not written: it is {file_kind(mode)}: move it away, then build again"
+    try:
+        page = read_input(target, INDEX_LIMIT).decode("utf-8", errors="replace")
+    except InputFileError as exc:
+        return None, f"not written over: {exc}; move it away, then build again"
+    if STAMP not in page[-4096:]:
+        return None, ("not written over: pdfgen did not write this page (it does not end with "
+                      "pdfgen's catalog stamp): move it away, then build again")
+    return page, ""
 
 
 def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date,
@@ -81,4 +112,4 @@ def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date,
          [o.name for o in clinic.outputs], day.isoformat(),
          sorted(p.relative_to(out_dir).as_posix() for p in out_dir.glob("*/*.png"))],
         sort_keys=True, default=str).encode()).hexdigest()
-    return f"<!-- pdfgen catalog {key} -->"
+    return f"{STAMP}{key} -->"

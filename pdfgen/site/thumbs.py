@@ -80,6 +80,11 @@ def render_thumbnail(pdf: Path, source_sha: str) -> bytes:
         doc.close()
 
 
+def _linked(path: Path) -> bool:
+    """Whether a thumbnail's path (out/<id>/<file>) goes through a symbolic link."""
+    return path.is_symlink() or path.parent.is_symlink()
+
+
 @dataclass
 class ThumbResult:
     """What update_thumbnails did; `paths` maps a PDF to its thumbnail (relative paths)."""
@@ -100,10 +105,15 @@ def update_thumbnails(out_dir: Path, wanted: dict[str, str]) -> ThumbResult:
     out_dir = Path(out_dir)
     result = ThumbResult()
     for stray in out_dir.glob("*/.*.png.*.tmp"):  # left by a build killed mid-write
-        stray.unlink(missing_ok=True)
+        if not _linked(stray):
+            stray.unlink(missing_ok=True)
     for pdf_rel, sha in sorted(wanted.items()):
         rel = thumb_rel(pdf_rel)
         target = out_dir / rel
+        if _linked(target) or _linked(out_dir / pdf_rel):  # never through a symbolic link
+            result.findings.append(Finding(Pos(str(target)), "", "no thumbnail: it or its "
+                                           "folder is a symbolic link", severity="warning"))
+            continue
         if png_text(target) == sha:
             result.kept.append(rel)
             result.paths[pdf_rel] = rel
@@ -125,7 +135,7 @@ def update_thumbnails(out_dir: Path, wanted: dict[str, str]) -> ThumbResult:
     keep = {thumb_rel(rel) for rel in wanted}
     for png in sorted(out_dir.glob("*/*.png")):
         rel = png.relative_to(out_dir).as_posix()
-        if rel in keep or png_text(png) is None:  # wanted, or not written by pdfgen
+        if rel in keep or _linked(png) or png_text(png) is None:  # wanted, or not pdfgen's
             continue
         png.unlink(missing_ok=True)
         result.removed.append(rel)
