@@ -423,6 +423,7 @@ def rl_baseline(peers: Path, workdir: Path, n: int, repeats: int = 3) -> dict:
 def code_state() -> tuple[str, str]:
     """(git commit of the checkout, hash of pdfgen's sources): to tell if pdfgen changed mid-run."""
     import hashlib
+
     import pdfgen
     pkg = Path(pdfgen.__file__).parent
     h = hashlib.sha256()
@@ -485,14 +486,16 @@ def report(results: list[dict], rl: dict, meta: dict) -> str:
             f"{r[s]['summary']['seconds']:.2f} / {r[s]['cpu']:.1f}"
             for s in ("cold", "noop", "edit", "phone")) + " |")
 
-    foreign = max(r[s]["foreign_cpus"] for r in results for s in ("cold", "noop", "edit", "phone"))
+    steps = ("cold", "noop", "edit", "phone")
+    foreign = max(r[s]["foreign_cpus"] for r in results for s in steps)
+    sampler = max(r[s]["sampler_cpu"] / r[s]["wall"] for r in results for s in steps)
     lines += ["", f"Other processes' CPU use during the build measurements: at most {foreign:.2f} "
               "CPUs (from /proc/stat; 0 = the machine was otherwise idle).",
-              f"Sampling overhead of this script: at most "
-              f"{max(r[s]['sampler_cpu'] / r[s]['wall'] for r in results for s in ('cold', 'noop', 'edit', 'phone')):.3f} CPUs."]
+              f"Sampling overhead of this script: at most {sampler:.3f} CPUs."]
     rl_page = rl["per_doc"] / rl["pages"]
     lines += ["", "### Per-PDF cost against plain ReportLab platypus (same run)", "",
-              f"ReportLab baseline: `python rl_platypus.py handout.yaml out.pdf N` in {meta['peers']}, "
+              "ReportLab baseline: `python rl_platypus.py handout.yaml out.pdf N` in "
+              f"{meta['peers']}, "
               f"t(1) = {rl['t1']:.3f} s, t({rl['n']}) = {rl['tn']:.3f} s (median of 3), "
               f"per document = {rl['per_doc'] * 1000:.1f} ms for a {rl['pages']}-page PDF "
               f"({rl_page * 1000:.1f} ms/page, one core).", "",
@@ -522,7 +525,8 @@ def report(results: list[dict], rl: dict, meta: dict) -> str:
     peak = max(big[s]["tree_pss_mb"] for s in ("cold", "noop", "edit", "phone"))
     peak_proc = max(big[s]["maxproc_mb"] for s in ("cold", "noop", "edit", "phone"))
     lines += [
-        f"| per-PDF cost <= {TARGETS['per_pdf_ratio']}x ReportLab | {big['ratio_pdf']:.2f}x per PDF, "
+        f"| per-PDF cost <= {TARGETS['per_pdf_ratio']}x ReportLab "
+        f"| {big['ratio_pdf']:.2f}x per PDF, "
         f"{big['ratio_page']:.2f}x per page (wall x cores); {big['ratio_pdf_cpu']:.2f}x per PDF, "
         f"{big['ratio_page_cpu']:.2f}x per page (CPU time) "
         f"| {_ok(big['ratio_pdf'] <= TARGETS['per_pdf_ratio'])} per PDF, "
@@ -531,7 +535,8 @@ def report(results: list[dict], rl: dict, meta: dict) -> str:
         f"| {big['cold']['wall']:.1f} s | {_ok(big['cold']['wall'] <= TARGETS['cold_1000_s'])} |",
         f"| no-op rebuild under {TARGETS['noop_1000_s']:.0f} s{note} | {big['noop']['wall']:.2f} s "
         f"| {_ok(big['noop']['wall'] < TARGETS['noop_1000_s'])} |",
-        f"| one-handout edit under {TARGETS['edit_1000_s']:.0f} s{note} | {big['edit']['wall']:.2f} s "
+        f"| one-handout edit under {TARGETS['edit_1000_s']:.0f} s{note} "
+        f"| {big['edit']['wall']:.2f} s "
         f"| {_ok(big['edit']['wall'] < TARGETS['edit_1000_s'])} |",
         f"| peak memory under {TARGETS['peak_mb_1000']:.0f} MB{note} | {peak:.0f} MB PSS tree, "
         f"{peak_proc:.0f} MB largest process | {_ok(peak < TARGETS['peak_mb_1000'])} |",
@@ -577,8 +582,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, StopIteration):
         pass
     nproc = os.cpu_count() or 1
-    shown = " ".join(["python", "bench/build_bench.py"] + (argv if argv is not None else sys.argv[1:]))
-    meta = {"command": shown, "lengths": "uniform (the sample's)" if args.uniform else "varied", "nproc": nproc, "cores": min(nproc, args.jobs or nproc),
+    given = argv if argv is not None else sys.argv[1:]
+    shown = " ".join(["python", "bench/build_bench.py", *given])
+    meta = {"command": shown, "lengths": "uniform (the sample's)" if args.uniform else "varied",
+            "nproc": nproc, "cores": min(nproc, args.jobs or nproc),
             "cpu": cpu, "python": platform.python_version(), "pdfgen": pdfgen.__version__,
             "date": dt.date.today().isoformat(), "peers": str(args.peers)}
 
