@@ -155,13 +155,13 @@ class BuildResult:
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
+        return sum(f.severity is Severity.WARNING for f in self.findings)
 
     def summary(self) -> str:
         verb = "would build" if self.dry_run else "built"
         text = (f"{verb} {len(self.built)}, skipped {len(self.skipped)} unchanged, "
                 f"removed {len(self.removed)}, failed {len(self.failed)} in {self.seconds:.2f} s")
-        errors = sum(f.severity == "error" for f in self.findings)
+        errors = sum(f.severity is Severity.ERROR for f in self.findings)
         if errors:
             text += f"; {errors} error{'s' if errors != 1 else ''}"
         if self.warnings:
@@ -368,7 +368,8 @@ def recorded_findings(entry: dict, review_months: int, today, library: Path,
         out += check_dates(dt.date.fromisoformat(rec["reviewed"]), Pos(*rec["at"]),
                            rec["pending"], Pos(*rec["by"]), review_months, today)
     out = [replace(f, pos=Pos(here(f.pos.file), f.pos.line, f.pos.col)) for f in out]
-    return [f for f in apply_waivers(out, entry.get("waivers") or {}) if f.severity != "waived"]
+    waived = apply_waivers(out, entry.get("waivers") or {})
+    return [f for f in waived if f.severity is not Severity.WAIVED]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Finding, Pos, UsageError
+from .errors import Finding, Pos, Severity, UsageError
 from .load import CLINIC_FILE, load_clinic, load_library, load_procedure
 from .paths import display
 
@@ -23,7 +23,7 @@ class CheckReport:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
+        return sum(f.severity is Severity.ERROR for f in self.findings)
 
     @property
     def failing(self) -> bool:
@@ -32,11 +32,11 @@ class CheckReport:
 
     @property
     def waived(self) -> int:
-        return sum(f.severity == "waived" for f in self.findings)
+        return sum(f.severity is Severity.WAIVED for f in self.findings)
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
+        return sum(f.severity is Severity.WARNING for f in self.findings)
 
     def summary(self) -> str:
         noun = "handout" if self.handouts == 1 else "handouts"

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ContentError, PdfgenError, UsageError
+from .errors import ContentError, PdfgenError, Severity, UsageError
 from .markup import escape_controls
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in pdfgen, never the user's input
@@ -143,7 +143,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
             for line in format_report(report.readability):
                 out(line)
         for finding in report.findings:
-            if finding.severity != "waived" or show_waived:
+            if finding.severity is not Severity.WAIVED or show_waived:
                 out(str(finding))
         out(report.summary())
     sys.exit(1 if report.failing else 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import ContentError, Finding, Pos, UsageError
+from .errors import ContentError, Finding, Pos, Severity, UsageError
 from .load import Reader
 from .model import Layout
 from .paths import display, layout_dirs
@@ -216,6 +216,6 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
         positions=pos,
         align=align,
     )
-    if any(f.severity == "error" for f in r.findings):
+    if any(f.severity is Severity.ERROR for f in r.findings):
         return None
     return layout

@@ -298,7 +298,7 @@ def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, 
         quality=_quality(r, m.get("quality")),
         email=email,
     )
-    if any(f.severity == "error" for f in r.findings):
+    if any(f.severity is Severity.ERROR for f in r.findings):
         return None, r.findings
     return clinic, r.findings
 
@@ -536,7 +536,7 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None
         waivers=_waivers(r, m.get("waivers")),
         positions=tuple((key, node.pos) for key, node in m.items()),
     )
-    if any(f.severity == "error" for f in r.findings):
+    if any(f.severity is Severity.ERROR for f in r.findings):
         return None, r.findings
     # which translations are under review is the gate's to say (pdfgen/gate.py): it reads the
     # confirmations file with the other quality checks
@@ -647,7 +647,7 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        return not any(f.severity is Severity.ERROR for f in self.findings)
 
 
 def _named_like_yaml(root: Path) -> tuple[list[Path], list[Path]]:
@@ -749,5 +749,5 @@ def _same_file(a: Path, b: Path) -> bool:
 def require(result: LoadResult) -> Library:
     """The library, or a ContentError carrying every finding."""
     if not result.ok or result.library is None:
-        raise ContentError([f for f in result.findings if f.severity == "error"])
+        raise ContentError([f for f in result.findings if f.severity is Severity.ERROR])
     return result.library

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Finding, Pos
+from ..errors import Finding, Pos, Severity
 from ..fsutil import write_atomic
 
 SOURCE_KEY = "pdfgen:source-sha256"
@@ -112,7 +112,7 @@ def update_thumbnails(out_dir: Path, wanted: dict[str, str]) -> ThumbResult:
         target = out_dir / rel
         if _linked(target) or _linked(out_dir / pdf_rel):  # never through a symbolic link
             result.findings.append(Finding(Pos(str(target)), "", "no thumbnail: it or its "
-                                           "folder is a symbolic link", severity="warning"))
+                                           "folder is a symbolic link", severity=Severity.WARNING))
             continue
         if png_text(target) == sha:
             result.kept.append(rel)
@@ -121,13 +121,13 @@ def update_thumbnails(out_dir: Path, wanted: dict[str, str]) -> ThumbResult:
         if target.exists() and png_text(target) is None:  # someone else's file: leave it
             result.findings.append(Finding(Pos(str(target)), "", "not replaced with a thumbnail: "
                                            "this file was not written by pdfgen",
-                                           severity="warning"))
+                                           severity=Severity.WARNING))
             continue
         try:
             data = render_thumbnail(out_dir / pdf_rel, sha)
         except (OSError, RuntimeError) as exc:  # missing or unreadable PDF (PdfiumError)
             result.findings.append(Finding(Pos(str(out_dir / pdf_rel)), "", f"no thumbnail: {exc}",
-                                           severity="warning"))
+                                           severity=Severity.WARNING))
             continue
         write_atomic(target, data)
         result.built.append(rel)
