@@ -162,10 +162,11 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
         r.error(m["arrangement"], "arrangement",
                 f"unknown arrangement '{arrangement}'; use {', '.join(ARRANGEMENTS)}")
     languages = r.integer(m.get("languages"), "languages")
-    if arrangement == "single" and languages != 1:
-        r.error(m["languages"], "languages", "a single-language layout has languages: 1")
-    if arrangement == "columns" and languages != 2:
-        r.error(m["languages"], "languages", "side-by-side columns need languages: 2")
+    if "languages" in m:  # a missing one is reported as missing
+        if arrangement == "single" and languages != 1:
+            r.error(m["languages"], "languages", "a single-language layout has languages: 1")
+        if arrangement == "columns" and languages != 2:
+            r.error(m["languages"], "languages", "side-by-side columns need languages: 2")
     fonts_map = r.mapping(m.get("fonts"), "fonts", ROLES) or {}
     fonts = {role: r.string(fonts_map.get(role), f"fonts.{role}") for role in ROLES}
     sizes_map = r.mapping(m.get("sizes"), "sizes", SIZES) or {}

@@ -402,7 +402,7 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
         oname = r.string(m.get("name"), f"{field}.name")
         if oname and not SLUG.match(oname):
             r.error(m["name"], f"{field}.name", "an output name is lower-case letters, digits, '-'")
-        if oname in [o.name for o in outputs]:
+        if oname and oname in [o.name for o in outputs]:
             r.error(m["name"], f"{field}.name", f"output '{oname}' is listed twice")
         out_langs = []
         for j, lang_node in enumerate(r.sequence(m.get("languages"), f"{field}.languages"), 1):

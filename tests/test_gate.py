@@ -311,3 +311,28 @@ def test_a_bug_is_one_line_and_its_own_exit_status(library, monkeypatch):
     assert result.exit_code == INTERNAL_ERROR
     assert "internal error: ZeroDivisionError: division by zero" in result.output
     assert "Traceback" not in result.output and "PDFGEN_DEBUG=1" in result.output
+
+
+# -- found by the fuzz tests and by reading the loader after them --------------------------------
+
+
+def test_a_layout_without_languages_is_reported_not_a_crash(library, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "layouts").mkdir()
+    layout = tmp_path / "layouts" / "bilingual.yaml"
+    shutil.copy(SAMPLE.parent / "layouts" / "bilingual.yaml", layout)
+    edit(layout, "languages: 2 ", "# languages: 2 ")
+    result = run("check", str(library))
+    assert result.exit_code == 1, result.output
+    assert "layouts/bilingual.yaml:3:1: languages: missing required key 'languages'" \
+        in result.output
+
+
+def test_two_outputs_without_names_are_reported_not_a_crash(library):
+    clinic = library / "clinic.yaml"
+    edit(clinic, "  - name: en\n    layout: single", "  - layout: single")
+    edit(clinic, "  - name: es\n    layout: single", "  - layout: single")
+    result = run("check", str(library))
+    assert result.exit_code == 1, result.output
+    assert "outputs[2].name: missing required key 'name'" in result.output
+    assert "outputs[3].name: missing required key 'name'" in result.output
