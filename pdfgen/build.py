@@ -41,6 +41,7 @@ from .load import (
     handout_files,
     load_clinic,
     load_procedure,
+    missing_clinic,
     unreadable_handouts,
 )
 from .markup import clip
@@ -808,6 +809,8 @@ class Plan:
     titles: dict[str, dict] = field(default_factory=dict)  # id -> titles of a current PDF
     folder: OutFolder | None = None
     seen: set[Finding] = field(default_factory=set)
+    # handouts whose file is there but cannot be read (a FIFO, a folder): id -> why
+    unreadable: dict[str, list[Finding]] = field(default_factory=dict)
 
     def note(self, found) -> None:
         """Each finding once, in order (a set: libraries are large)."""
@@ -887,8 +890,12 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
     library, out_dir = Path(library), Path(out_dir)
     result = BuildResult(dry_run=dry_run, strict=strict)
     clinic_path = library / CLINIC_FILE
-    if not clinic_path.is_file():
-        raise UsageError(f"{display(library)}: no {CLINIC_FILE}: is this a handout library?")
+    if not library.is_dir():
+        raise UsageError(f"{display(library)}: no such folder (--library names the folder "
+                         f"holding {CLINIC_FILE} and the handouts)")
+    missing = missing_clinic(library, display(library))
+    if missing:  # the same finding as check, render and email give
+        raise ContentError([missing])
     clinic_shown = display(clinic_path)
     try:
         clinic_hash = _sha(read_input(clinic_path, INPUT_LIMIT))
@@ -905,7 +912,12 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
         if unknown:
             raise UsageError(f"no handout {', '.join(unknown)} in {display(library)}")
     plan = Plan(library, out_dir, clinic, outputs, today or clock(), strict, result, ids=ids)
-    plan.note(unreadable_handouts(library, display(library), only))  # a FIFO named x.yaml...
+    for finding in unreadable_handouts(library, display(library), only):  # a FIFO x.yaml...
+        hid = Path(finding.pos.file).stem
+        if SLUG.fullmatch(hid) and Path(finding.pos.file).suffix == ".yaml":
+            plan.unreadable.setdefault(hid, []).append(finding)  # fails, keeps its last PDFs
+        else:
+            plan.note([finding])
 
     # layouts: one that cannot be used fails only the outputs using it
     layout_hash: dict[str, str] = {}
@@ -982,8 +994,13 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
                                    tuple((p.output, p.rel, p.fingerprint) for p in stale),
                                    tuple(sorted(layout_hash.items())),
                                    plan.today.isoformat(), plan.strict, clinic_hash))
+    for hid, found in plan.unreadable.items():  # not deleted: it keeps its last good PDFs
+        plan.new_manifest.update({k: v for k, v in recorded.items() if v["handout"] == hid})
+        for output in plan.outputs:
+            plan.fail(hid, found[0].pos.file, output_path(hid, output.name), output.name, found)
     # outputs whose handout is gone (or no longer in the matrix): removed when pdfgen's
     wanted = {output_path(p.stem, o.name) for p in files for o in plan.outputs}
+    wanted |= {output_path(hid, o.name) for hid in plan.unreadable for o in plan.outputs}
     plan.gone = sorted(rel for rel, e in recorded.items() if rel not in wanted
                        and not (only and e["handout"] not in only))
 

@@ -374,7 +374,7 @@ def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
     mail.check_patient_name(patient_name)
     root = library_dir(library)
     if eml is not None:
-        check_output(eml, b"", "an email message", False, protected=[root, *layout_dirs()],
+        check_output(eml, b"", "an email message", None, protected=[root, *layout_dirs()],
                      suffix=".eml")
     lib, proc, path = load_one(root, handout_id, display(root))
     clinic = lib.clinic

@@ -20,8 +20,10 @@ class InputFileError(PdfgenError):
     exit_code = 1
 
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = ((stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISLNK, "a symbolic link"))
 
 
 def file_kind(mode: int) -> str:
@@ -83,14 +85,15 @@ class OutputError(PdfgenError):
     exit_code = 1
 
 
-def check_output(path: Path, magic: bytes, kind: str, force: bool,
+def check_output(path: Path, magic: bytes, kind: str, force: bool | None,
                  protected: list[Path] = (), suffix: str = "") -> None:
     """Refuse, before any work, to write `path` where that would lose data or cannot work.
 
     An existing file is replaced only when it is `kind` (starts with `magic`, or its name
     ends with `suffix`) and lies outside the `protected` folders (the content library,
-    the layouts), unless `force`. Folders, devices and FIFOs are never replaced; the folder
-    it goes in must be a folder we may write in."""
+    the layouts), unless `force` (None: the command has no --force). Folders, devices and
+    FIFOs are never replaced; the folder it goes in must be a folder we may write in."""
+    instead = "pick another name, or add --force" if force is not None else "pick another name"
     path = Path(path)
     try:
         st = path.stat()
@@ -107,10 +110,10 @@ def check_output(path: Path, magic: bytes, kind: str, force: bool,
             mine = _inside(path, protected)
             if mine is not None:
                 raise UsageError(f"{path} is a file of {mine}: pdfgen will not replace it "
-                                 f"(pick another name, or add --force)")
+                                 f"({instead})")
             if not _is_kind(path, magic, suffix):
                 raise UsageError(f"{path} exists and is not {kind}: pdfgen will not replace "
-                                 f"it (pick another name, or add --force)")
+                                 f"it ({instead})")
     folder = _existing_ancestor(path.parent)
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: {folder} is not a folder")

@@ -691,6 +691,22 @@ def unreadable_handouts(root: Path, display_root: str | None = None,
     return out
 
 
+def missing_clinic(root: Path, display_root: str | None = None) -> Finding | None:
+    """The finding for a library folder without clinic.yaml (naming a misnamed Clinic.YAML
+    to rename), or None when it is there (one that is not a file: read_yaml says so)."""
+    root = Path(root)
+    clinic_path = root / CLINIC_FILE
+    if os.path.lexists(clinic_path):
+        return None
+    shown = display_root if display_root is not None else str(root)
+    message = "no clinic.yaml in the library folder"
+    clinics = _named_like_yaml(root)[1] if root.is_dir() else []
+    if clinics:
+        case = " (all lower case)" if clinics[0].name.lower() == CLINIC_FILE else ""
+        message += f": rename {clinics[0].name} to {CLINIC_FILE}{case}"
+    return Finding(Pos(str(Path(shown) / CLINIC_FILE) if shown else CLINIC_FILE), "", message)
+
+
 def load_library(root: Path, only: list[str] | None = None, display_root: str | None = None
                  ) -> LoadResult:
     """Load clinic.yaml and every handout beside it; one bad handout does not hide the others.
@@ -705,12 +721,9 @@ def load_library(root: Path, only: list[str] | None = None, display_root: str | 
 
     candidates, clinics = _named_like_yaml(root)
     clinic_path = root / CLINIC_FILE
-    if not os.path.lexists(clinic_path):  # one that is there but not a file: read_yaml says so
-        message = "no clinic.yaml in the library folder"
-        if clinics:
-            case = " (all lower case)" if clinics[0].name.lower() == CLINIC_FILE else ""
-            message += f": rename {clinics[0].name} to {CLINIC_FILE}{case}"
-        return LoadResult(None, (Finding(Pos(disp(clinic_path)), "", message),), ())
+    missing = missing_clinic(root, shown)
+    if missing:
+        return LoadResult(None, (missing,), ())
     clinic, findings = load_clinic(clinic_path, disp(clinic_path))
     for other in clinics:
         if other.name != CLINIC_FILE and not _same_file(other, clinic_path):

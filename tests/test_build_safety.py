@@ -416,7 +416,40 @@ def test_out_naming_a_file_is_one_line(library, tmp_path):
         assert result.exit_code == 1
         assert len(result.output.strip().splitlines()) == 1, result.output
         assert str(afile) in result.output
+    assert "is a file, not a folder; --out names the folder" in _cli(library, afile).output
     assert afile.read_text() == "x"
+
+
+def test_a_library_without_clinic_yaml_is_the_same_error_as_in_check(library, tmp_path):
+    (library / "clinic.yaml").rename(library / "Clinic.YAML")
+    build = _cli(library, tmp_path / "out")
+    check = CliRunner().invoke(cli, ["check", str(library)])
+    assert build.exit_code == check.exit_code == 1
+    line = "clinic.yaml: no clinic.yaml in the library folder: rename Clinic.YAML to clinic.yaml"
+    assert line in build.output and line in check.output
+    result = _cli(tmp_path / "nowhere", tmp_path / "out")
+    assert result.exit_code == 2 and "nowhere: no such folder" in result.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_handout_file_that_becomes_unreadable_keeps_its_last_pdfs(library, tmp_path, kind):
+    """Not taken for a deleted handout: its PDFs stay, it fails (exit 1) and the front-desk
+    page says its PDFs were not updated."""
+    out = tmp_path / "out"
+    assert _cli(library, out).exit_code == 0
+    before = _snapshot(out)
+    handout = library / "hemilaminectomy.yaml"
+    handout.unlink()
+    os.mkfifo(handout) if kind == "fifo" else handout.mkdir()
+    result = _cli(library, out)
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "hemilaminectomy.yaml: is a " in result.output and "removed 0," in result.output
+    assert _snapshot(out) == before  # every PDF, byte for byte
+    assert sorted(_manifest(out)["outputs"]) == SAMPLE_OUTPUTS
+    assert "hemilaminectomy" in _manifest(out)["failed"]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Not updated" in page
 
 
 def _as_nobody() -> list[str] | None:

@@ -336,3 +336,17 @@ def test_two_outputs_without_names_are_reported_not_a_crash(library):
     assert result.exit_code == 1, result.output
     assert "outputs[2].name: missing required key 'name'" in result.output
     assert "outputs[3].name: missing required key 'name'" in result.output
+
+
+def test_eml_never_replaces_a_file_that_is_not_a_message(library, tmp_path, monkeypatch):
+    with open(library / "clinic.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\nemail:\n  host: smtp.example.org\n  from: handouts@example.org\n")
+    monkeypatch.chdir(tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    result = run("email", HID, "--library", str(library), "--to", "ana@example.com",
+                 "--eml", str(notes))
+    assert result.exit_code == 2
+    assert "exists and is not an email message: pdfgen will not replace it (pick another " \
+           "name)" in result.output  # email has no --force to suggest
+    assert notes.read_text(encoding="utf-8") == "my notes"
