@@ -811,6 +811,8 @@ class Plan:
     seen: set[Finding] = field(default_factory=set)
     # handouts whose file is there but cannot be read (a FIFO, a folder): id -> why
     unreadable: dict[str, list[Finding]] = field(default_factory=dict)
+    # outputs whose layout cannot print their languages: output name -> why
+    bad_outputs: dict[str, list[Finding]] = field(default_factory=dict)
 
     def note(self, found) -> None:
         """Each finding once, in order (a set: libraries are large)."""
@@ -884,7 +886,7 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
     Writes nothing except, when not a dry run, creating the output folder and setting an
     unusable manifest aside. Raises UsageError (no library, unknown --only id) and
     PdfgenError (no clinic to build with, an output folder that cannot be used)."""
-    from .gate import layout_findings
+    from .gate import layout_findings, output_problems
     from .quality.review import today as clock
 
     library, out_dir = Path(library), Path(out_dir)
@@ -922,6 +924,7 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
     # layouts: one that cannot be used fails only the outputs using it
     layout_hash: dict[str, str] = {}
     bad_layout: dict[str, list[Finding]] = {}
+    layouts: dict[str, object] = {}  # name -> the Layout, for the outputs' own checks
     for output in outputs:
         name = output.layout
         if name in layout_hash or name in bad_layout:
@@ -945,6 +948,14 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
         if any(f.blocks(strict) for f in gate):
             bad_layout[name] = [f for f in gate if f.blocks(strict)]
             del layout_hash[name]
+        else:
+            layouts[name] = layout
+    for index, output in enumerate(outputs, 1):  # languages the layout cannot print
+        if output.layout in layouts:
+            problems = output_problems(output, layouts[output.layout],
+                                       index if clinic.outputs else 0)
+            if problems:
+                plan.bad_outputs[output.name] = problems
     engine = engine_hash()
 
     plan.folder = open_out_dir(out_dir, dry_run)
@@ -1084,6 +1095,9 @@ def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: boo
             continue
         if output.layout in bad_layout:
             plan.fail(hid, shown, rel, output.name, bad_layout[output.layout])
+            continue
+        if output.name in plan.bad_outputs:
+            plan.fail(hid, shown, rel, output.name, plan.bad_outputs[output.name])
             continue
         inputs = {**base, "layout": layout_hash[output.layout],
                   "output": f"{output.layout}:{','.join(output.langs)}"}

@@ -116,11 +116,11 @@ class _Gates:
         render-readiness checks; a layout that does not load is reported once."""
         if clinic.path not in self.targets:
             from .errors import ContentError, UsageError
-            from .gate import Target
+            from .gate import Target, output_problems
             from .layout import load_layout
 
             targets, layouts = [], {}
-            for output in clinic.output_matrix():
+            for index, output in enumerate(clinic.output_matrix(), 1):
                 if output.layout not in layouts:
                     try:
                         layouts[output.layout] = load_layout(output.layout)
@@ -129,9 +129,13 @@ class _Gates:
                         report.findings.extend(exc.findings)
                     except UsageError as exc:  # no such layout
                         layouts[output.layout] = None
-                        report.findings.append(Finding(Pos(clinic.path), "outputs", str(exc)))
-                if layouts[output.layout] is not None:
-                    targets.append(Target(layouts[output.layout], output.langs, output.name))
+                        report.findings.append(Finding(output.pos, "outputs", str(exc)))
+                layout = layouts[output.layout]
+                problems = output_problems(output, layout, index if clinic.outputs else 0) \
+                    if layout is not None else []
+                report.findings.extend(problems)
+                if layout is not None and not problems:
+                    targets.append(Target(layout, output.langs, output.name))
             self.targets[clinic.path] = targets
         return self.targets[clinic.path]
 

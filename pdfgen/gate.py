@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import ContentError, Finding, Severity, UsageError
 from .load import load_library
-from .model import Clinic, Layout, Library, Procedure
+from .model import Clinic, Layout, Library, Output, Procedure
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,23 @@ def layout_findings(layout: Layout) -> list[Finding]:
     return layouts.check(layout, chars_per_line(layout)) + check_layout(layout)
 
 
+def output_problems(output: Output, layout: Layout, index: int = 0) -> list[Finding]:
+    """Can `layout` print `output`'s languages? Findings at the output in clinic.yaml (the
+    same in check and build, so check --strict clean means the build can make it)."""
+    field_name = f"outputs[{index}]" if index else "outputs"
+    n, langs = len(output.langs), ", ".join(output.langs)
+    if layout.arrangement == "single" and n != 1:
+        why = f"layout '{layout.name}' prints one language, and this output lists {n} ({langs})"
+    elif layout.arrangement == "columns" and n != layout.languages:
+        why = (f"layout '{layout.name}' prints {layout.languages} languages side by side, and "
+               f"this output lists {n} ({langs})")
+    elif len(set(output.langs)) != n:
+        why = f"a language is listed twice ({langs})"
+    else:
+        return []
+    return [Finding(output.pos, field_name, f"output '{output.name}': {why}")]
+
+
 def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
                  targets: Iterable[Target] = (), policy: Policy = Policy()) -> Gated:
     """Quality gates and render-readiness for one loaded handout.
@@ -76,15 +93,16 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
     make): each is checked for glyphs and bounded counts. Layout geometry is checked per
     layout by `layout_findings`, once, not per handout."""
     from .quality.gates import run_gates
-    from .render.readiness import check_content, check_glyphs
+    from .render.readiness import check_content, check_footer, check_glyphs
 
     quality = run_gates(proc, clinic, handout, today)
     proc = replace(proc, under_review=quality.under_review)
     found = list(quality.findings)
     seen = set(found)
     for target in targets:
-        for f in check_content(proc, target.langs) + check_glyphs(proc, clinic, target.layout,
-                                                                  target.langs):
+        langs, layout = target.langs, target.layout
+        for f in (check_content(proc, langs) + check_glyphs(proc, clinic, layout, langs)
+                  + check_footer(proc, clinic, layout, langs)):
             if f not in seen:
                 seen.add(f)
                 found.append(f)

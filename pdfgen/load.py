@@ -413,7 +413,7 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
                         f"{', '.join(codes)}")
             out_langs.append(code)
         outputs.append(Output(oname, r.string(m.get("layout"), f"{field}.layout"),
-                              tuple(out_langs)))
+                              tuple(out_langs), item.pos))
     return tuple(outputs)
 
 

@@ -163,6 +163,7 @@ class Output:
     name: str
     layout: str
     langs: tuple[str, ...]
+    pos: Pos = field(default=Pos(""), compare=False)  # where clinic.yaml lists it
 
 
 @dataclass(frozen=True)
@@ -220,11 +221,14 @@ class Clinic:
 
     def output_matrix(self) -> tuple[Output, ...]:
         """The PDFs a build makes of every handout: `outputs:`, or by default the bilingual
-        PDF plus one single-language PDF per language."""
+        PDF (when the clinic has two languages or more) plus one PDF per language."""
         if self.outputs:
             return self.outputs
-        both = Output("bilingual", "bilingual", self.lang_codes[:2])
-        return (both, *(Output(code, "single", (code,)) for code in self.lang_codes))
+        here = Pos(self.path)
+        singles = tuple(Output(code, "single", (code,), here) for code in self.lang_codes)
+        if len(self.lang_codes) < 2:  # a one-language clinic has nothing to set side by side
+            return singles
+        return (Output("bilingual", "bilingual", self.lang_codes[:2], here), *singles)
 
     def language(self, code: str) -> Language:
         for lang in self.languages:

@@ -10,12 +10,12 @@ from reportlab import rl_config
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from .. import __version__, markup
-from ..errors import ContentError, Finding, UsageError
+from ..errors import ContentError, Finding, PdfgenError, UsageError
 from ..i18n import Labels, labels_for
 from ..model import Clinic, Layout, Procedure
 from .fonts import Family, family
 from .page import FooterSpec, HandoutCanvas, web_label
-from .readiness import check_content, check_glyphs, check_layout
+from .readiness import check_content, check_footer, check_glyphs, check_layout
 from .story import StoryBuilder, make_styles
 from .tagging import outline
 
@@ -46,8 +46,8 @@ def choose_langs(clinic: Clinic, layout: Layout, langs: tuple[str, ...] | None) 
 def ready(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
           ) -> list[Finding]:
     """Render-readiness of one PDF: glyphs, layout geometry, bounded counts (readiness.py)."""
-    return check_layout(layout) + check_content(proc, langs) + check_glyphs(proc, clinic,
-                                                                           layout, langs)
+    return (check_layout(layout) + check_content(proc, langs)
+            + check_glyphs(proc, clinic, layout, langs) + check_footer(proc, clinic, layout, langs))
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,23 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
     if tagged:
         Canvas.tag_pieces = outline(story)
         Canvas.tag_locales = {lang: clinic.language(lang).locale for lang in langs}
-    doc.build(story, canvasmaker=Canvas)
+    try:
+        doc.build(story, canvasmaker=Canvas)
+    except PdfgenError:
+        raise
+    except Exception as exc:  # the engine's (ReportLab's LayoutError...): one line, exit 1
+        text = str(exc).strip().splitlines()
+        what = f"{type(exc).__name__}: {markup.clip(text[0], 200)}" if text else type(
+            exc).__name__
+        raise RenderError(f"{proc.path}: layout '{layout.name}' ({', '.join(langs)}): could "
+                          f"not be rendered: {what}") from exc
     return Rendered(buf.getvalue(), doc.page, langs)
+
+
+class RenderError(PdfgenError):
+    """The renderer (ReportLab) could not lay the handout out: named, never a traceback."""
+
+    exit_code = 1
 
 
 def _document(buf, proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...],

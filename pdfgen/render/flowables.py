@@ -175,6 +175,7 @@ def _fit(items: list[Flowable], width: float, height: float
     placed: list[tuple[Flowable, float]] = []
     rest: list[Flowable] = []
     y = 0.0
+    fragment = False  # the last piece placed is the first part of a split item
     for i, item in enumerate(items):
         gap = _gap(placed[-1][0], item) if placed else 0.0
         avail = height - y - gap
@@ -188,11 +189,14 @@ def _fit(items: list[Flowable], width: float, height: float
             _, h0 = parts[0].wrap(width, avail)
             if h0 <= avail + EPS:
                 placed.append((parts[0], h0))
+                fragment = True
                 rest = list(parts[1:]) + list(items[i + 1:])
                 break
         rest = list(items[i:])
         break
-    while placed and rest and placed[-1][0].getKeepWithNext():
+    # A heading moves on with what follows it; but the first part of a heading too tall for
+    # a page stays (moving it would leave nothing placed, on every page: a LayoutError).
+    while placed and rest and placed[-1][0].getKeepWithNext() and not fragment:
         rest.insert(0, placed.pop()[0])
     return placed, rest
 

@@ -181,12 +181,57 @@ class HandoutCanvas(canvas.Canvas):
             self.showOutline()
 
 
-def _fit_size(text: str, font: str, size: float, width: float) -> float:
-    """The footer size, shrunk (to 80% at most) so a line fits its width."""
-    needed = stringWidth(text, font, size)
+SHRINK = 0.8  # a footer line shrinks to fit its width, to 80% of the footer size at most
+SHRINK_LANGUAGE = 0.75  # a language's own lines, to 75%
+
+
+def _fit(runs, size: float, width: float, least: float) -> float:
+    """The size a line of (text, font, ...) runs is set at: the footer size, shrunk (to
+    `least` of it at most) so the line fits its width."""
+    needed = sum(stringWidth(text, font, size) for text, font, *_ in runs)
     if needed <= width:
         return size
-    return max(size * 0.8, size * width / needed)
+    return max(size * least, size * width / needed)
+
+
+def _pages_text(labels: list[Labels], page: int, total: int) -> str:
+    return " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
+
+
+def _contact_runs(clinic: Clinic, labels: list[Labels], fam: Family) -> list[tuple]:
+    """Line 2: phone, fax and web as (text, font, link) runs, with clickable phone and web."""
+    phone_label = "/".join(lab["phone"] for lab in labels)
+    fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
+    return [(f"{phone_label}: ", fam.regular, None),
+            (clinic.phone, fam.bold, tel_uri(clinic.phone)),
+            (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
+            ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
+
+
+def _language_lines(clinic: Clinic, proc: Procedure, lang: str, lab: Labels, fam: Family,
+                    colors: dict[str, str]) -> list[list[tuple]]:
+    """A language's own footer lines, each (text, font, color) runs: telemedicine, version
+    and review date, review state."""
+    lines = []
+    if clinic.telemedicine:
+        lines.append([(lab["telemedicine"], fam.regular, colors["text"])])
+    review = (f"{lab.format('version', version=proc.version)}   ·   "
+              f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
+    lines.append([(review, fam.regular, colors["text"])])
+    state = []
+    if proc.review_overdue:
+        state.append((lab["review_overdue"], fam.bold, colors["risk_border"]))
+    if proc.pending_review:
+        if state:
+            state.append(("   ·   ", fam.regular, colors["muted"]))
+        state.append((lab["pending_review"], fam.bold, colors["risk_border"]))
+    if lang in proc.under_review:
+        if state:
+            state.append(("   ·   ", fam.regular, colors["muted"]))
+        state.append((lab["translation_review"], fam.regular, colors["muted"]))
+    if state:
+        lines.append(state)
+    return lines
 
 
 def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
@@ -207,23 +252,17 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
 
         # line 1: clinic name (left) and page X of Y (right)
         y = top - size * 0.2
-        pages = " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
+        pages = _pages_text(labels, page, total)
         name_width = width - stringWidth(pages, fam.bold, size) - size * 2
-        canv.setFont(fam.bold, _fit_size(clinic.name, fam.bold, size, name_width))
+        canv.setFont(fam.bold, _fit([(clinic.name, fam.bold)], size, name_width, SHRINK))
         canv.drawString(spec.left, y, clinic.name)
         canv.setFont(fam.bold, size)
         canv.drawRightString(spec.right, y, pages)
 
         # line 2: phone, fax and web, with clickable phone and web
         y -= lead
-        phone_label = "/".join(lab["phone"] for lab in labels)
-        fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
-        pieces = [(f"{phone_label}: ", fam.regular, None),
-                  (clinic.phone, fam.bold, tel_uri(clinic.phone)),
-                  (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
-                  ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
-        line = "".join(text for text, _, _ in pieces)
-        line_size = _fit_size(line, fam.regular, size, width)
+        pieces = _contact_runs(clinic, labels, fam)
+        line_size = _fit(pieces, size, width, SHRINK)
         x = spec.left
         for text, font, link in pieces:
             canv.setFont(font, line_size)
@@ -238,30 +277,10 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
         col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
         for i, (lang, lab) in enumerate(zip(langs, labels, strict=True)):
             x = spec.left + i * (col_width + spec.column_gap)
-            lines = []  # each line: runs of (text, font, color)
-            if clinic.telemedicine:
-                lines.append([(lab["telemedicine"], fam.regular, spec.colors["text"])])
-            review = (f"{lab.format('version', version=proc.version)}   ·   "
-                      f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
-            lines.append([(review, fam.regular, spec.colors["text"])])
-            state = []
-            if proc.review_overdue:
-                state.append((lab["review_overdue"], fam.bold, spec.colors["risk_border"]))
-            if proc.pending_review:
-                if state:
-                    state.append(("   ·   ", fam.regular, spec.colors["muted"]))
-                state.append((lab["pending_review"], fam.bold, spec.colors["risk_border"]))
-            if lang in proc.under_review:
-                if state:
-                    state.append(("   ·   ", fam.regular, spec.colors["muted"]))
-                state.append((lab["translation_review"], fam.regular, spec.colors["muted"]))
-            if state:
-                lines.append(state)
             ly = y
-            for runs in lines:
+            for runs in _language_lines(clinic, proc, lang, lab, fam, spec.colors):
                 ly -= lead
-                needed = sum(stringWidth(t, font, size) for t, font, _ in runs)
-                fit = size if needed <= col_width else max(size * 0.75, size * col_width / needed)
+                fit = _fit(runs, size, col_width, SHRINK_LANGUAGE)
                 rx = x
                 for t, font, color in runs:
                     canv.setFillColor(HexColor(color))
@@ -270,13 +289,45 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
                     rx += stringWidth(t, font, fit)
 
 
+def footer_overflows(spec: FooterSpec, langs: tuple[str, ...], pages: int = 99) -> list[str]:
+    """The footer lines too wide for the page even at the smallest size draw_footer sets
+    them in (a long clinic name or web address, a large footer size), in words. Every
+    review state a page can show is tried, up to a 'Page 99 of 99'."""
+    from dataclasses import replace
+
+    labels = [spec.labels[lang] for lang in langs]
+    fam, size = spec.family, spec.size
+    width = spec.right - spec.left
+    out = []
+
+    def too_wide(runs, room: float, least: float) -> float:
+        needed = sum(stringWidth(text, font, size * least) for text, font, *_ in runs)
+        return needed - room if needed > room + 0.01 else 0.0
+
+    pages_text = _pages_text(labels, pages, pages)
+    over = too_wide([(spec.clinic.name, fam.bold)],
+                    width - stringWidth(pages_text, fam.bold, size) - size * 2, SHRINK)
+    if over:
+        out.append(f"the clinic name is {over:.0f} pt too wide for the footer beside "
+                   f"'{pages_text}'")
+    over = too_wide(_contact_runs(spec.clinic, labels, fam), width, SHRINK)
+    if over:
+        out.append(f"the phone, fax and web line is {over:.0f} pt too wide for the footer")
+    col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
+    states = [replace(spec.procedure, under_review=tuple(langs), review_overdue=True,
+                      reviewed_by="x"), replace(spec.procedure, under_review=tuple(langs),
+                                                review_overdue=False, reviewed_by="")]
+    for lang, lab in zip(langs, labels, strict=True):
+        for proc in states:
+            for runs in _language_lines(spec.clinic, proc, lang, lab, fam, spec.colors):
+                over = too_wide(runs, col_width, SHRINK_LANGUAGE)
+                text = "".join(t for t, *_ in runs)
+                if over and not any(text in o for o in out):
+                    out.append(f"the footer line '{text}' is {over:.0f} pt too wide")
+    return out
+
+
 FOOTER_MAX_LINES = 5  # clinic; contact; telemedicine; version and review; review state
-
-
-def footer_lines(clinic: Clinic, proc: Procedure) -> int:
-    """How many lines the footer takes (to check the layout reserves room for them)."""
-    state = proc.pending_review or proc.review_overdue or bool(proc.under_review)
-    return 2 + int(clinic.telemedicine) + 1 + int(state)
 
 
 def footer_height_needed(size: float, lines: int = FOOTER_MAX_LINES) -> float:

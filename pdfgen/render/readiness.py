@@ -18,7 +18,7 @@ from ..i18n import labels_for
 from ..model import Clinic, Layout, Procedure
 from ..rules import finding
 from .fonts import Family, family, missing_glyphs
-from .page import FOOTER_MAX_LINES, footer_height_needed, web_label
+from .page import FOOTER_MAX_LINES, FooterSpec, footer_height_needed, footer_overflows, web_label
 from .signature import SignatureBlock
 from .story import BULLET
 
@@ -90,6 +90,23 @@ def check_layout(layout: Layout) -> list[Finding]:
                                f"and footer leave {max(room, 0):.0f} pt above the paper's "
                                f"printable edge: raise footer.height")
     return out
+
+
+def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
+                 ) -> list[Finding]:
+    """Does every footer line fit the page width, at the smallest size the footer shrinks
+    a line to? (A long clinic name or web address would run off the paper.)"""
+    spec = FooterSpec(clinic=clinic, procedure=proc,
+                      labels={lang: labels_for(clinic.language(lang).locale) for lang in langs},
+                      family=family(layout.fonts["body"]), size=layout.sizes["footer"],
+                      colors=layout.colors, left=layout.margins[3],
+                      right=layout.page_size[0] - layout.margins[1], bottom=layout.margins[2],
+                      height=layout.footer_height, column_gap=layout.column_gap)
+    where = layout.files[0] if layout.files else layout.name
+    return [finding(Pos(clinic.path), "footer",
+                    f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
+                    f"pt: shorten it in clinic.yaml, or lower the layout's sizes.footer",
+                    "page-geometry") for problem in footer_overflows(spec, langs)]
 
 
 def check_content(proc: Procedure, langs: tuple[str, ...]) -> list[Finding]:
