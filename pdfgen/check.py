@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def check_paths(paths: list[Path], quality: bool = True, today: dt.date | None =
     for path in unique:
         if path.is_dir():
             _check_folder(path, report, gates)
-        elif path.is_file():
+        elif path.is_file() or os.path.lexists(path):  # a FIFO: read_yaml says what it is
             _check_file(path, report, gates)
         else:
             raise UsageError(f"{path}: no such file or folder")
@@ -143,7 +144,7 @@ class _Gates:
         """Every layout pdfgen can use here (./layouts and the bundled ones), once per run."""
         if not self.on or self.layouts_done:
             return
-        from .errors import ContentError
+        from .errors import ContentError, UsageError
         from .gate import layout_findings
         from .layout import available_layouts, load_layout
 
@@ -153,6 +154,9 @@ class _Gates:
                 layout = load_layout(name)
             except ContentError as exc:
                 report.findings.extend(exc.findings)
+                continue
+            except UsageError as exc:  # layouts/Old Name.yaml: not a name a layout can have
+                report.findings.append(Finding(Pos(f"layouts/{name}.yaml"), "", str(exc)))
                 continue
             report.findings.extend(layout_findings(layout))
 
@@ -188,3 +192,4 @@ def _check_file(path: Path, report: CheckReport, gates: _Gates) -> None:
     report.findings.extend(found)
     if proc is not None:
         gates.handout(proc, clinic, path, report)
+        gates.layouts(report)

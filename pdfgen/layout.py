@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from .errors import ContentError, Finding, Pos, Severity, UsageError
 from .load import Reader
 from .model import Layout
-from .paths import display, layout_dirs
+from .paths import bundled, display, layout_dirs
 from .yamlio import FLOAT, INT, Node, read_yaml
 
 UNITS = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
@@ -35,7 +36,7 @@ def find_layout(name: str, dirs: list[Path] | None = None) -> Path:
         raise UsageError(f"'{name}' is not a layout name (lower-case letters, digits and '-')")
     for folder in dirs if dirs is not None else layout_dirs():
         path = folder / f"{name}.yaml"
-        if path.is_file():
+        if os.path.lexists(path):  # a FIFO or a broken link too: read_yaml says what it is
             return path
     raise UsageError(f"no layout named '{name}'; available: {', '.join(available_layouts(dirs))}")
 
@@ -53,7 +54,7 @@ def load_layout(name: str, dirs: list[Path] | None = None) -> Layout:
     merged, files, findings = _resolve(name, dirs, [])
     if merged is None:
         raise ContentError(findings)
-    layout = _build(merged, tuple(files), findings)
+    layout = _build(merged, tuple(files), findings, name)
     if layout is None or findings:
         raise ContentError(findings)
     return layout
@@ -137,7 +138,16 @@ def _number(r: Reader, node: Node | None, field: str, low: float, high: float) -
     return value
 
 
-def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layout | None:
+def _families() -> tuple[str, ...]:
+    """The font families a layout may name: fonts/families.yaml (bundled)."""
+    import yaml
+
+    with open(bundled("fonts") / "families.yaml", encoding="utf-8") as fh:
+        return tuple(yaml.safe_load(fh))
+
+
+def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
+           expected: str = "") -> Layout | None:
     r = Reader()
     r.findings = findings
     m = r.mapping(root, "", KEYS, ("align",))
@@ -169,6 +179,11 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
             r.error(m["languages"], "languages", "side-by-side columns need languages: 2")
     fonts_map = r.mapping(m.get("fonts"), "fonts", ROLES) or {}
     fonts = {role: r.string(fonts_map.get(role), f"fonts.{role}") for role in ROLES}
+    known = _families()
+    for role, fam in fonts.items():
+        if fam and fam not in known:
+            r.error(fonts_map[role], f"fonts.{role}", f"unknown font family '{fam}'; the "
+                    f"bundled families are: {', '.join(known)} (fonts/families.yaml)")
     sizes_map = r.mapping(m.get("sizes"), "sizes", SIZES) or {}
     sizes = {k: _length(r, sizes_map.get(k), f"sizes.{k}", pos) for k in SIZES}
     colors_map = r.mapping(m.get("colors"), "colors", COLORS) or {}
@@ -194,8 +209,15 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding]) -> Layou
     for key in ("leading", "large_print", "fonts", "sizes"):
         if key in m:
             pos[key] = m[key].pos
+    layout_name = r.string(m.get("name"), "name")
+    if expected and layout_name and layout_name != expected:
+        own = "name" in root.items and root.items["name"][1].pos.file == files[0]
+        r.error(m["name"], "name", f"'{layout_name}' is not this layout's file name "
+                f"({expected}.yaml): " + ("write name: " + expected if own else
+                                          f"a layout that extends another gives its own "
+                                          f"name: add name: {expected}"))
     layout = Layout(
-        name=r.string(m.get("name"), "name"),
+        name=layout_name,
         description=r.string(m.get("description"), "description"),
         files=files,
         page_size=PAGE_SIZES.get(size_name, PAGE_SIZES["letter"]),

@@ -34,6 +34,7 @@ LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
 PHONE = re.compile(r"^(?:\+|\()?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:/[A-Za-z0-9._~/%-]*)?$")
 CLINIC_FILE = "clinic.yaml"
+MAX_ID = 80  # a handout id names files (<id>/<id>.<output>.pdf and temporary files beside it)
 FIRST_YEAR, LAST_YEAR = 1900, 2199  # dates outside are typing mistakes, and date sums overflow
 REVIEW_MONTHS_MAX = 120  # ten years; clinic.yaml review_months
 
@@ -504,6 +505,9 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None
     if pid and not SLUG.match(pid):
         r.error(m["id"], "id", f"'{pid}' is not a safe id: use lower-case letters, digits and '-' "
                                "(no spaces, '/', '\\' or '..')")
+    elif len(pid) > MAX_ID:
+        r.error(m["id"], "id", f"an id is at most {MAX_ID} characters (it names the handout's "
+                               f"files and folder); this one has {len(pid)}")
     elif pid and pid != stem:
         r.error(m["id"], "id", f"id '{pid}' does not match the file name '{Path(path).name}'; "
                                f"rename one so they agree")
