@@ -21,6 +21,7 @@ from .markup import escape_controls
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in pdfgen, never the user's input
 INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
+SIGPIPE_EXIT = 141  # as a shell reports a command whose reader went away
 DEBUG_ENV = "PDFGEN_DEBUG"
 
 
@@ -57,7 +58,13 @@ class Group(click.Group):
             err("interrupted: every file is either as it was or fully replaced; run the "
                 "command again to finish")
             ctx.exit(INTERRUPTED)
+        except BrokenPipeError:  # `pdfgen check | head -1`: the reader has what it wanted
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the exit's own flush stays quiet
+            ctx.exit(SIGPIPE_EXIT)
         except OSError as exc:  # one no stage expected (an I/O error, say): one line
+            if os.environ.get(DEBUG_ENV):
+                raise
             from .fsutil import describe_os_error
 
             where = f"{exc.filename}: " if exc.filename else ""

@@ -56,8 +56,10 @@ ALIAS = "pdfgen:alias"  # placeholder for a refused alias; already reported, nev
 CORE = "tag:yaml.org,2002:"
 SCALAR_TAGS = frozenset({STR, NULL, BOOL, INT, FLOAT, TIMESTAMP})  # tags a scalar may carry
 
-_BMP_REFUSED = ("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-                 "\ufdd0-\ufdef\ufffe\uffff")
+# (U+2028/2029, pasted from the web, are line breaks to YAML but to no editor: refused too,
+# so that line numbers stay the editor's)
+_BMP_REFUSED = ("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff")
 _ASTRAL_REFUSED = "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}"
                           for plane in range(1, 17))  # the noncharacters beyond U+FFFF
 # Refused anywhere in a file (a raw CR is a line break, so it stays allowed there). The
@@ -68,7 +70,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # Refused in a scalar's value (one "\r" escape in double quotes gets there).
 _REFUSED_VALUE = re.compile(f"[\r{_BMP_REFUSED}{_ASTRAL_REFUSED}]")
 _SENTINEL = "\ufdd0"  # stands in for a refused character while parsing: refused itself
-_LINE_BREAK = re.compile("\r\n|[\r\n\u2028\u2029]")  # YAML's line breaks, once NEL is refused
+_LINE_BREAK = re.compile("\r\n|[\r\n]")  # YAML's line breaks, once NEL, LS and PS are refused
 
 _SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
 _START_MAP, _END_MAP = yaml.MappingStartEvent, yaml.MappingEndEvent
@@ -104,6 +106,10 @@ def describe_character(ch: str, where: str = "") -> str:
     if 0xD800 <= cp <= 0xDFFF:
         return (f"character {code} (a lone surrogate){where} is half of a character: it cannot "
                 "be printed; delete it")
+    if cp in (0x2028, 0x2029):
+        return (f"character {code} ({unicodedata.name(ch)}){where} is an invisible line break "
+                "(often pasted from a web page): YAML would start a new line here that your "
+                "editor does not show; delete it, or press Enter instead")
     if 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069:
         return (f"character {code} ({unicodedata.name(ch)}){where} is an invisible "
                 "text-direction control: it would reorder the words around it in print; delete it")

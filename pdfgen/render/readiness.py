@@ -69,6 +69,11 @@ def check_layout(layout: Layout) -> list[Finding]:
     frame_h = height - top - bottom - layout.footer_height
     lines_h = MIN_FRAME_LINES * body * layout.leading
     sig_h = SignatureBlock.height_for(body)
+    for side, margin in zip(("top", "right", "left"), (top, right, left), strict=True):
+        if margin < PRINTABLE_EDGE:
+            error(f"page.margins.{side}", f"the {side} margin is {margin:g} pt: printers "
+                                          f"cannot print the last {PRINTABLE_EDGE:g} pt of the "
+                                          f"paper, so text there would be cut off")
     if layout.frame_width <= 0:
         error("page.margins.left", f"the left and right margins ({left:g} + {right:g} pt) are "
                                    f"wider than the page ({width:g} pt)")
@@ -159,6 +164,12 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
             for ch in missing_glyphs(fam, face, run):
                 findings.append(finding(pos, field, glyph_message(ch, fam, face),
                                         "missing-glyph"))
+        for i, ch in enumerate(text):  # after NFC, a mark left is one no letter holds
+            if unicodedata.category(ch) in ("Mn", "Me"):
+                base = text[i - 1] if i else ""
+                finding_ = finding(pos, field, mark_message(ch, base), "missing-glyph")
+                if finding_ not in findings:
+                    findings.append(finding_)
 
     for field, text in proc.texts():
         fam = title if field == "title" else head if field.endswith("heading") else body
@@ -182,8 +193,26 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
         lab = labels_for(clinic.language(lang).locale)
         for key, value in lab.texts.items():
             check(value, head, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
+            check(value, body, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
             check(value, body, clinic_pos, f"label '{key}' ({lang})")
+        # what Babel and the labels' placeholders fill in: the review date, page numbers
+        for field, value in (("reviewed date", lab.month_year(proc.reviewed)),
+                             ("page numbers", lab.format("page_of", page=99, pages=99)),
+                             ("version", lab.format("version", version=proc.version))):
+            check(value, body, proc.pos_of("reviewed"), f"{field} ({lang})", bold_only=True)
+            check(value, body, proc.pos_of("reviewed"), f"{field} ({lang})")
     return findings
+
+
+def mark_message(ch: str, base: str) -> str:
+    try:
+        name = f" {unicodedata.name(ch)}"
+    except ValueError:
+        name = ""
+    after = f" after '{base}'" if base and base.isprintable() else ""
+    return (f"the accent U+{ord(ch):04X}{name}{after} has no letter with it built in, and "
+            f"the font cannot place it on the letter: it would print beside it. Use a "
+            f"letter that has the accent (é, ñ, ü...) or leave the accent out")
 
 
 def glyph_message(ch: str, fam: Family, face: str) -> str:
