@@ -898,6 +898,10 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
     missing = missing_clinic(library, display(library))
     if missing:  # the same finding as check, render and email give
         raise ContentError([missing])
+    here, lib = Path(os.path.abspath(out_dir)), Path(os.path.abspath(library))
+    if here == lib or lib in here.parents:
+        raise UsageError(f"--out {display(out_dir)} is inside the library folder "
+                         f"{display(library)}: the PDFs go beside it, e.g. --out out")
     clinic_shown = display(clinic_path)
     try:
         clinic_hash = _sha(read_input(clinic_path, INPUT_LIMIT))
@@ -909,8 +913,9 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
     outputs = clinic.output_matrix()
     files = handout_files(library)
     ids = {p.stem for p in files}
-    if only:
-        unknown = sorted(set(only) - ids)
+    if only:  # a handout whose file cannot be read (a FIFO) is there: it fails, exit 1
+        named = {Path(f.pos.file).stem for f in unreadable_handouts(library, "", only)}
+        unknown = sorted(set(only) - ids - named)
         if unknown:
             raise UsageError(f"no handout {', '.join(unknown)} in {display(library)}")
     plan = Plan(library, out_dir, clinic, outputs, today or clock(), strict, result, ids=ids)

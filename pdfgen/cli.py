@@ -181,16 +181,16 @@ ALLOW_OVERDUE_HELP = ("Let a handout whose clinical review is overdue through; e
               help="Layout name: a file in ./layouts or a bundled one.")
 @click.option("--lang", "langs", default=None,
               help="Languages, comma-separated, e.g. es or en,es (default: the layout's).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="PDF file to write, or a folder to write it in (default: "
-                   "ID.LAYOUT[.LANG].pdf here).")
+@click.option("-o", "--output", "output_arg", default=None, metavar="FILE|FOLDER/|-",
+              help="PDF file to write, a folder to write it in (a new one: end it with /), or "
+                   "- for standard output (default: ID.LAYOUT[.LANG].pdf here).")
 @click.option("--library", type=click.Path(path_type=Path), default=None,
               help="Content folder (default: ./handouts, else the bundled sample).")
 @click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
 @click.option("--strict", is_flag=True, help="Quality warnings stop the render, like errors.")
 @click.option("--force", is_flag=True,
               help="Replace the output file even if it is not a PDF (or is a library file).")
-def render(handout_id: str, layout_name: str, langs: str | None, output: Path | None,
+def render(handout_id: str, layout_name: str, langs: str | None, output_arg: str | None,
            library: Path | None, allow_overdue: bool, strict: bool, force: bool) -> None:
     """Render one handout to PDF (written atomically: never a half-written file).
 
@@ -211,12 +211,23 @@ def render(handout_id: str, layout_name: str, langs: str | None, output: Path | 
                       _today(), _policy(strict, allow_overdue))
     chosen = passed.target.langs
     name = f"{handout_id}.{layout.name}{'.' + '-'.join(chosen) if layout.languages == 1 else ''}"
-    output = output or Path(f"{name}.pdf")
-    if output.is_dir():
-        output = output / f"{name}.pdf"
-    check_output(output, b"%PDF-", "a PDF", force, protected=[root, *layout_dirs()])
+    to_stdout = output_arg == "-"  # for a pipe: pdfgen render ID -o - | lp
+    output = Path(output_arg) if output_arg and not to_stdout else Path(f"{name}.pdf")
+    if output_arg and not to_stdout and (output.is_dir() or output_arg.endswith(("/", os.sep))):
+        output = output / f"{name}.pdf"  # a folder, or one to make (a name ending in /)
+    if to_stdout and sys.stdout.isatty():
+        raise UsageError("-o - writes the PDF to standard output, which is a terminal here: "
+                         "pipe it (pdfgen render ID -o - | lp) or name a file")
+    if not to_stdout:
+        check_output(output, b"%PDF-", "a PDF", force, protected=[root, *layout_dirs()])
     _warn(passed.warnings)
     data = render_pdf(passed.proc, passed.library.clinic, layout, chosen).data
+    if to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        err(f"wrote {len(data):,} bytes to standard output")
+        return
     write_output(output, data)
     out(f"wrote {output} ({len(data):,} bytes)")
 
@@ -251,9 +262,9 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
     kwargs = dict(only=list(only) or None, jobs=jobs, force=force, strict=strict,
                   today=today.date() if today else None)
     if dry_run or as_json or not sys.stdout.isatty():
-        def line(job):
-            if not as_json:
-                out(f"{'built' if job.ok else 'FAILED'} {job.path}")
+        def line(job):  # a failure is listed, with its reason, in the summary
+            if not as_json and job.ok:
+                out(f"built {job.path}")
         result = build_library(root, out_dir, dry_run=dry_run,
                                progress=None if dry_run else line, **kwargs)
     else:

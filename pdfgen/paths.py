@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -34,8 +35,10 @@ def layout_dirs() -> list[Path]:
 
 
 def display(path: Path) -> str:
-    """A path as the user should see it: relative to the working folder when inside it."""
+    """A path as the user should see it: relative to the working folder when inside it.
+
+    Symbolic links are not followed: a link is shown by its own name, not its target's."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(os.getcwd()))
     except ValueError:
         return str(path)

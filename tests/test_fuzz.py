@@ -10,9 +10,11 @@ Whatever the input, for every command:
   whitespace, since lines break anywhere);
 - `check --strict` clean means `build --strict` builds every PDF.
 
-CI runs a bounded number of examples (FUZZ_EXAMPLES, default 25 per test). A long run,
-once, locally: `FUZZ_EXAMPLES=1500 python -m pytest tests/test_fuzz.py` ran 1,500
-examples of each test (see CHANGES.md for the count and what it found).
+CI runs a bounded number of examples (FUZZ_EXAMPLES, default 25 per test, derandomized so
+a CI failure reproduces). Long runs, locally, with FUZZ_RANDOM=1 FUZZ_EXAMPLES=1500: 1,500
+examples of each of the four property tests (6,000 in all, about 25 minutes on 2 cores).
+The first found a KeyError in the layout loader (a layout without `languages:`), fixed;
+the second, after the fixes, found nothing.
 """
 
 from __future__ import annotations
@@ -206,12 +208,15 @@ def exercise(tmp: Path) -> None:
     check = pdfgen("check", "handouts")
     strict = pdfgen("check", "--strict", "handouts")
     assert check.exit_code in (0, 1) and strict.exit_code in (0, 1)
-    if check.exit_code == 0:
-        assert strict.exit_code in (0, 1)
+    if check.exit_code == 1:  # --strict only adds to what fails
+        assert strict.exit_code == 1, strict.output[-2000:]
     render = pdfgen("render", HID, "--library", "handouts", "--layout", "stacked",
                     "-o", "stacked.pdf")
     if render.exit_code == 0:
         assert_prints_every_text(tmp / "stacked.pdf", tmp / "handouts", ("en", "es"))
+    columns = pdfgen("render", HID, "--library", "handouts", "-o", "bilingual.pdf")
+    if check.exit_code == 0:  # the side-by-side layout too (its text is checked in build)
+        assert columns.exit_code == 0, columns.output[-3000:]
     build = pdfgen("build", "--strict", "--library", "handouts", "--out", "out", "--jobs", "1")
     if strict.exit_code == 0:
         assert build.exit_code == 0, ("check --strict passed, build --strict failed",
