@@ -39,6 +39,17 @@ def make_overdue(library: Path) -> None:
     edit(handout, 'reviewed_by: ""', 'reviewed_by: "Dr. A. Example"')
 
 
+def edited_layout(tmp_path: Path, monkeypatch, old: str, new: str) -> Path:
+    """./layouts/bilingual.yaml (which pdfgen takes over the bundled one), edited; the
+    working folder is tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "layouts").mkdir()
+    layout = tmp_path / "layouts" / "bilingual.yaml"
+    shutil.copy(SAMPLE.parent / "layouts" / "bilingual.yaml", layout)
+    edit(layout, old, new)
+    return layout
+
+
 def pdf_text(path: Path) -> list[str]:
     return read_pdf(path.read_bytes()).pages
 
@@ -148,12 +159,7 @@ def test_a_character_the_font_lacks_fails_check_strict_render_and_build_alike(li
 ])
 def test_a_broken_layout_fails_check_and_render_with_its_line(library, tmp_path, monkeypatch,
                                                               change, message):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "layouts").mkdir()
-    layout = tmp_path / "layouts" / "bilingual.yaml"
-    shutil.copy(SAMPLE.parent / "layouts" / "bilingual.yaml", layout)
-    old, new = change[2:-1].split("/")
-    edit(layout, old, new)
+    edited_layout(tmp_path, monkeypatch, *change[2:-1].split("/"))
     check = run("check", "--strict", str(library))
     assert check.exit_code == 1 and message in check.output, check.output
     assert "layouts/bilingual.yaml:" in check.output
@@ -316,11 +322,7 @@ def test_a_bug_is_one_line_and_its_own_exit_status(library, monkeypatch):
 
 
 def test_a_layout_without_languages_is_reported_not_a_crash(library, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "layouts").mkdir()
-    layout = tmp_path / "layouts" / "bilingual.yaml"
-    shutil.copy(SAMPLE.parent / "layouts" / "bilingual.yaml", layout)
-    edit(layout, "languages: 2 ", "# languages: 2 ")
+    edited_layout(tmp_path, monkeypatch, "languages: 2 ", "# languages: 2 ")
     result = run("check", str(library))
     assert result.exit_code == 1, result.output
     assert "layouts/bilingual.yaml:3:1: languages: missing required key 'languages'" \
@@ -503,11 +505,7 @@ def test_an_accent_no_letter_holds_is_refused(library, tmp_path):
 
 
 def test_margins_keep_the_printers_edge(library, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "layouts").mkdir()
-    layout = tmp_path / "layouts" / "bilingual.yaml"
-    shutil.copy(SAMPLE.parent / "layouts" / "bilingual.yaml", layout)
-    edit(layout, "margins: {top: 0.6in,", "margins: {top: 0pt,")
+    edited_layout(tmp_path, monkeypatch, "margins: {top: 0.6in,", "margins: {top: 0pt,")
     result = run("check", str(library))
     assert result.exit_code == 1
     assert "page.margins.top: the top margin is 0 pt: printers cannot print" in result.output
