@@ -1,7 +1,7 @@
-"""No-op build time of two pdfgen versions on the same library, measured in one run.
+"""No-op (or cold) build time of two pdfgen versions on the same library, in one run.
 
 usage: python bench/noop_compare.py --before REV [--after REV] [--size 1000] [--repeats 5]
-                                    [--jobs N] [--workdir DIR] [--quiet-wait SECONDS]
+                                    [--cold] [--jobs N] [--workdir DIR] [--quiet-wait SECONDS]
 
 Generates one library the way bench/build_bench.py does (the sample's clinic.yaml and
 SIZE varied handouts), exports pdfgen's package at the two git revisions into WORKDIR
@@ -12,6 +12,9 @@ after, REPEATS times each, so both see the same machine load, and checks that ea
 reports 0 built and 3 x SIZE skipped. Each run is the real CLI (`python -m pdfgen
 build --json`) as a subprocess, measured by build_bench.run_measured (wall clock of the
 process; the CLI's own "seconds" excludes interpreter start-up and imports).
+
+--cold alternates cold builds instead (each version's output folder emptied before each
+run, each run expected to build 3 x SIZE), and adds the peak RSS of the largest process.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=bb.ROOT / "bench" / "out" / "noop")
     ap.add_argument("--quiet-wait", type=float, default=60.0)
+    ap.add_argument("--cold", action="store_true",
+                    help="alternate cold builds (empty output folder) instead of no-op builds")
     args = ap.parse_args(argv)
     bb.QUIET_LIMIT = args.quiet_wait
     work = args.workdir.resolve()
@@ -83,27 +88,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: cold build of {args.size} handouts ...", file=sys.stderr, flush=True)
         bb.expect(f"cold ({name})", args.size, build(src, library, out, args.jobs), total, 0)
     runs: dict[str, list[dict]] = {name: [] for name in versions}
+    kind = "cold" if args.cold else "no-op"
     for i in range(args.repeats):
         for name, src in versions.items():
-            m = build(src, library, work / f"out-{name}", args.jobs)
-            bb.expect(f"no-op ({name})", args.size, m, 0, total)
+            out = work / f"out-{name}"
+            if args.cold:
+                shutil.rmtree(out)
+            m = build(src, library, out, args.jobs)
+            bb.expect(f"{kind} ({name})", args.size, m, total if args.cold else 0,
+                      0 if args.cold else total)
             runs[name].append(m)
-            print(f"  no-op {name} #{i + 1}: {m['wall']:.3f} s wall, "
+            print(f"  {kind} {name} #{i + 1}: {m['wall']:.3f} s wall, "
                   f"{m['summary']['seconds']:.3f} s in the CLI", file=sys.stderr, flush=True)
     commit = after
-    lines = [f"No-op build of {args.size:,} handouts ({total:,} PDFs), {args.repeats} runs each, "
-             f"alternating; before = {args.before}, after = {commit}; "
+    rss = " peak RSS MB (largest process) median |" if args.cold else ""
+    lines = [f"{kind.capitalize()} build of {args.size:,} handouts ({total:,} PDFs), "
+             f"{args.repeats} runs each, alternating; before = {args.before}, after = {commit}; "
              f"{os.cpu_count()} CPUs, --jobs {args.jobs or 'default'}", "",
-             "| version | wall median (s) | wall min-max (s) | CLI seconds median | CPU s median |",
-             "|---|---:|---:|---:|---:|"]
+             "| version | wall median (s) | wall min-max (s) | CLI seconds median | CPU s median |"
+             + rss, "|---|---:|---:|---:|---:|" + ("---:|" if args.cold else "")]
     for name, ms in runs.items():
         walls = [m["wall"] for m in ms]
         lines.append(f"| {name} | {statistics.median(walls):.3f} | {min(walls):.3f}-"
                      f"{max(walls):.3f} | "
                      f"{statistics.median(m['summary']['seconds'] for m in ms):.3f} | "
-                     f"{statistics.median(m['cpu'] for m in ms):.2f} |")
+                     f"{statistics.median(m['cpu'] for m in ms):.2f} |"
+                     + (f" {statistics.median(m['maxproc_mb'] for m in ms):.0f} |"
+                        if args.cold else ""))
     foreign = max(m["foreign_cpus"] for ms in runs.values() for m in ms)
-    lines.append(f"\nOther processes' CPU use during the no-op runs: at most {foreign:.2f} CPUs.")
+    lines.append(f"\nOther processes' CPU use during the {kind} runs: at most {foreign:.2f} "
+                 "CPUs.")
     print("\n".join(lines))
     return 0
 

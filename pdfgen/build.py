@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import __version__
@@ -45,9 +45,9 @@ from .load import (
     unreadable_handouts,
 )
 from .markup import clip
-from .model import Clinic, Output
+from .model import Clinic, Layout, Output
 from .paths import PACKAGE, display
-from .quality.freshness import confirmations_path
+from .quality.freshness import NO_FILE, confirmations_path
 from .site import review_due, write_catalog
 from .yamlio import MAX_BYTES
 
@@ -72,16 +72,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _hash_inputs(paths, limit: int = INPUT_LIMIT) -> str:
-    """One hash of several input files (by name and content), each read through read_input."""
-    h = hashlib.sha256()
-    for path in sorted(str(p) for p in paths):
-        try:
-            data = read_input(Path(path), limit)
-        except InputFileError as exc:
-            raise ContentError([Finding(Pos(path), "", str(exc))]) from None
-        h.update(Path(path).name.encode() + b"\0" + data + b"\0")
-    return h.hexdigest()
+def hash_layout(layout: Layout) -> str:
+    """A layout's hash, taken from the loaded Layout the jobs are given, so the two cannot
+    disagree (and its files are not read again): every field but where it was written
+    (`files` and `positions`, paths shown relative to the working folder; a comment or a
+    moved line changes no PDF). It covers every layout it extends: they are merged in."""
+    values = {f.name: getattr(layout, f.name) for f in fields(layout)
+              if f.name not in ("files", "positions")}
+    return _sha(json.dumps(values, sort_keys=True, default=repr).encode())
 
 
 def engine_hash() -> str:
@@ -108,16 +106,21 @@ def output_path(handout_id: str, output: str) -> str:
 class Task:
     """One handout's stale outputs: a unit of work for a worker process (picklable).
 
-    A task names no output file: the worker only returns bytes."""
+    Pure: it carries all the content its PDFs are made of, as the plan read and hashed it
+    (the handout file's bytes, its translations file's, and the clinic and layouts the plan
+    loaded from the bytes it hashed), so the job reads no file of the library nor of the
+    working folder, and what it renders is what the manifest records it was made of. A
+    task names no output file: the worker only returns bytes."""
 
-    library: str
-    handout: str  # file path
+    handout: str  # file path (its name must be the id; the file itself is not read)
     shown: str  # file path as the user sees it
     outputs: tuple[tuple[Output, str, str], ...]  # (output, relative path, fingerprint)
-    layouts: tuple[tuple[str, str], ...] = ()  # (layout name, hash of its files)
+    source: bytes = field(repr=False)  # the handout file as the plan read it
+    translations: bytes | None = field(repr=False)  # <id>.translations.yaml; None: none
+    clinic: Clinic = field(repr=False)
+    layouts: tuple[tuple[str, Layout], ...] = field(repr=False)  # those its outputs use
     today: str = ""  # ISO date the quality gates judge review dates by
     strict: bool = False  # warnings stop the handout too
-    clinic_hash: str = ""  # of clinic.yaml as the parent read it (the worker's cache key)
 
 
 @dataclass
@@ -180,17 +183,8 @@ class BuildResult:
 
 # -- worker side -------------------------------------------------------------------------------
 
-_clinics: dict[tuple[str, str], Clinic] = {}
-_layouts: dict[tuple[str, str], object] = {}  # per worker: (name, files' hash) -> Layout
 _started = None  # per worker: a shared array, set to 1 at a task's index when it starts
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _layout(name: str, layout_hash: str):
-    key = (name, layout_hash)
-    if key not in _layouts:
-        _layouts[key] = load_layout(name)
-    return _layouts[key]
 
 
 def _warm() -> None:
@@ -255,19 +249,13 @@ def _failed_all(task: Task, found: list[Finding], title: dict | None = None) -> 
 def run_task(task: Task) -> list[JobResult]:
     """Load one handout and render its stale outputs; return the PDFs' bytes and findings.
 
-    Writes no file (the parent writes). Any exception while loading, checking or
-    rendering becomes a finding naming the handout file (and the output and layout), so
-    one handout's trouble never stops the others."""
+    Pure: it reads no file (all it renders is in the task) and writes none (the parent
+    writes). Any exception while loading, checking or rendering becomes a finding naming
+    the handout file (and the output and layout), so one handout's trouble never stops
+    the others."""
+    clinic = task.clinic
     try:
-        clinic_path = Path(task.library) / CLINIC_FILE
-        key = (str(clinic_path), task.clinic_hash)
-        if key not in _clinics:
-            clinic, found = load_clinic(clinic_path, display(clinic_path))
-            if clinic is None:
-                return _failed_all(task, found)
-            _clinics[key] = clinic
-        clinic = _clinics[key]
-        proc, found = load_procedure(Path(task.handout), clinic, task.shown)
+        proc, found = load_procedure(Path(task.handout), clinic, task.shown, raw=task.source)
         if proc is None:
             return _failed_all(task, found)
         title = {lang: proc.title[lang] for lang in clinic.lang_codes}
@@ -275,19 +263,21 @@ def run_task(task: Task) -> list[JobResult]:
         return _failed_all(task, [Finding(Pos(task.shown), "",
                                           f"could not be loaded: {_exc_line(exc)}")])
     try:
-        proc, gates = quality_findings(proc, clinic, Path(task.handout), task.today)
+        proc, gates = quality_findings(proc, clinic, Path(task.handout), task.today,
+                                       NO_FILE if task.translations is None
+                                       else task.translations)
     except Exception as exc:
         return _failed_all(task, [Finding(Pos(task.shown), "", "the quality checks could not "
                                           f"run: {_exc_line(exc)}")], title)
     if any(f.blocks(task.strict) for f in gates):
         return _failed_all(task, gates, title)
     results = []
-    hashes = dict(task.layouts)
+    layouts = dict(task.layouts)
     for output, rel, fingerprint in task.outputs:
         try:
             from .render import render_pdf
 
-            layout = _layout(output.layout, hashes.get(output.layout, ""))
+            layout = layouts[output.layout]
             rendered = render_pdf(proc, clinic, layout, output.langs)
             entry = {"handout": proc.id, "output": output.name, "layout": output.layout,
                      "languages": list(rendered.langs), "fingerprint": fingerprint,
@@ -317,14 +307,15 @@ def run_task(task: Task) -> list[JobResult]:
 REVIEW_RULES = ("review-overdue", "review-due", "review-future", "pending-review")
 
 
-def quality_findings(proc, clinic, handout: Path, today: str):
+def quality_findings(proc, clinic, handout: Path, today: str, translations=None):
     """The gate step (pdfgen/gate.py) for one handout: (the handout as it will be rendered,
-    its findings but the waived ones). Render-readiness runs in render_pdf, per output."""
+    its findings but the waived ones). Render-readiness runs in render_pdf, per output.
+    `translations`: as gate_handout takes it (None: its confirmations file is read now)."""
     from .gate import gate_handout
     from .quality.review import today as clock
 
     day = dt.date.fromisoformat(today) if today else clock()
-    gated = gate_handout(proc, clinic, handout, day)
+    gated = gate_handout(proc, clinic, handout, day, translations=translations)
     return gated.proc, gated.shown
 
 
@@ -809,6 +800,7 @@ class Plan:
     titles: dict[str, dict] = field(default_factory=dict)  # id -> titles of a current PDF
     folder: OutFolder | None = None
     seen: set[Finding] = field(default_factory=set)
+    layouts: dict[str, Layout] = field(default_factory=dict)  # name -> loaded, usable layout
     # handouts whose file is there but cannot be read (a FIFO, a folder): id -> why
     unreadable: dict[str, list[Finding]] = field(default_factory=dict)
     # outputs whose layout cannot print their languages: output name -> why
@@ -904,10 +896,11 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
                          f"{display(library)}: the PDFs go beside it, e.g. --out out")
     clinic_shown = display(clinic_path)
     try:
-        clinic_hash = _sha(read_input(clinic_path, INPUT_LIMIT))
+        clinic_raw = read_input(clinic_path, INPUT_LIMIT)
     except InputFileError as exc:
         raise ContentError([Finding(Pos(clinic_shown), "", str(exc))]) from None
-    clinic, found = load_clinic(clinic_path, clinic_shown)
+    clinic_hash = _sha(clinic_raw)
+    clinic, found = load_clinic(clinic_path, clinic_shown, raw=clinic_raw)  # what it hashed
     if clinic is None:
         raise ContentError(found)
     outputs = clinic.output_matrix()
@@ -929,21 +922,18 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
     # layouts: one that cannot be used fails only the outputs using it
     layout_hash: dict[str, str] = {}
     bad_layout: dict[str, list[Finding]] = {}
-    layouts: dict[str, object] = {}  # name -> the Layout, for the outputs' own checks
     for output in outputs:
         name = output.layout
         if name in layout_hash or name in bad_layout:
             continue
         try:
             layout = load_layout(name)
-            layout_hash[name] = _hash_inputs(layout.files)
             gate = layout_findings(layout)
         except ContentError as exc:
             bad_layout[name] = list(exc.findings)
             continue
         except PdfgenError as exc:  # UsageError: no layout of that name
-            bad_layout[name] = [Finding(Pos(clinic_shown), "outputs",
-                                        f"output '{output.name}': {exc}")]
+            bad_layout[name] = [Finding(output.pos, "outputs", f"output '{output.name}': {exc}")]
             continue
         except Exception as exc:
             bad_layout[name] = [Finding(Pos(clinic_shown), "outputs", f"layout '{name}' could "
@@ -952,12 +942,12 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
         plan.note(gate)
         if any(f.blocks(strict) for f in gate):
             bad_layout[name] = [f for f in gate if f.blocks(strict)]
-            del layout_hash[name]
-        else:
-            layouts[name] = layout
+            continue
+        plan.layouts[name] = layout  # what the jobs render with, and what is hashed
+        layout_hash[name] = hash_layout(layout)
     for index, output in enumerate(outputs, 1):  # languages the layout cannot print
-        if output.layout in layouts:
-            problems = output_problems(output, layouts[output.layout],
+        if output.layout in plan.layouts:
+            problems = output_problems(output, plan.layouts[output.layout],
                                        index if clinic.outputs else 0)
             if problems:
                 plan.bad_outputs[output.name] = problems
@@ -975,13 +965,11 @@ def plan_build(library: Path, out_dir: Path, only: list[str] | None = None,
 
 def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash: str,
                   engine: str, layout_hash: dict, bad_layout: dict) -> None:
-    result, library, folder = plan.result, plan.library, plan.folder
+    result, folder = plan.result, plan.folder
     plan.manifest = manifest = read_manifest(plan.out_dir if folder else None,
                                              set_aside=not result.dry_run)
     plan.note(manifest.findings)
     recorded = manifest.outputs
-    looks = _look_all(plan, [p for p in files if SLUG.fullmatch(p.stem)
-                             and not (only and p.stem not in only)])
     for path in files:
         hid = path.stem
         if only and hid not in only:  # not judged this time: its records stay as they are
@@ -996,7 +984,7 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
             for output, rel in rels:
                 plan.fail(hid, shown, rel, output.name, [problem])
             continue
-        look = looks[hid]
+        look = _look(plan, path)  # one at a time: the bytes of an unchanged one are let go
         if isinstance(look.disk, Refused):
             for output, rel in rels:
                 plan.fail(hid, shown, rel, output.name, [look.disk.finding()])
@@ -1005,11 +993,13 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
                 "translations": look.translations, "engine": engine}
         stale = _plan_handout(plan, hid, shown, rels, look.disk, force, base, layout_hash,
                               bad_layout, look.problem)
-        if stale:
-            plan.tasks.append(Task(str(library), str(path), shown,
+        if stale:  # the job gets what was hashed: content in, PDF bytes out
+            used = sorted({p.output.layout for p in stale})
+            plan.tasks.append(Task(str(path), shown,
                                    tuple((p.output, p.rel, p.fingerprint) for p in stale),
-                                   tuple(sorted(layout_hash.items())),
-                                   plan.today.isoformat(), plan.strict, clinic_hash))
+                                   look.source, look.confirmations, plan.clinic,
+                                   tuple((name, plan.layouts[name]) for name in used),
+                                   plan.today.isoformat(), plan.strict))
     for hid, found in plan.unreadable.items():  # not deleted: it keeps its last good PDFs
         plan.new_manifest.update({k: v for k, v in recorded.items() if v["handout"] == hid})
         for output in plan.outputs:
@@ -1023,25 +1013,30 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
 
 @dataclass
 class _Look:
-    """What the plan reads of one handout: its inputs' hashes, and what is on disk where
-    its outputs go (rel -> (sha256 or "", why pdfgen must not touch it or "")), or the
-    reason its folder in out/ cannot be used."""
+    """What the plan reads of one handout: its inputs (bytes and hashes), and what is on
+    disk where its outputs go (rel -> (sha256 or "", why pdfgen must not touch it or "")),
+    or the reason its folder in out/ cannot be used."""
 
     handout: str = ""
-    translations: str = ""
+    translations: str = ""  # "": there is no translations file
     problem: Finding | None = None
     disk: dict | Refused = field(default_factory=dict)
+    source: bytes = b""  # the handout file as read and hashed
+    confirmations: bytes | None = None  # its translations file as read and hashed
 
 
 def _look(plan: Plan, path: Path) -> _Look:
     """Read one handout's inputs and what is on disk where its outputs go (no decision,
-    nothing written)."""
+    nothing written). (Looking in threads was no faster on 2 CPUs: 0.28 s against 0.26 s
+    for 1,000 handouts' 3,000 PDFs, 279 MB; sha256 is about three quarters of it.)"""
     look = _Look()
     conf = confirmations_path(path)
     try:
-        look.handout = _sha(read_input(path, INPUT_LIMIT))
+        look.source = read_input(path, INPUT_LIMIT)
+        look.handout = _sha(look.source)
         if os.path.lexists(conf):
-            look.translations = _sha(read_input(conf, INPUT_LIMIT))
+            look.confirmations = read_input(conf, INPUT_LIMIT)
+            look.translations = _sha(look.confirmations)
     except InputFileError as exc:
         bad = conf if look.handout else path
         look.problem = Finding(Pos(display(bad)), "", str(exc))
@@ -1066,12 +1061,6 @@ def _look(plan: Plan, path: Path) -> _Look:
     finally:
         os.close(dfd)
     return look
-
-
-def _look_all(plan: Plan, files: list[Path]) -> dict[str, _Look]:
-    """_look for every handout. (In threads it was no faster on 2 CPUs: 0.28 s against
-    0.26 s for 1,000 handouts' 3,000 PDFs, 279 MB; sha256 is about three quarters of it.)"""
-    return {p.stem: _look(plan, p) for p in files}
 
 
 def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: bool,

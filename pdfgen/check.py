@@ -130,7 +130,8 @@ class _Gates:
                         report.findings.extend(exc.findings)
                     except UsageError as exc:  # no such layout
                         layouts[output.layout] = None
-                        report.findings.append(Finding(output.pos, "outputs", str(exc)))
+                        report.findings.append(Finding(output.pos, "outputs",
+                                                       f"output '{output.name}': {exc}"))
                 layout = layouts[output.layout]
                 problems = output_problems(output, layout, index if clinic.outputs else 0) \
                     if layout is not None else []

@@ -86,16 +86,19 @@ def output_problems(output: Output, layout: Layout, index: int = 0) -> list[Find
 
 
 def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
-                 targets: Iterable[Target] = (), policy: Policy = Policy()) -> Gated:
+                 targets: Iterable[Target] = (), policy: Policy = Policy(),
+                 translations=None) -> Gated:
     """Quality gates and render-readiness for one loaded handout.
 
     `targets` are the PDFs it is about to become (or, for `check`, every PDF a build would
     make): each is checked for glyphs and bounded counts. Layout geometry is checked per
-    layout by `layout_findings`, once, not per handout."""
+    layout by `layout_findings`, once, not per handout. `translations`: the handout's
+    confirmations file as already read (bytes, or quality.freshness.NO_FILE when there is
+    none); None reads it now."""
     from .quality.gates import run_gates
     from .render.readiness import check_content, check_footer, check_glyphs
 
-    quality = run_gates(proc, clinic, handout, today)
+    quality = run_gates(proc, clinic, handout, today, translations)
     proc = replace(proc, under_review=quality.under_review)
     found = list(quality.findings)
     seen = set(found)

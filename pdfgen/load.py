@@ -27,7 +27,7 @@ from .model import (
     Specialty,
     Text,
 )
-from .yamlio import ALIAS, BOOL, FLOAT, INT, STR, Node, is_date, read_yaml
+from .yamlio import ALIAS, BOOL, FLOAT, INT, MAX_BYTES, STR, Node, is_date, parse_yaml, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
@@ -237,10 +237,31 @@ CLINIC_KEYS = ("name", "phone", "fax", "web", "telemedicine", "languages", "prim
 CLINIC_OPTIONAL = ("address", "outputs", "email", "quality")
 
 
-def load_clinic(path: Path, display: str | None = None) -> tuple[Clinic | None, list[Finding]]:
-    """Read the clinic profile; returns (clinic or None, findings)."""
+def read_or_parse(path: Path, name: str, raw: bytes | None = None
+                  ) -> tuple[Node | None, list[Finding]]:
+    """read_yaml(path, name), or, given `raw`, the same for those bytes as the file's
+    content, without opening the file: a build's plan reads each file once, hashes it, and
+    its jobs parse what it read (docs/build.md, "jobs are pure"). A name read_yaml refuses
+    (x.yml) and a size over its limit are refused the same way."""
+    if raw is None:
+        return read_yaml(path, name)
+    suffix = Path(path).suffix
+    if suffix.lower() in (".yaml", ".yml") and suffix != ".yaml":
+        return read_yaml(path, name)  # refused by its name: the file is not opened
+    if len(raw) > MAX_BYTES:  # as fsutil.read_input says it
+        return None, [Finding(Pos(name), "", f"file is over the {MAX_BYTES:,}-byte limit; "
+                                             "refusing to read it")]
+    return parse_yaml(raw, name)
+
+
+def load_clinic(path: Path, display: str | None = None, raw: bytes | None = None
+                ) -> tuple[Clinic | None, list[Finding]]:
+    """Read the clinic profile; returns (clinic or None, findings).
+
+    `raw`: clinic.yaml's bytes as already read (parsed instead of reading `path`; its
+    email.ca_file is still looked for beside `path`)."""
     name = display or str(path)
-    root, findings = read_yaml(path, name)
+    root, findings = read_or_parse(path, name, raw)
     if root is None:
         return None, findings
     r = Reader()
@@ -488,11 +509,14 @@ PROC_KEYS = ("id", "version", "specialty", "reviewed", "reviewed_by", "title", "
 PROC_OPTIONAL = ("sources", "waivers")
 
 
-def load_procedure(path: Path, clinic: Clinic, display: str | None = None
-                   ) -> tuple[Procedure | None, list[Finding]]:
-    """Read one procedure handout against the clinic's languages and specialties."""
+def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
+                   raw: bytes | None = None) -> tuple[Procedure | None, list[Finding]]:
+    """Read one procedure handout against the clinic's languages and specialties.
+
+    `raw`: the file's bytes as already read, parsed instead of reading `path` (whose name
+    must still match the id); nothing is then read from disk."""
     name = display or str(path)
-    root, findings = read_yaml(path, name)
+    root, findings = read_or_parse(path, name, raw)
     if root is None:
         return None, findings
     r = Reader(clinic.languages)

@@ -17,7 +17,6 @@ from .. import markup
 from ..errors import Finding, Pos
 from ..fsutil import write_atomic
 from ..rules import finding
-from ..yamlio import read_yaml
 
 SUFFIX = ".translations.yaml"
 FINGERPRINT = 10  # hex digits: enough to tell edits apart, short enough to read in a diff
@@ -42,12 +41,25 @@ class Confirmations:
     path: str
 
 
-def read(handout: Path, shown: str | None = None) -> tuple[Confirmations, list[Finding]]:
+class NoFile:
+    def __repr__(self) -> str:
+        return "NO_FILE"
+
+
+NO_FILE = NoFile()  # read(..., raw=NO_FILE): the caller looked, and there is no such file
+
+
+def read(handout: Path, shown: str | None = None, raw: bytes | NoFile | None = None
+         ) -> tuple[Confirmations, list[Finding]]:
+    """The confirmations file beside `handout`, read now; or, given `raw`, those bytes as its
+    content (NO_FILE: there is none), the file not looked at (a build job, docs/build.md)."""
+    from ..load import read_or_parse
+
     path = confirmations_path(handout)
     name = str(Path(shown).with_name(path.name)) if shown else str(path)
-    if not os.path.lexists(path):  # there but not a file (a FIFO, a folder): read_yaml says so
-        return Confirmations({}, False, name), []
-    root, findings = read_yaml(path, name)
+    if raw is NO_FILE or (raw is None and not os.path.lexists(path)):
+        return Confirmations({}, False, name), []  # (there but not a file: read_yaml says so)
+    root, findings = read_or_parse(path, name, raw)
     by_lang: dict[str, dict[str, tuple[str, str]]] = {}
     if root is None:
         return Confirmations({}, True, name), _repairable(findings)

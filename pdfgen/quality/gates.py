@@ -26,11 +26,15 @@ class QualityResult:
     under_review: tuple[str, ...]  # languages whose translation is not confirmed
 
 
-def run_gates(proc, clinic, handout: Path, today: dt.date | None = None) -> QualityResult:
+def run_gates(proc, clinic, handout: Path, today: dt.date | None = None,
+              translations: bytes | freshness.NoFile | None = None) -> QualityResult:
     """Every content quality finding for one loaded handout, and which translations are
-    under review (from the same reading of its confirmations file)."""
+    under review (from the same reading of its confirmations file).
+
+    `translations`: that file's bytes as already read (freshness.NO_FILE: there is none);
+    None reads it now."""
     today = today or review.today()
-    conf, problems = freshness.read(Path(handout), proc.path)
+    conf, problems = freshness.read(Path(handout), proc.path, translations)
     found = list(problems)
     found += review.check(proc, clinic, today)
     found += readability_findings(proc, clinic)
