@@ -26,6 +26,24 @@ def needs(*programs: str):
                                                     f"package {', '.join(packages)})")
 
 
+def special_file(path: Path, kind: str) -> Path:
+    """Something that is not a regular file where a YAML file is expected: "fifo",
+    "device" (a link to /dev/zero), "folder", or "dangling" (a link to nothing)."""
+    import os
+
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "dangling":
+        path.symlink_to(path.with_name("no-such-file.yaml"))
+    else:
+        raise ValueError(kind)
+    return path
+
+
 TODAY = "2026-11-26"  # review dates are judged as of this day (the sample falls due in 2027)
 
 

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from pdfgen import markup
 from pdfgen.cli import cli
 
-from .conftest import REPO, SAMPLE
+from .conftest import REPO, SAMPLE, special_file
 from .pdfread import read_pdf
 
 HID = "hemilaminectomy"
@@ -303,18 +303,12 @@ def test_any_text_in_any_field_prints_exactly_or_is_refused(tmp_cwd, lang, start
         assert re.search(r"hemilaminectomy\.yaml:\d+:\d+: ", render.output), render.output
 
 
-@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder", "dangling", "empty", "huge"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder", "dangling", "empty", "huge"])
 def test_special_files_in_place_of_a_handout(tmp_cwd, kind):
     root = workspace(tmp_cwd)
     target = root / "handouts" / "other.yaml"
-    if kind == "fifo":
-        os.mkfifo(target)
-    elif kind == "dev-zero":
-        target.symlink_to("/dev/zero")
-    elif kind == "folder":
-        target.mkdir()
-    elif kind == "dangling":
-        target.symlink_to(root / "nowhere.yaml")
+    if kind in ("fifo", "device", "folder", "dangling"):
+        special_file(target, kind)
     elif kind == "empty":
         target.write_bytes(b"")
     else:

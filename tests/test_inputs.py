@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from pdfgen.cli import cli
 from pdfgen.yamlio import _REFUSED_VALUE, MAX_BYTES, MAX_DEPTH, Node, parse_yaml
 
-from .conftest import REPO, SAMPLE
+from .conftest import REPO, SAMPLE, special_file
 
 HANDOUT = "handouts/hemilaminectomy.yaml"
 CLINIC = "handouts/clinic.yaml"
@@ -262,16 +262,7 @@ def test_a_layout_asking_for_a_hundred_million_note_lines(lib):
 # -- files that are not regular files, or too big ----------------------------------------
 
 def _special(lib: Path, kind: str) -> Path:
-    path = lib / "x.yaml"
-    if kind == "fifo":
-        os.mkfifo(path)
-    elif kind == "device":
-        path.symlink_to("/dev/zero")
-    elif kind == "folder":
-        path.mkdir()
-    else:
-        path.symlink_to(lib / "no-such-file.yaml")
-    return path
+    return special_file(lib / "x.yaml", "dangling" if kind == "broken-link" else kind)
 
 
 SPECIAL = [("fifo", "is a named pipe (FIFO), not a regular file; pdfgen reads only regular "
