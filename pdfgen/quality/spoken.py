@@ -81,7 +81,8 @@ _EN_GROUP = re.compile(r"[aeiouy]+")
 # a vowel group read as two syllables (bac-te-ri-a, ra-di-o, ac-tu-al, vi-de-o, go-ing)
 _EN_SPLIT = re.compile(
     r"(?<![cgst])i[ao]|i[u]m|(?<![gcq])eo|(?<![qg])u[ao]|[aeou]ing|[aeiou]y[aeiou]"
-    r"|(?<=[^aeiou])ier|(?<=[^aeiou])iest|ea$|(?<=[bcdfgklmnprstvz])ua|iet|ien(?=ce|t)")
+    r"|(?<=[^aeiou])yi|(?<=[^aeiou])ier|(?<=[^aeiou])iest|ea$|(?<=[bcdfgklmnprstvz])ua|iet"
+    r"|(?<![ct])ien(?=ce|t)|(?<=c)ien(?=ce)|^coo[pr]|ao|oe(?!s?$)")
 _EN_SUFFIX_E = re.compile(r"(?<=[^aeiouy])e(?=ly$|ful|ment|ness|less|s?$)")
 
 
@@ -109,7 +110,7 @@ def syllables_en_rules(word: str) -> int:
             if _EN_GROUP.search(before):
                 count -= 1
     # -ed is its own syllable only after t or d (want-ed, need-ed; jumped, moved)
-    if count > 1 and re.search(r"[^aeiouytd]ed$", w):
+    if count > 1 and re.search(r"[^aeiouytd]ed$", w) and not re.search(r"[^aeiouy]led$", w):
         count -= 1
     if re.search(r"[^aeiou]ism$|[^aeiou]sm$", w):
         count += 1  # spasm, criticism
@@ -329,7 +330,8 @@ def tokens(sentence: str) -> list[Token]:
 
 
 def _caps(tok: Token) -> bool:
-    letters = re.sub(r"[^\w]|[\d_]", "", tok.text)
+    """Written in capitals (a plural or possessive s aside: MRIs, HIV's)."""
+    letters = re.sub(r"['’]?s$", "", re.sub(r"[\W\d_]", "", tok.text.replace("’", "'")))
     return len(letters) >= 2 and letters.isupper()
 
 
