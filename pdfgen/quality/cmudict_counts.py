@@ -31,7 +31,6 @@ import functools
 import importlib.util
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -162,6 +161,8 @@ def load(path: Path | None = None, cache: Path | None = None) -> Lexicon:
     except (OSError, ValueError, struct.error):
         pass
     blob = build(parse(path.read_text(encoding="utf-8")), key)
+    import tempfile  # only when building: it costs an import every command would pay
+
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".cmudict-", dir=cache.parent)

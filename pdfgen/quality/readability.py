@@ -15,12 +15,13 @@ every list item is at least one sentence.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 
 from .. import markup
-from .spoken import syllables_en, syllables_es, syllables_of, tokens
+from .spoken import syllables_en, syllables_es, syllables_of, syllables_word, tokens
 
 __all__ = ["syllables_en", "syllables_es", "sentences", "words", "count", "score",
            "score_handout"]
@@ -95,9 +96,16 @@ def _initial(before: str, rest: str, lang: str) -> bool:
         return False
     prev = m.group(1).lstrip(OPENING)
     nxt = re.match(r"[^\W\d_]+", rest)
-    if not nxt or not nxt.group(0)[0].isupper() or nxt.group(0).lower() in OPENERS[lang]:
+    if (not nxt or not nxt.group(0)[0].isupper()
+            or nxt.group(0).lower() in OPENERS.get(lang, ())):
         return False
     return prev[:1].isupper() or prev.endswith(".")
+
+
+# the last word of every abbreviation in the tables ("ej" of "p. ej"): a full stop after any
+# other word of two letters or more ends the sentence without a closer look
+_LAST_WORDS = {lang: {entry.split()[-1] for table in (TITLES, NUMBERED, AFTER, COUNTRY)
+                      for entry in table.get(lang, ())} for lang in TITLES}
 
 
 def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
@@ -110,8 +118,12 @@ def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
     marks = mark.group(0).rstrip("\"'”’»)]")
     if marks != ".":
         return True  # ! ? … or several marks
-    kind = _abbreviation(flat[:mark.start()], lang)
-    if kind is None and _initial(flat[:mark.start()], rest, lang):
+    before = flat[:mark.start()]
+    last = before[before.rfind(" ") + 1:].lstrip(OPENING).lower()
+    if len(last) > 1 and last not in _LAST_WORDS.get(lang, ()):
+        return True
+    kind = _abbreviation(before, lang)
+    if kind is None and _initial(before, rest, lang):
         return False
     if kind is None or kind == "after":
         return True
@@ -123,10 +135,18 @@ def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
     return bool(nxt) and nxt.group(0).lower() in OPENERS.get(lang, ())
 
 
+_ANY_WORD = re.compile(r"[^\W_]")
+
+
 def sentences(text: str, lang: str = "en") -> list[str]:
     """One content text (markup removed) as sentences; a text without an end mark is one.
 
     `lang` picks the abbreviation tables ("en" when not given, as before)."""
+    return list(_sentences(text, lang))
+
+
+@functools.lru_cache(maxsize=4096)  # lint and the scores split the same texts
+def _sentences(text: str, lang: str) -> tuple[str, ...]:
     flat = " ".join(markup.plain(text).split())
     out, start = [], 0
     for mark in END.finditer(flat):
@@ -135,12 +155,18 @@ def sentences(text: str, lang: str = "en") -> list[str]:
         out.append(flat[start:mark.end()])
         start = mark.end()
     out.append(flat[start:])
-    return [s.strip() for s in out if tokens(s)]
+    return tuple(s.strip() for s in out if _ANY_WORD.search(s))
 
 
 def words(sentence: str) -> list[str]:
     """The words of a sentence as written: runs of letters, numerals, U.S.-like abbreviations."""
     return [t.text for t in tokens(sentence)]
+
+
+def clear_caches() -> None:
+    """Forget split sentences and counted words (a benchmark's fresh start)."""
+    _sentences.cache_clear()
+    syllables_word.cache_clear()
 
 
 def syllables(sentence: str, lang: str) -> list[int]:
@@ -168,11 +194,7 @@ class Counts:
 
 
 def count(sentence_list: list[str], lang: str) -> Counts:
-    total = Counts()
-    for sentence in sentence_list:
-        per_word = syllables(sentence, lang)
-        total = total + Counts(1, len(per_word), sum(per_word), sum(n >= 3 for n in per_word))
-    return total
+    return sum((_counts(syllables(s, lang)) for s in sentence_list), Counts())
 
 
 def flesch_kincaid_grade(c: Counts) -> float:
@@ -290,10 +312,13 @@ def _badness(scores: dict[str, float], lang: str) -> float:
     return -value if first.higher_is_easier else value
 
 
-def _hurt(sentence: str, lang: str) -> int:
+def _hurt(per_word: list[int], lang: str) -> int:
     """How much a sentence costs a reader: its words, and twice its long words."""
-    per_word = syllables(sentence, lang)
     return len(per_word) + 2 * sum(n >= LONG_WORD[lang] for n in per_word)
+
+
+def _counts(per_word: list[int]) -> Counts:
+    return Counts(1, len(per_word), sum(per_word), sum(n >= 3 for n in per_word))
 
 
 def score_handout(proc, lang: str) -> HandoutScore | None:
@@ -302,10 +327,11 @@ def score_handout(proc, lang: str) -> HandoutScore | None:
     parts, total = [], Counts()
     for unit in units(proc, lang):
         sents = [s for text in unit.texts for s in sentences(text, lang)]
-        per = [count([s], lang) for s in sents]
-        counts = sum(per, Counts())
+        per = [syllables(s, lang) for s in sents]  # each sentence read once
+        counts = sum(map(_counts, per), Counts())
         total = total + counts
-        worst = max(sents, key=lambda s: _hurt(s, lang), default="")
+        worst = max(zip(sents, per, strict=True), key=lambda sp: _hurt(sp[1], lang),
+                    default=("", []))[0]
         parts.append(UnitScore(unit, counts, score(counts, lang), worst))
     parts.sort(key=lambda p: -_badness(p.scores, lang))
     return HandoutScore(lang, total, score(total, lang), parts)

@@ -19,8 +19,9 @@ a.m., EE.UU.). Its syllables are those of what is read aloud:
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import cmudict_counts
 
@@ -150,6 +151,7 @@ def syllables_en(word: str) -> int:
     return syllables_en_rules(w)
 
 
+@functools.lru_cache(maxsize=8192)
 def syllables_word(word: str, lang: str) -> int:
     return syllables_en(word) if lang == "en" else syllables_es(word)
 
@@ -313,26 +315,26 @@ TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str  # as written (an abbreviation without its last full stop: "Dr", "U.S.")
     kind: str  # "num", "abbr", "word"
     stop: bool  # a full stop follows it at once ("Dr.", "pág.")
 
 
 def tokens(sentence: str) -> list[Token]:
-    out = []
-    for m in TOKEN.finditer(sentence):
-        kind = m.lastgroup
-        text = m.group(kind)
-        out.append(Token(text, kind, sentence[m.end():m.end() + 1] == "."))
-    return out
+    return [Token(m.group(m.lastgroup), m.lastgroup, sentence[m.end():m.end() + 1] == ".")
+            for m in TOKEN.finditer(sentence)]
 
 
 def _caps(tok: Token) -> bool:
     """Written in capitals (a plural or possessive s aside: MRIs, HIV's)."""
-    letters = re.sub(r"['’]?s$", "", re.sub(r"[\W\d_]", "", tok.text.replace("’", "'")))
-    return len(letters) >= 2 and letters.isupper()
+    text = tok.text
+    if not text.isupper():
+        text = text.replace("’", "'")
+        text = text[:-2] if text.endswith("'s") else text[:-1] if text.endswith("s") else ""
+        if not text.isupper():
+            return False
+    return sum(ch.isalpha() for ch in text) >= 2
 
 
 def _read(words: str, lang: str) -> int:
@@ -344,10 +346,11 @@ def syllables_of(toks: list[Token], lang: str) -> list[int]:
     aloud in `lang`: one word per token, but one per digit for a number said digit by digit
     (a phone number is ten words, 911 three)."""
     abbrev, units, letters = ABBREVIATIONS[lang], UNITS[lang], LETTERS[lang]
+    caps = [tok.kind == "word" and _caps(tok) for tok in toks]
     shouted = set()  # three or more words in capitals in a row: shouted text, not initialisms
     run: list[int] = []
-    for i, tok in enumerate(toks + [Token("", "end", False)]):
-        if tok.kind == "word" and _caps(tok) and len(tok.text) > 1:
+    for i, is_caps in enumerate([*caps, False]):
+        if is_caps:
             run.append(i)
             continue
         if len(run) >= 3:
@@ -379,7 +382,7 @@ def syllables_of(toks: list[Token], lang: str) -> list[int]:
             out.append(_read(abbrev[low], lang))  # Dr., pág., EE. UU.
         elif i in shouted:
             out.append(syllables_word(low, lang))
-        elif _caps(tok):
+        elif caps[i]:
             out.append(_initialism(tok.text, lang))
         elif len(low) == 1:
             out.append(1 if low in ONE_LETTER_WORDS[lang] else letters.get(low, 1))
