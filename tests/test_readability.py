@@ -94,6 +94,17 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("PDFGEN_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert cmudict_counts.cache_file().parent == tmp_path / "x" / "pdfgen"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "h"))
+    assert cmudict_counts.cache_file().parent == tmp_path / "h" / ".cache" / "pdfgen"
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # no home at all: in memory
+    assert cmudict_counts.cache_file() is None
+
+
+def test_with_no_cache_file_the_counts_are_built_in_memory(small_dict, monkeypatch):
+    monkeypatch.setattr(cmudict_counts, "cache_file", lambda: None)
+    assert cmudict_counts.load(small_dict).get("every") == 3
 
 
 # -- English syllables: the rules for words CMUdict lacks -------------------------------------

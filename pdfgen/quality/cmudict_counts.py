@@ -139,15 +139,21 @@ class Lexicon:
         return self.get(word) is not None
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """Where the cache lives; None when there is no home to put it in (then: in memory)."""
     if os.environ.get("PDFGEN_CACHE_DIR"):
         return Path(os.environ["PDFGEN_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "pdfgen"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "pdfgen"
+    home = os.path.expanduser("~")
+    if home.startswith("~") or not os.path.isabs(home):
+        return None  # never a folder named "~" in the current directory
+    return Path(home) / ".cache" / "pdfgen"
 
 
-def cache_file() -> Path:
-    return cache_dir() / f"cmudict-counts-v{FORMAT}.bin"
+def cache_file() -> Path | None:
+    folder = cache_dir()
+    return folder / f"cmudict-counts-v{FORMAT}.bin" if folder else None
 
 
 def load(path: Path | None = None, cache: Path | None = None) -> Lexicon:
@@ -156,11 +162,14 @@ def load(path: Path | None = None, cache: Path | None = None) -> Lexicon:
     path = path or data_file()
     cache = cache or cache_file()
     key = source_key(path)
-    try:
-        return Lexicon(cache.read_bytes(), key)
-    except (OSError, ValueError, struct.error):
-        pass
+    if cache is not None:
+        try:
+            return Lexicon(cache.read_bytes(), key)
+        except (OSError, ValueError, struct.error):
+            pass
     blob = build(parse(path.read_text(encoding="utf-8")), key)
+    if cache is None:
+        return Lexicon(blob, key)
     import tempfile  # only when building: it costs an import every command would pay
 
     try:

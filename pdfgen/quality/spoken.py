@@ -7,9 +7,10 @@ a.m., EE.UU.). Its syllables are those of what is read aloud:
 
 - English words from CMUdict (the highest count of a word's pronunciations), words it
   lacks by rule (`syllables_en_rules`); Spanish words by rule (`syllables_es`);
-- numerals as words in the text's language: 15 = fif-teen (2) / quin-ce (2), 2026 =
-  twen-ty twen-ty-six (5) / dos mil vein-ti-séis (6), 2.5 = two point five, 10% = ten
-  per-cent; a phone number and 911 digit by digit;
+- numerals as words in the text's language (one word each, as Fry counts "1945"): 15 =
+  fif-teen (2) / quin-ce (2), 2026 =
+  twen-ty twen-ty-six (5) / dos mil vein-ti-séis (5), 2.5 = two point five, 10% = ten
+  per-cent; a phone number and 911 digit by digit, a word per digit;
 - initialisms letter by letter, in the language's letter names: IV = I-V (2), MRI = 3,
   VIH = ve-i-ha-che (4); the few acronyms said as words (COVID, SIDA) as words; a run of
   three or more words in capitals is shouted text, read as words;
