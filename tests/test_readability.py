@@ -96,6 +96,8 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     assert cmudict_counts.cache_file().parent == tmp_path / "x" / "pdfgen"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "h"))
+    assert cmudict_counts.cache_file() is None  # a home that does not exist is not made
+    (tmp_path / "h").mkdir()
     assert cmudict_counts.cache_file().parent == tmp_path / "h" / ".cache" / "pdfgen"
     monkeypatch.delenv("HOME")
     monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # no home at all: in memory

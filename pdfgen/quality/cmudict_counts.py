@@ -22,7 +22,8 @@ match, or is damaged, is rebuilt. A lookup parses one bucket of about 30 words. 
 holds exactly what the data file says, so it never changes a result: without a writable
 cache folder the same table is built in memory.
 
-The cache lives in $PDFGEN_CACHE_DIR, else $XDG_CACHE_HOME/pdfgen, else ~/.cache/pdfgen.
+The cache lives in $PDFGEN_CACHE_DIR, else $XDG_CACHE_HOME/pdfgen, else ~/.cache/pdfgen
+(with no home folder: in memory).
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ def cache_dir() -> Path | None:
     if os.environ.get("XDG_CACHE_HOME"):
         return Path(os.environ["XDG_CACHE_HOME"]) / "pdfgen"
     home = os.path.expanduser("~")
-    if home.startswith("~") or not os.path.isabs(home):
-        return None  # never a folder named "~" in the current directory
+    if home.startswith("~") or not os.path.isabs(home) or not os.path.isdir(home):
+        return None  # never a folder named "~" here, nor a home made up for the cache
     return Path(home) / ".cache" / "pdfgen"
 
 
