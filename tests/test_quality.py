@@ -603,11 +603,12 @@ def test_readability_table_marks_a_clinic_limit_stricter_than_the_aim(library):
 def test_readability_parts_are_named_in_their_language_and_wordless_parts_rank_last(library):
     from pdfgen.i18n import labels_for
 
+    # a part with no words at all (a phone number is words now: ten digits said)
     _edit(library / "hemilaminectomy.yaml", "sections:\n", "sections:\n  - heading: {en: Our "
-          "phone, es: Nuestro teléfono}\n    body:\n      - {en: 817-697-4038, es: 817-697-4038}\n")
+          "mark, es: Nuestra marca}\n    body:\n      - {en: \"—\", es: \"—\"}\n")
     lib, proc = _load(library)
     es = readability.score_handout(proc, "es")
-    assert es.parts[-1].unit.title == "Nuestro teléfono" and es.parts[-1].scores == {}
+    assert es.parts[-1].unit.title == "Nuestra marca" and es.parts[-1].scores == {}
     titles = {p.unit.field: p.unit.title for p in es.parts}
     assert titles["risks"] == labels_for("es")["risks"] != labels_for("en")["risks"]
     assert titles["summary"] == "Resumen"

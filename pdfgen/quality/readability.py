@@ -4,108 +4,174 @@ English: Flesch-Kincaid grade (Kincaid et al. 1975) and SMOG (McLaughlin 1969).
 Spanish: Fernández-Huerta (1959, as corrected by Law 2011: F is words per
 sentence) and Szigriszt-Pazos (1993), read on the INFLESZ scale
 (Barrio-Cantalejo 2008). docs/quality.md says why these are computed here
-rather than with textstat.
+rather than with textstat, and compares both with counts made by hand.
 
-Words are runs of letters (numerals are not words); a sentence ends at . ! ?
-or at the end of a text, so every list item is at least one sentence.
+Words and their syllables are counted as read aloud (`spoken.py`: CMUdict for English,
+numerals, initialisms and abbreviations in the text's language). A sentence ends at . ! ?
+or … followed by a space and a word that does not start in lower case, except after an
+abbreviation of the language (Dr. Lee, No. 5, EE. UU. se...), or at the end of a text, so
+every list item is at least one sentence.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 
 from .. import markup
+from .spoken import syllables_en, syllables_es, syllables_of, syllables_word, tokens
 
-WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”»)]*)\s+")
-# a full stop after one of these (a whole word) does not end the sentence
-ABBREVIATION = re.compile(
-    r"(?:^|[\s(])(?:dr|dra|drs|sr|sra|srta|mr|mrs|ms|núm|approx|aprox|min|máx|"
-    r"max|fig|vs|etc|e\.g|i\.e|a\.m|p\.m|a\.\s?m|p\.\s?m)\.$", re.IGNORECASE)
+__all__ = ["syllables_en", "syllables_es", "sentences", "words", "count", "score",
+           "score_handout"]
 
+# -- sentences ---------------------------------------------------------------------------------
 
-# -- syllables ---------------------------------------------------------------------------------
-
-_ES_VOWELS = set("aeiouáéíóúü")
-_ES_STRONG = set("aeoáéó")
-
-
-def syllables_es(word: str) -> int:
-    """Spanish syllables by rule: one per vowel nucleus.
-
-    A diphthong or triphthong is one nucleus (ciu-dad, buey); two strong vowels side by
-    side are two (le-er, a-é-re-o); an accented í or ú always makes its own (dí-a,
-    cons-tru-í-a). A silent u (que, qui, gue, gui) and a final y after a vowel (hoy, muy)
-    make none of their own. An h between vowels does not split them (prohi-bir, ahu-ma-do),
-    but "hu" + vowel starts a syllable (ca-ca-hue-te, Coa-hui-la)."""
-    w = word.lower()
-    kinds = []  # per letter: "s" strong, "a" accented í/ú, "w" weak, "h" transparent h, "c"
-    for i, ch in enumerate(w):
-        prev = w[i - 1] if i else ""
-        nxt = w[i + 1] if i + 1 < len(w) else ""
-        after = w[i + 2] if i + 2 < len(w) else ""
-        if ch == "u" and (prev == "q" or (prev == "g" and nxt in ("e", "i", "é", "í"))):
-            kinds.append("c")  # silent u
-        elif ch in "íú":
-            kinds.append("a")
-        elif ch in _ES_STRONG:
-            kinds.append("s")
-        elif ch in _ES_VOWELS:
-            kinds.append("w")
-        elif ch == "y" and (len(w) == 1 or (i == len(w) - 1 and prev in _ES_VOWELS)):
-            kinds.append("w")
-        elif (ch == "h" and prev in _ES_VOWELS and nxt in _ES_VOWELS
-              and not (nxt in "uü" and after in _ES_VOWELS)):
-            kinds.append("h")
-        else:
-            kinds.append("c")
-    count, in_run, strong = 0, False, False  # strong: the current nucleus has a strong vowel
-    for kind in kinds:
-        if kind == "h":
-            continue
-        if kind == "c":
-            in_run = False
-            continue
-        if not in_run or kind == "a" or (kind == "s" and strong):
-            count += 1
-            strong = kind in ("s", "a")
-        elif kind == "s":
-            strong = True
-        in_run = True
-    return max(1, count)
+# an end mark (one or more of . ! ? …), any closing quotes or brackets, then a space or the end
+END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
+OPENING = "\"'“‘«(¿¡["
+# Per language, abbreviations written with a full stop (lower case, without the stop):
+# TITLES come before a name or a number and never end a sentence (Dr. Lee, St. James,
+# pág. 5); NUMBERED only before a numeral (No. 5: "The answer is no." ends); AFTER end
+# a name or a time (Jr., Inc., a.m.) and end the sentence when a capital follows (anything
+# else than a lower-case word is taken as a new sentence); COUNTRY names (U.S., EE. UU.)
+# are so often followed by a proper noun (U.S. Food and Drug Administration) that they end
+# a sentence only before a word that usually opens one (The, It, Los, Es...).
+TITLES = {
+    "en": {"dr", "drs", "mr", "mrs", "ms", "prof", "st", "mt", "gen", "gov", "rep", "sen",
+           "rev", "hon", "sgt", "capt", "lt", "col", "vs", "approx", "e.g", "i.e", "cf",
+           "fig", "figs", "dept", "ave"},
+    "es": {"dr", "dra", "drs", "dres", "sr", "sra", "srta", "sres", "sras", "lic", "ing",
+           "prof", "ud", "uds", "vd", "vds", "pág", "págs", "p. ej", "p.ej", "v. gr", "vs",
+           "aprox", "fig", "av", "avda", "núm", "art", "cap", "tel", "dpto", "col", "gral",
+           "ee"},  # the first half of EE. UU.
+}
+NUMBERED = {"en": {"no", "nos", "vol", "p", "pp", "ch", "sec"}, "es": {"no", "n.º", "nro"}}
+AFTER = {
+    "en": {"jr", "sr", "inc", "ltd", "co", "corp", "llc", "etc", "a.m", "p.m", "a. m",
+           "p. m", "ph.d", "m.d", "d.o", "r.n", "min", "hr", "hrs", "oz", "lb", "lbs"},
+    "es": {"etc", "a. m", "p. m", "a.m", "p.m", "s. a", "s.a", "hnos", "cía", "min", "hrs",
+           "máx", "mín"},
+}
+COUNTRY = {"en": {"u.s", "u.s.a", "u.k", "u. s"}, "es": {"ee. uu", "ee.uu", "ee. uu.", "ee.uu."}}
+OPENERS = {
+    "en": set("a an the this that these those it its he she we you they i there here if "
+              "when while in on at for but so and or after before most many some all call "
+              "ask".split()),
+    "es": set("el la los las un una unos unas este esta estos estas eso esto es en si "
+              "cuando pero y o usted su sus le se no hay para por con llame pregunte "
+              "ella él ellos".split()),
+}
+# the longest abbreviation that ends just before a full stop: "a. m", "EE. UU", "U.S", "Dr"
+_ABBR_BEFORE = re.compile(r"(?:(?<=\s)|^)((?:[^\W\d_]{1,4}\.\s?){0,3}[^\W\d_]+)$")
 
 
-def syllables_en(word: str) -> int:
-    """English syllables from syllapy (a dictionary, with rules for other words)."""
-    import syllapy
+def _abbreviation(before: str, lang: str) -> str | None:
+    """What kind of abbreviation ends `before` (the text up to a full stop), if any."""
+    m = _ABBR_BEFORE.search(before.lstrip(OPENING))
+    if not m:
+        tail = before.rsplit(None, 1)[-1] if before.strip() else ""
+        m = _ABBR_BEFORE.search(tail.lstrip(OPENING))
+        if not m:
+            return None
+    text = m.group(1).lower()
+    # try the longest tail first: "p. ej" before "ej", "ee. uu" before "uu"
+    pieces = [text[i:].lstrip() for i in range(len(text))
+              if i == 0 or text[i - 1] in " ."]
+    for piece in pieces:
+        piece = piece.lstrip(OPENING)
+        for kind, table in (("country", COUNTRY), ("title", TITLES),
+                            ("numbered", NUMBERED), ("after", AFTER)):
+            if piece in table.get(lang, ()):
+                return kind
+    return None
 
-    return max(1, syllapy.count(word.replace("’", "'")))
+
+def _initial(before: str, rest: str, lang: str) -> bool:
+    """A capital letter and a full stop inside a name (Dr. A. Ruiz, John F. Kennedy), not a
+    sentence ending in one (vitamin C. Eat...; Hepatitis B. It is...)."""
+    m = re.search(r"(\S+)\s+([A-ZÁÉÍÓÚÑ])$", before)
+    if not m:
+        return False
+    prev = m.group(1).lstrip(OPENING)
+    nxt = re.match(r"[^\W\d_]+", rest)
+    if (not nxt or not nxt.group(0)[0].isupper()
+            or nxt.group(0).lower() in OPENERS.get(lang, ())):
+        return False
+    return prev[:1].isupper() or prev.endswith(".")
 
 
-SYLLABLES = {"en": syllables_en, "es": syllables_es}
+# the last word of every abbreviation in the tables ("ej" of "p. ej"): a full stop after any
+# other word of two letters or more ends the sentence without a closer look
+_LAST_WORDS = {lang: {entry.split()[-1] for table in (TITLES, NUMBERED, AFTER, COUNTRY)
+                      for entry in table.get(lang, ())} for lang in TITLES}
 
 
-# -- text into sentences and words ------------------------------------------------------------
+def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
+    rest = flat[mark.end():].lstrip()
+    if not rest:
+        return True
+    first = rest[0]
+    if first.islower():
+        return False  # "a.m. every day", "¿Le duele?, preguntó": the sentence goes on
+    marks = mark.group(0).rstrip("\"'”’»)]")
+    if marks != ".":
+        return True  # ! ? … or several marks
+    before = flat[:mark.start()]
+    last = before[before.rfind(" ") + 1:].lstrip(OPENING).lower()
+    if len(last) > 1 and last not in _LAST_WORDS.get(lang, ()):
+        return True
+    kind = _abbreviation(before, lang)
+    if kind is None and _initial(before, rest, lang):
+        return False
+    if kind is None or kind == "after":
+        return True
+    if kind == "title":
+        return False
+    if kind == "numbered":
+        return not first.isdigit()
+    nxt = re.match(r"[^\W\d_]+", rest)  # country: only before a usual opener
+    return bool(nxt) and nxt.group(0).lower() in OPENERS.get(lang, ())
 
 
-def sentences(text: str) -> list[str]:
-    """One content text (markup removed) as sentences; a text without an end mark is one."""
+_ANY_WORD = re.compile(r"[^\W_]")
+
+
+def sentences(text: str, lang: str = "en") -> list[str]:
+    """One content text (markup removed) as sentences; a text without an end mark is one.
+
+    `lang` picks the abbreviation tables ("en" when not given, as before)."""
+    return list(_sentences(text, lang))
+
+
+@functools.lru_cache(maxsize=4096)  # lint and the scores split the same texts
+def _sentences(text: str, lang: str) -> tuple[str, ...]:
     flat = " ".join(markup.plain(text).split())
     out, start = [], 0
-    for match in SENTENCE_END.finditer(flat):
-        piece = flat[start:match.end(1)]  # with its closing quote or bracket
-        if ABBREVIATION.search(flat[start:match.start()]):
+    for mark in END.finditer(flat):
+        if mark.start() < start or not _is_boundary(flat, mark, lang):
             continue
-        out.append(piece)
-        start = match.end()
+        out.append(flat[start:mark.end()])
+        start = mark.end()
     out.append(flat[start:])
-    return [s.strip() for s in out if WORD.search(s)]
+    return tuple(s.strip() for s in out if _ANY_WORD.search(s))
 
 
 def words(sentence: str) -> list[str]:
-    return WORD.findall(sentence)
+    """The words of a sentence as written: runs of letters, numerals, U.S.-like abbreviations."""
+    return [t.text for t in tokens(sentence)]
+
+
+def clear_caches() -> None:
+    """Forget split sentences and counted words (a benchmark's fresh start)."""
+    _sentences.cache_clear()
+    syllables_word.cache_clear()
+
+
+def syllables(sentence: str, lang: str) -> list[int]:
+    """Each word's syllables, as read aloud in `lang`."""
+    return syllables_of(tokens(sentence), lang)
 
 
 # -- scores ------------------------------------------------------------------------------------
@@ -128,12 +194,7 @@ class Counts:
 
 
 def count(sentence_list: list[str], lang: str) -> Counts:
-    syl = SYLLABLES[lang]
-    total = Counts()
-    for sentence in sentence_list:
-        per_word = [syl(w) for w in words(sentence)]
-        total = total + Counts(1, len(per_word), sum(per_word), sum(n >= 3 for n in per_word))
-    return total
+    return sum((_counts(syllables(s, lang)) for s in sentence_list), Counts())
 
 
 def flesch_kincaid_grade(c: Counts) -> float:
@@ -251,11 +312,13 @@ def _badness(scores: dict[str, float], lang: str) -> float:
     return -value if first.higher_is_easier else value
 
 
-def _hurt(sentence: str, lang: str) -> int:
+def _hurt(per_word: list[int], lang: str) -> int:
     """How much a sentence costs a reader: its words, and twice its long words."""
-    syl = SYLLABLES[lang]
-    per_word = [syl(w) for w in words(sentence)]
     return len(per_word) + 2 * sum(n >= LONG_WORD[lang] for n in per_word)
+
+
+def _counts(per_word: list[int]) -> Counts:
+    return Counts(1, len(per_word), sum(per_word), sum(n >= 3 for n in per_word))
 
 
 def score_handout(proc, lang: str) -> HandoutScore | None:
@@ -263,11 +326,12 @@ def score_handout(proc, lang: str) -> HandoutScore | None:
         return None
     parts, total = [], Counts()
     for unit in units(proc, lang):
-        sents = [s for text in unit.texts for s in sentences(text)]
-        per = [count([s], lang) for s in sents]
-        counts = sum(per, Counts())
+        sents = [s for text in unit.texts for s in sentences(text, lang)]
+        per = [syllables(s, lang) for s in sents]  # each sentence read once
+        counts = sum(map(_counts, per), Counts())
         total = total + counts
-        worst = max(sents, key=lambda s: _hurt(s, lang), default="")
+        worst = max(zip(sents, per, strict=True), key=lambda sp: _hurt(sp[1], lang),
+                    default=("", []))[0]
         parts.append(UnitScore(unit, counts, score(counts, lang), worst))
     parts.sort(key=lambda p: -_badness(p.scores, lang))
     return HandoutScore(lang, total, score(total, lang), parts)
