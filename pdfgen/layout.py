@@ -21,6 +21,11 @@ ARRANGEMENTS = ("columns", "stacked", "single")
 ALIGNS = ("left", "justify")
 BLOCKS = ("title", "summary", "contact", "sections", "benefits", "risks", "alternatives",
           "prompts", "notes", "call_when", "sources", "signature")
+# What every handout's content must give, so every layout prints it: the title (the PDF's
+# H1 and the status line a screen reader reads), the risks, the choices, the questions for
+# the surgeon and when to call (contact, notes, sources and signature are the layout's call).
+REQUIRED_BLOCKS = ("title", "summary", "sections", "benefits", "risks", "alternatives",
+                   "prompts", "call_when")
 ROLES = ("body", "heading", "title")
 SIZES = ("title", "heading", "body", "footer")
 COLORS = ("text", "heading", "muted", "rule", "background", "risk_fill", "risk_border",
@@ -206,6 +211,11 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
             r.error(node, f"blocks[{i}]", f"block '{block}' is listed twice")
         else:
             blocks.append(block)
+    left_out = [b for b in REQUIRED_BLOCKS if b not in blocks]
+    if "blocks" in m and m["blocks"].kind == "seq" and left_out:
+        r.error(m["blocks"], "blocks", f"every handout prints {', '.join(REQUIRED_BLOCKS)} "
+                                       f"(what the content itself must give): add "
+                                       f"{', '.join(left_out)}")
     for key in ("leading", "large_print", "fonts", "sizes"):
         if key in m:
             pos[key] = m[key].pos

@@ -60,7 +60,11 @@ def test_errors_name_the_layout_file_line_and_field(tmp_path):
     assert any("bad.yaml:7:17: blocks[2]: unknown block 'risk'" in g for g in got), got
     assert any("bad.yaml:8:1: colour: unknown key 'colour'; did you mean 'colors'?" in g
                for g in got), got
-    assert len(got) == 4
+    # a layout that would print no risks, choices, questions or "when to call"
+    assert any("bad.yaml:7:9: blocks: every handout prints title, summary, sections, "
+               "benefits, risks, alternatives, prompts, call_when (what the content itself "
+               "must give): add summary, sections" in g for g in got), got
+    assert len(got) == 5
 
 
 def test_extends_loop_and_unknown_parent(tmp_path):

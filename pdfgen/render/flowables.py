@@ -50,16 +50,19 @@ def _soft_breaks(para) -> list:
     bl = para.blPara
     lines = bl.lines
     n = len(lines) - (1 if para.last else 0)
+    at_space = _breaks_at_spaces(para, bl)
     saved: list = []
     if bl.kind == 0:
         for i in range(n):
             line = lines[i]
             words = line[1]
-            if words:
+            if words and at_space[i]:
                 saved.append((i, line))
                 lines[i] = (line[0], [*words[:-1], words[-1] + " "])
     else:
-        for line in lines[:n]:
+        for i, line in enumerate(lines[:n]):
+            if not at_space[i]:
+                continue
             for frag in reversed(line.words):
                 if not hasattr(frag, "cbDefn"):
                     if not frag.text.endswith(" "):
@@ -67,6 +70,25 @@ def _soft_breaks(para) -> list:
                         frag.text += " "
                     break
     return saved
+
+
+def _breaks_at_spaces(para, bl) -> list[bool]:
+    """For each line, whether the text breaks there at a space: False where ReportLab cut a
+    word too long for the column (a web address) in two, which must read as one word."""
+    source = "".join(getattr(f, "text", "") or "" for f in para.frags)
+    out, pos = [], 0
+    for line in bl.lines:
+        if bl.kind == 0:
+            tokens = [t for w in line[1] for t in w.split()]
+        else:
+            tokens = "".join(getattr(f, "text", "") or "" for f in line.words).split()
+        for token in tokens:
+            found = source.find(token, pos)
+            if found < 0:  # not the text we think it is: keep the old behaviour
+                return [True] * len(bl.lines)
+            pos = found + len(token)
+        out.append(pos >= len(source) or source[pos].isspace())
+    return out
 
 
 def _undo_soft_breaks(para, saved: list) -> None:
