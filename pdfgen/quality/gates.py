@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import Severity
 from ..markup import clip
 from ..rules import finding
-from . import freshness, lint, review
+from . import freshness, lint, review, translation
 from .readability import METRICS, HandoutScore, score_handout
 
 SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
@@ -43,6 +43,7 @@ def run_gates(proc, clinic, handout: Path, today: dt.date | None = None,
     found += review.check(proc, clinic, today)
     found += readability_findings(proc, clinic)
     found += lint.check(proc, clinic)
+    found += translation.check(proc, clinic)
     found += freshness.check(proc, clinic, conf)
     return QualityResult(apply_waivers(found, dict(proc.waivers)),
                          freshness.under_review(proc, clinic, conf))

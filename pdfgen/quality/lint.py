@@ -83,9 +83,12 @@ _WHO_EN = (r"(?:your|the|a)\s+(?:[\w'’-]+\s+){0,2}?(?:team|doctor|surgeon|nurs
            r"clinician|physician|pharmacist|therapist|clinic|staff)s?")
 _TELLS_EN = (r"(?:tells?|told|says?|said|directs?|directed|instructs?|instructed|advises?|"
              r"advised|recommends?|recommended|prescribes?|prescribed|shows?|showed|wants?)")
-_TELLS_ES = (r"(?:indique|indiquen|indicó|indicaron|indica|indican|diga|digan|dijo|dijeron|dice|"
-             r"dicen|recete|receten|recetó|ordene|ordenen|ordenó|recomiende|recomienden|"
-             r"recomendó|explique|expliquen|explicó|enseñe|enseñen|enseñó|pida|pidan)")
+# Spanish: the subjunctive or past ("como le diga", "según le indicaron"), or the present
+# after le/les ("como le dice su médico"); "como dice la etiqueta" names where to look.
+_TELLS_ES = (r"(?:indique|indiquen|indicó|indicaron|diga|digan|dijo|dijeron|recete|receten|"
+             r"recetó|ordene|ordenen|ordenó|recomiende|recomienden|recomendó|explique|"
+             r"expliquen|explicó|enseñe|enseñen|enseñó|pida|pidan)")
+_TELLS_ES_NOW = r"(?:indica|indican|dice|dicen|explica|explican|pide|piden)"
 VAGUE = {
     "en": re.compile(
         r"\b(?:as|when|if)\s+(?:directed|instructed|prescribed|told|advised)\b"
@@ -94,6 +97,7 @@ VAGUE = {
         r"(?:instructions|directions|orders)\b", re.IGNORECASE),
     "es": re.compile(
         rf"\b(?:según|como|tal\s+como)\s+(?:se\s+)?(?:lo\s+|la\s+|le\s+|les\s+)?{_TELLS_ES}\b"
+        rf"|\b(?:según|como|tal\s+como)\s+(?:se\s+)?(?:le|les)\s+(?:lo\s+)?{_TELLS_ES_NOW}\b"
         r"|\bsegún\s+(?:lo\s+)?(?:indicado|recetado|prescrito|ordenado|recomendado)\b"
         r"|\bcomo\s+(?:está|esté|fue|se\s+lo\s+han|le\s+han)\s+"
         r"(?:indicado|recetado|prescrito|ordenado|recomendado)\b"
@@ -291,11 +295,19 @@ def _terms(proc, clinic, lang: str) -> list:
     right_after = re.compile(CUE_RIGHT_AFTER[lang], re.IGNORECASE)
     early_verb = re.compile(rf"^\W*(?:[\w'’-]+\W+){{0,5}}?{VERBS[lang]}\b", re.IGNORECASE)
     pointer = re.compile(rf"^\W*{POINTERS[lang]}\b", re.IGNORECASE)
+    firsts = [_first_words(forms, lang) for forms in terms]
     for name, text in _body_texts(proc):
+        if len(seen) == len(terms):
+            break
         whole = " ".join(markup.plain(text[lang]).split())
+        present = {w.lower() for w in words(whole)}
+        candidates = [i for i, first in enumerate(firsts) if i not in seen and first & present]
+        if not candidates:  # no term starts here: the text is not read sentence by sentence
+            continue
         sents = sentences(text[lang])
         for k, sent in enumerate(sents):
-            for index, forms in enumerate(terms):
+            for index in candidates:
+                forms = terms[index]
                 if index in seen:
                     continue
                 hit = _term_pattern(forms, lang).search(sent)
@@ -315,6 +327,13 @@ def _terms(proc, clinic, lang: str) -> list:
                                        f"'{hit.group(0)}' is a medical term, first used here "
                                        f"without saying what it means", "term-undefined"))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_words(forms: tuple[str, ...], lang: str) -> frozenset[str]:
+    """The first word of each form of a term, in its inflections: a text without one of
+    them cannot hold the term."""
+    return frozenset(o for f in forms for o in inflections(f.split()[0], lang))
 
 
 @functools.lru_cache(maxsize=1024)
