@@ -173,7 +173,8 @@ UNIT = (r"\s?(?:°|º|lbs?\b|pounds?\b|libras?\b|kg\b|kilos?\b|kilo(?:gram|gramo
         r"kil[oó]met(?:er|ro)s?\b|met(?:er|ro)s?\b|yards?\b|yardas?\b|cups?\b|tazas?\b|"
         r"degrees?\b|grados?\b|F\b|C\b)")
 DIGIT = re.compile(r"\d")
-NUMBER = re.compile(r"\d+(?:[.,:]\d+)*(?!\d)(?!" + UNIT + ")")
+NUMBER = re.compile(r"(?<![\d.,:])\d+(?:[.,:]\d+)*")
+UNIT_AFTER = re.compile(UNIT)
 
 
 def numbers(flat: str) -> Counter:
@@ -181,7 +182,9 @@ def numbers(flat: str) -> Counter:
     with a unit after them left out."""
     out = Counter()
     for m in NUMBER.finditer(flat):
-        value = re.sub(r"[.,:]0+$", "", m.group(0))
+        if UNIT_AFTER.match(flat, m.end()):
+            continue
+        value = re.sub(r":00$", "", m.group(0))  # 8:00 is 8 o'clock
         out[re.sub(r"\D", "", value)] += 1
     return out
 
