@@ -48,7 +48,7 @@ FUNCTION_WORDS = {
         "están estar pero como cuando donde este esta estos estas esto ese esa esos esas eso lo "
         "le les se tu tus muy más también porque puede pueden debe deben después antes durante "
         "sobre entre hasta desde cada otro otra otros otras todo toda todos todas ya si ni qué "
-        "cómo cuál cuáles quién dónde cuándo cuánto cuánta cuántos usted".split()),
+        "cómo cuál cuáles quién dónde cuándo cuánto cuánta cuántos él".split()),
 }
 # Spellings: English letters and endings Spanish words do not have, and Spanish marks and
 # endings English words do not have. Checked on lower-case words; see the word-list test.
