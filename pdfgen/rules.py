@@ -31,7 +31,8 @@ RULES = {
                            "keep the summary to the purpose in a few short sentences"),
     "heading-length": Rule(Severity.WARNING, "a heading is a few words that say what follows"),
     "term-undefined": Rule(Severity.WARNING, "say what the term means where it first appears: "
-                                      "'X means ...', 'called X', 'X, or ...,'"),
+                                      "'X means ...', 'called X', 'X, or ...,', "
+                                      "'plain words (X)'"),
     "number-words": Rule(Severity.WARNING, "write numbers as numerals: 2, not two"),
     "percentage": Rule(Severity.WARNING, "add a natural frequency, e.g. 'about 1 in 100 people'"),
     "all-caps": Rule(Severity.WARNING, "write in sentence case; capitals are hard to read"),

@@ -208,6 +208,7 @@ def test_definitions_in_the_same_item_or_sentence(library, sentence):
     ("Fusion is not needed here.", "Fusion"),
     ("The surgeon makes an incision, and the skin heals.", "incision"),
     ("After sciatica, walking helps.", "sciatica"),
+    ("The sciatica's pain eases.", "sciatica"),  # found inside a possessive
 ])
 def test_the_same_terms_without_a_definition_are_caught(library, sentence, term):
     _edit(library / "hemilaminectomy.yaml", PARAGRAPH, sentence)

@@ -18,6 +18,7 @@ from ..rules import finding
 from .readability import sentences, words
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
+LETTERS = re.compile(r"[^\W\d_]+")
 
 NUMBER_WORDS = {
     "en": ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -300,7 +301,7 @@ def _terms(proc, clinic, lang: str) -> list:
         if len(seen) == len(terms):
             break
         whole = " ".join(markup.plain(text[lang]).split())
-        present = {w.lower() for w in words(whole)}
+        present = set(LETTERS.findall(whole.lower()))  # "lamina's", "bone-spur" split
         candidates = [i for i, first in enumerate(firsts) if i not in seen and first & present]
         if not candidates:  # no term starts here: the text is not read sentence by sentence
             continue

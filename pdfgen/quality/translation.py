@@ -23,6 +23,7 @@ capitals, a quoted phrase, a web or email address. Only English and Spanish have
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -79,13 +80,11 @@ ABBREVIATION = re.compile(r"\b(?:dr|dra|sr|sra|srta|mr|mrs|ms|st|no|núm)$", re.
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
-# A quick look for a spelling that could be the other language's (a superset), so that a
-# clean text, which is nearly all of them, costs one search and a set lookup.
-SPELLING_ANYWHERE = {
-    "en": re.compile(r"th|sh|w|ck|ph|ght|ing\b|ings\b|tion|ness\b|ful\b|ous\b|ly\b|"
-                     r"[^aeiouy\W]y\b", re.IGNORECASE),
-    "es": re.compile(r"[áéíóúñü]|\bll|ción|ciones\b|mente\b|idad|iendo\b", re.IGNORECASE),
-}
+@functools.lru_cache(maxsize=65536)
+def _marked(low: str, other: str) -> bool:
+    """Whether a lower-case word is `other`'s: one of its closed-class words, or spelled as
+    only it spells words (cached: a handout repeats its words, a build its handouts')."""
+    return low in FUNCTION_WORDS[other] or bool(SPELLING[other].search(low))
 
 
 def foreign_words(text: str, other: str) -> list[str]:
@@ -100,9 +99,8 @@ def _flat(text: str) -> str:
 
 
 def _foreign(flat: str, other: str) -> list[str]:
-    if (not SPELLING_ANYWHERE[other].search(flat)
-            and FUNCTION_WORDS[other].isdisjoint(TOKEN.findall(flat.lower()))):
-        return []
+    if not any(_marked(w, other) for w in TOKEN.findall(flat.lower().replace("’", "'"))):
+        return []  # nearly every text: no word that could be the other language's
     flat = SKIPPED.sub(" ", flat)
     found = []
     tokens = list(TOKEN.finditer(flat))
@@ -117,7 +115,7 @@ def _foreign(flat: str, other: str) -> list[str]:
             nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
             if nxt[:1].isupper() and flat[tok.end():tokens[i + 1].start()].strip() == "":
                 continue  # a name at the start: "El Paso", "The Spine Center"
-        if low in FUNCTION_WORDS[other] or SPELLING[other].search(low):
+        if _marked(low, other):
             found.append(word)
     return found
 
