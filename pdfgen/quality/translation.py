@@ -16,7 +16,7 @@ Words of the other language are found by word lists, not by a statistical detect
 docs/quality.md#translation-sanity for what lingua-language-detector cost and how often it
 was wrong on the sample): the closed-class words of each language that are not words of
 the other (English "the", "with", "your"; Spanish "el", "para", "usted"), and spellings one
-language has and the other does not (English th, sh, w, -ing, -tion, -ly; Spanish á, ñ, ¿,
+language has and the other does not (English th, sh, w, -ing, -tion, -ly; Spanish á, ñ,
 -ción, -mente). Names are left alone: a capitalized word inside a sentence, a word in
 capitals, a quoted phrase, a web or email address. Only English and Spanish have lists.
 """
