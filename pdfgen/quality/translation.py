@@ -149,13 +149,15 @@ NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\+?\(?\d[\d\s().-]*\d|\d"
 
 def _worth_translating(flat: str, lang: str) -> bool:
     """Whether a text copied unchanged into a translation is a problem: not when it is a
-    number, phone or address once those are set aside, nor a name (every word capitalized,
-    or allowed); a single word only when it is spelled as only `lang` spells it (Infection,
-    Bleeding: yes; Tumor, Anemia, Diabetes: the same word in both languages)."""
+    number, phone or address once those are set aside, nor a name (two words or more, every
+    one capitalized, none but the first a closed-class word: "Mayo Clinic", "The Spine
+    Center", not "What Is Back Pain?"); a single word only when it is spelled as only `lang`
+    spells it (Infection, Bleeding: yes; Tumor, Anemia, Diabetes: the same word in both)."""
     words = TOKEN.findall(NOT_WORDS.sub(" ", flat))
     words = [w for w in words if w.lower() not in ALLOWED]
-    if not words or all(w[0].isupper() for w in words) and len(words) > 1:
-        return False
+    if not words or (len(words) > 1 and all(w[0].isupper() for w in words)
+                     and not any(w.lower() in FUNCTION_WORDS.get(lang, ()) for w in words[1:])):
+        return False  # a name; but "What Is Back Pain?" is a heading in title case
     if len(words) == 1:
         spelling = SPELLING.get(lang)
         return bool(spelling and spelling.search(words[0].lower()))
