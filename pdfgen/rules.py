@@ -31,11 +31,29 @@ RULES = {
                            "keep the summary to the purpose in a few short sentences"),
     "heading-length": Rule(Severity.WARNING, "a heading is a few words that say what follows"),
     "term-undefined": Rule(Severity.WARNING, "say what the term means where it first appears: "
-                                      "'X means ...', 'called X', 'X, or ...,'"),
+                                      "'X means ...', 'called X', 'X, or ...,', "
+                                      "'plain words (X)'"),
     "number-words": Rule(Severity.WARNING, "write numbers as numerals: 2, not two"),
     "percentage": Rule(Severity.WARNING, "add a natural frequency, e.g. 'about 1 in 100 people'"),
     "all-caps": Rule(Severity.WARNING, "write in sentence case; capitals are hard to read"),
-    "second-person": Rule(Severity.WARNING, "speak to the reader: 'you' / 'usted'"),
+    "second-person": Rule(Severity.WARNING, "speak to the reader: 'you' / 'usted', or an "
+                                            "instruction: 'Call us' / 'Llame'"),
+    "vague-instruction": Rule(Severity.WARNING,
+                              "say what to do: the action, how much and how often ('1 tablet "
+                              "every 6 hours'), or whom to call and when (PEMAT-P items 20-22)"),
+    # translation sanity (pdfgen/quality/translation.py): does a translation look like one?
+    "translation-identical": Rule(Severity.WARNING, "translate the text; a name, number, "
+                                                    "phone or address may stay as it is"),
+    "mixed-language": Rule(Severity.WARNING, "translate the words left in the other language, "
+                                             "or put a name in capitals or in quotes"),
+    "translation-structure": Rule(Severity.WARNING,
+                                  "give both texts the same lines and bold words, or check "
+                                  "that nothing was left out or added"),
+    "translation-numbers": Rule(Severity.WARNING,
+                                "give both texts the same numbers (a unit converted, say "
+                                "pounds to kilograms, is fine: write the unit after it)"),
+    "translation-length": Rule(Severity.WARNING,
+                               "check that nothing was left out or added to the translation"),
     # translation freshness
     "translation-stale": Rule(Severity.WARNING, "have the translation checked, then run "
                                          "`pdfgen translations confirm ID`"),
