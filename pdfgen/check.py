@@ -100,6 +100,7 @@ class _Gates:
     readability: bool
     layouts_done: bool = False
     targets: dict[str, list] = field(default_factory=dict)  # clinic file -> its PDFs' targets
+    loaded: dict[str, object] = field(default_factory=dict)  # layout name -> Layout or None
 
     def handout(self, proc, clinic, path: Path, report: CheckReport) -> None:
         if not self.on:
@@ -112,54 +113,66 @@ class _Gates:
         if self.readability:
             report.readability.extend(readability_report(proc, clinic))
 
-    def _targets(self, clinic, report: CheckReport) -> list:
-        """The PDFs a build makes of each handout (clinic.yaml's outputs), for the
-        render-readiness checks; a layout that does not load is reported once."""
-        if clinic.path not in self.targets:
+    def _layout(self, name: str, report: CheckReport, output=None):
+        """A layout, loaded once per run; its load errors reported once (None then), at the
+        clinic.yaml output that names it when there is one."""
+        if name not in self.loaded:
             from .errors import ContentError, UsageError
-            from .gate import Target, output_problems
             from .layout import load_layout
 
-            targets, layouts = [], {}
-            for index, output in enumerate(clinic.output_matrix(), 1):
-                if output.layout not in layouts:
-                    try:
-                        layouts[output.layout] = load_layout(output.layout)
-                    except ContentError as exc:
-                        layouts[output.layout] = None
-                        report.findings.extend(exc.findings)
-                    except UsageError as exc:  # no such layout
-                        layouts[output.layout] = None
-                        report.findings.append(Finding(output.pos, "outputs",
-                                                       f"output '{output.name}': {exc}"))
-                layout = layouts[output.layout]
-                problems = output_problems(output, layout, index if clinic.outputs else 0) \
-                    if layout is not None else []
-                report.findings.extend(problems)
-                if layout is not None and not problems:
-                    targets.append(Target(layout, output.langs, output.name))
-            self.targets[clinic.path] = targets
-        return self.targets[clinic.path]
+            try:
+                self.loaded[name] = load_layout(name)
+            except ContentError as exc:
+                self.loaded[name] = None
+                report.findings.extend(exc.findings)
+            except UsageError as exc:  # no such layout, or not a name a layout can have
+                self.loaded[name] = None
+                report.findings.append(
+                    Finding(output.pos, "outputs", f"output '{output.name}': {exc}") if output
+                    else Finding(Pos(f"layouts/{name}.yaml"), "", str(exc)))
+        return self.loaded[name]
+
+    def _targets(self, clinic, report: CheckReport) -> list:
+        """Every PDF the front desk can make of a handout, for render-readiness: the
+        clinic's outputs (what a build makes), and each available layout in each of the
+        clinic's languages (what `render --layout X --lang Y` and `email` make)."""
+        if clinic.path in self.targets:
+            return self.targets[clinic.path]
+        from itertools import combinations
+
+        from .gate import Target, output_problems
+        from .layout import available_layouts
+
+        targets = []
+        for index, output in enumerate(clinic.output_matrix(), 1):
+            layout = self._layout(output.layout, report, output)
+            problems = output_problems(output, layout, index if clinic.outputs else 0) \
+                if layout is not None else []
+            report.findings.extend(problems)
+            if layout is not None and not problems:
+                targets.append(Target(layout, output.langs, output.name))
+        for name in available_layouts():
+            layout = self._layout(name, report)
+            if layout is None:
+                continue
+            n = 1 if layout.arrangement == "single" else layout.languages
+            for langs in combinations(clinic.lang_codes, min(n, len(clinic.lang_codes))):
+                targets.append(Target(layout, langs))
+        self.targets[clinic.path] = targets
+        return targets
 
     def layouts(self, report: CheckReport) -> None:
         """Every layout pdfgen can use here (./layouts and the bundled ones), once per run."""
         if not self.on or self.layouts_done:
             return
-        from .errors import ContentError, UsageError
         from .gate import layout_findings
-        from .layout import available_layouts, load_layout
+        from .layout import available_layouts
 
         self.layouts_done = True
         for name in available_layouts():
-            try:
-                layout = load_layout(name)
-            except ContentError as exc:
-                report.findings.extend(exc.findings)
-                continue
-            except UsageError as exc:  # layouts/Old Name.yaml: not a name a layout can have
-                report.findings.append(Finding(Pos(f"layouts/{name}.yaml"), "", str(exc)))
-                continue
-            report.findings.extend(layout_findings(layout))
+            layout = self._layout(name, report)
+            if layout is not None:
+                report.findings.extend(layout_findings(layout))
 
 
 def _check_folder(folder: Path, report: CheckReport, gates: _Gates) -> None:

@@ -96,19 +96,29 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
     confirmations file as already read (bytes, or quality.freshness.NO_FILE when there is
     none); None reads it now."""
     from .quality.gates import run_gates
-    from .render.readiness import check_content, check_footer, check_glyphs
+    from .render.readiness import check_content, check_footer, check_glyphs, check_signature
 
     quality = run_gates(proc, clinic, handout, today, translations)
     proc = replace(proc, under_review=quality.under_review)
     found = list(quality.findings)
     seen = set(found)
-    for target in targets:
-        langs, layout = target.langs, target.layout
-        for f in (check_content(proc, langs) + check_glyphs(proc, clinic, layout, langs)
-                  + check_footer(proc, clinic, layout, langs)):
+    glyphs: dict[tuple, list[Finding]] = {}  # (font families, language) -> findings
+
+    def add(findings) -> None:
+        for f in findings:
             if f not in seen:
                 seen.add(f)
                 found.append(f)
+
+    for target in targets:
+        langs, layout = target.langs, target.layout
+        add(check_content(proc, langs))
+        for lang in langs:  # many targets share their fonts and languages: each pair once
+            key = (tuple(sorted(layout.fonts.items())), lang)
+            if key not in glyphs:
+                glyphs[key] = check_glyphs(proc, clinic, layout, (lang,))
+            add(glyphs[key])
+        add(check_footer(proc, clinic, layout, langs) + check_signature(clinic, layout, langs))
     if policy.allow_overdue and any(f.rule == "review-overdue" for f in found):
         proc = replace(proc, review_overdue=True)
     return Gated(proc, found)

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+SOURCE_LANGUAGE = "en"  # the labels are written in English; other languages need a catalog
 DOMAIN = "messages"
 
 
@@ -102,6 +103,7 @@ def labels_for(locale: str) -> Labels:
     return Labels(locale, {key: tr.gettext(msg) for key, msg in LABELS.items()})
 
 
+@cache
 def catalog_languages() -> list[str]:
     """Languages that have a compiled catalog under pdfgen/locales/."""
     return sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))

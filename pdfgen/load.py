@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import markup
 from .errors import ContentError, Finding, Pos, Severity
+from .i18n import SOURCE_LANGUAGE, catalog_languages
 from .model import (
     Alternatives,
     Bullets,
@@ -410,6 +411,11 @@ def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
         elif code in [lang.code for lang in langs]:
             r.error(m["code"], f"{field}.code", f"language '{code}' is listed twice")
         elif code and locale and lname:
+            if code != SOURCE_LANGUAGE and code not in catalog_languages():
+                r.error(m["code"], f"{field}.code",
+                        f"pdfgen's own labels ('What are the risks?', 'Page 1 of 2'...) have "
+                        f"no {lname} translation: its PDFs would print them in English. Add "
+                        f"the catalog pdfgen/locales/{code} first (docs/translations.md)")
             langs.append(Language(code, locale, lname))
     return tuple(langs)
 

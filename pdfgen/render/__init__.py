@@ -15,7 +15,13 @@ from ..i18n import Labels, labels_for
 from ..model import Clinic, Layout, Procedure
 from .fonts import Family, family
 from .page import FooterSpec, HandoutCanvas, web_label
-from .readiness import check_content, check_footer, check_glyphs, check_layout
+from .readiness import (
+    check_content,
+    check_footer,
+    check_glyphs,
+    check_layout,
+    check_signature,
+)
 from .story import StoryBuilder, make_styles
 from .tagging import outline
 
@@ -47,7 +53,8 @@ def ready(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...
           ) -> list[Finding]:
     """Render-readiness of one PDF: glyphs, layout geometry, bounded counts (readiness.py)."""
     return (check_layout(layout) + check_content(proc, langs)
-            + check_glyphs(proc, clinic, layout, langs) + check_footer(proc, clinic, layout, langs))
+            + check_glyphs(proc, clinic, layout, langs) + check_footer(proc, clinic, layout, langs)
+            + check_signature(clinic, layout, langs))
 
 
 @dataclass(frozen=True)

@@ -108,10 +108,36 @@ def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
                       right=layout.page_size[0] - layout.margins[1], bottom=layout.margins[2],
                       height=layout.footer_height, column_gap=layout.column_gap)
     where = layout.files[0] if layout.files else layout.name
+    # side by side, a page's footer holds every language; stacked, each page its own one
+    per_page = [langs] if layout.arrangement == "columns" else [(lang,) for lang in langs]
+    problems = list(dict.fromkeys(p for page in per_page for p in footer_overflows(spec, page)))
     return [finding(Pos(clinic.path), "footer",
                     f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
                     f"pt: shorten it in clinic.yaml, or lower the layout's sizes.footer",
-                    "page-geometry") for problem in footer_overflows(spec, langs)]
+                    "page-geometry") for problem in problems]
+
+
+def check_signature(clinic: Clinic, layout: Layout, langs: tuple[str, ...]) -> list[Finding]:
+    """Do the signature block's labels fit their lines? (They keep the body's size.)"""
+    if "signature" not in layout.blocks:
+        return []
+    from reportlab.lib.styles import ParagraphStyle
+
+    body = ParagraphStyle("body", fontName=family(layout.fonts["body"]).regular,
+                          fontSize=layout.sizes["body"])
+    labels = [labels_for(clinic.language(lang).locale) for lang in langs]
+    groups = [labels] if layout.arrangement == "columns" else [[lab] for lab in labels]
+    first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
+    out = []
+    for group in groups:
+        block = SignatureBlock(group, body, layout.colors)
+        for problem in block.overflows(layout.frame_width):
+            f = finding(layout.positions.get("sizes.body", first), "sizes.body",
+                        f"signature block: {problem} at {layout.sizes['body']:g} pt body text: "
+                        f"lower sizes.body, or widen the text area", "page-geometry")
+            if f not in out:
+                out.append(f)
+    return out
 
 
 def check_content(proc: Procedure, langs: tuple[str, ...]) -> list[Finding]:

@@ -67,10 +67,41 @@ class SignatureBlock(Flowable):
         self.height = self.row * self.ROWS
         return self.width, self.height
 
+    def _columns(self, w: float) -> tuple[float, float]:
+        """(gap between the two lines of a row, width of the wide line) for width w."""
+        gap = self.size * 2
+        return gap, (w - gap) * 0.64
+
+    def _text(self, key: str, suffix: str = "") -> str:
+        return " / ".join(dict.fromkeys(lab[key] for lab in self.labels)) + suffix
+
+    def _choices_end(self) -> float:
+        """Where "Interpreter used: [ ] Yes  [ ] No" ends, from the block's left edge."""
+        size = self.size
+        x = stringWidth(self._text("interpreter_used", ":"), self.bold, size) + size
+        for i, key in enumerate(("yes", "no")):
+            x += size * 1.45 + stringWidth(self._text(key), self.font, size)
+            x += size * 1.6 if i == 0 else 0
+        return x
+
+    def overflows(self, w: float) -> list[str]:
+        """What would run past the block's width w (labels do not shrink), in words."""
+        gap, wide = self._columns(w)
+        out = []
+        for key, room in (("patient_name", wide), ("patient_signature", wide),
+                          ("interpreter_id", wide), ("date", w - wide - gap)):
+            over = stringWidth(self._text(key), self.font, self.size) - room
+            if over > 0.01:
+                out.append(f"the label '{self._text(key)}' is {over:.0f} pt wider than its line")
+        over = self._choices_end() - w
+        if over > 0.01:
+            out.append(f"'{self._text('interpreter_used', ':')} [ ] {self._text('yes')} "
+                       f"[ ] {self._text('no')}' is {over:.0f} pt wider than the page's text")
+        return out
+
     def draw(self):
         canv, size, w = self.canv, self.size, self.width
-        gap = size * 2
-        wide = (w - gap) * 0.64
+        gap, wide = self._columns(w)
         rows = [
             [("patient_name", 0, wide), ("date", wide + gap, w)],
             [("patient_signature", 0, wide), ("date", wide + gap, w)],
