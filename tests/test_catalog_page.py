@@ -38,7 +38,7 @@ from pdfgen.site.page import (
 )
 from pdfgen.site.thumbs import SOURCE_KEY, encode_png, png_text, thumb_rel
 
-from .conftest import SAMPLE, TODAY
+from .conftest import SAMPLE, SAMPLE_UPDATED, TODAY, signed_off
 
 NOW = dt.datetime.fromisoformat(TODAY + "T12:00:00")
 
@@ -52,13 +52,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 def add_handout(library: Path, hid: str, en: str, es: str, reviewed: str = "2026-11-01",
                 reviewed_by: str = "", specialty: str = "spine") -> Path:
-    """A copy of the sample handout under another id, title, review and specialty."""
+    """A copy of the sample handout under another id, title, review and specialty: updated
+    on `reviewed`, and, when `reviewed_by` names a clinician, signed off by them that day."""
     text = (SAMPLE / "hemilaminectomy.yaml").read_text(encoding="utf-8")
     text = text.replace("id: hemilaminectomy", f"id: {hid}", 1)
     text = text.replace("  en: Hemilaminectomy\n", f"  en: {json.dumps(en)}\n", 1)
     text = text.replace("  es: Hemilaminectomía\n", f"  es: {json.dumps(es)}\n", 1)
-    text = text.replace("reviewed: 2026-11-01", f"reviewed: {reviewed}", 1)
-    text = text.replace('reviewed_by: ""', f"reviewed_by: {json.dumps(reviewed_by)}", 1)
+    if reviewed_by:
+        text = signed_off(text, reviewed, json.dumps(reviewed_by))
+    else:
+        text = text.replace(SAMPLE_UPDATED, f"updated: {reviewed}\n", 1)
     text = text.replace("specialty: spine", f"specialty: {specialty}", 1)
     path = library / f"{hid}.yaml"
     path.write_text(text, encoding="utf-8")
@@ -151,10 +154,11 @@ def test_badges_pending_and_overdue():
     reviewed = card(reviewed=dt.date(2025, 1, 31), review_due=due)
     assert badges(reviewed, due) == []  # current through its due date
     assert badges(reviewed, due + dt.timedelta(days=1)) == ["review_overdue"]
-    pending = card(pending_review=True, review_due=due)
+    pending = card(pending_review=True, reviewed=None, updated=dt.date(2025, 1, 31),
+                   review_due=due)
     assert badges(pending, dt.date(2025, 6, 1)) == ["pending_review"]
-    # never reviewed: pending, not overdue (as pdfgen check judges it)
-    assert badges(pending, dt.date(2026, 6, 1)) == ["pending_review"]
+    # never reviewed: its first review falls due too (first-review-overdue in pdfgen check)
+    assert badges(pending, dt.date(2026, 6, 1)) == ["pending_review", "review_overdue"]
     assert badges(card(review_due=None), dt.date(2099, 1, 1)) == []
 
     def shown(html: str) -> list[str]:
@@ -162,6 +166,8 @@ def test_badges_pending_and_overdue():
                 if "badge" in a.get("class", "").split() and "hidden" not in a]
 
     assert shown(render_page([pending], clinic(), dt.date(2025, 6, 1))) == ["pending_review"]
+    assert shown(render_page([pending], clinic(), dt.date(2026, 6, 1))) == ["pending_review",
+                                                                           "review_overdue"]
     assert shown(render_page([reviewed], clinic(), dt.date(2026, 6, 1))) == ["review_overdue"]
     assert shown(render_page([reviewed], clinic(), dt.date(2025, 6, 1))) == []
     stale = card(review_due=due, under_review=("es",))
@@ -466,7 +472,7 @@ def test_failed_handouts_on_the_page(page):
         "Wrist fracture test handout / Folleto de prueba de fractura de muñeca")
     reason = never.locator(".reason")
     expect(reason).to_have_text(re.compile(
-        r"^Reason: handouts/wrist-new\.yaml:8:11: reviewed: clinical review overdue since "
+        r"^Reason: handouts/wrist-new\.yaml:11:9: reviewed\.date: clinical review overdue since "
         r"2021-01-15"))
     expect(never.locator(".no-pdf")).to_have_text("No PDF yet. Ask whoever edits the handouts.")
     assert never.get_by_role("link").count() == 0
@@ -487,7 +493,7 @@ def test_failed_handouts_on_the_page(page):
     expect(never.locator(".badge:visible")).to_have_text(["No se pudo generar"])
     expect(never.locator(".no-pdf")).to_have_text(
         "Todavía no hay PDF. Pregunte a quien edita los folletos.")
-    expect(reason).to_have_text(re.compile(r"^Motivo: handouts/wrist-new\.yaml:8:11: "))
+    expect(reason).to_have_text(re.compile(r"^Motivo: handouts/wrist-new\.yaml:11:9: "))
     expect(never.locator(".title.primary")).to_have_text("Folleto de prueba de fractura de muñeca")
     assert "Archivo: handouts/wrist-new.yaml" in never.locator(".meta").text_content()
     page.get_by_label("Buscar por nombre, clave o especialidad").fill("")
@@ -512,12 +518,17 @@ def test_language_switch_swaps_labels_and_lang(page):
     links = page.locator("#h-hemilaminectomy .links a").all_text_contents()
     assert links == ["Bilingüe", "Inglés", "Español"]
     assert page.text_content("#h-hemilaminectomy .title.primary") == "Hemilaminectomía"
-    assert "Revisado en noviembre de 2026" in page.text_content("#h-hemilaminectomy .meta")
+    # never reviewed: when it was last edited, beside its "pending" badge; reviewed: by whom
+    assert "Actualizado: noviembre de 2026" in page.text_content("#h-hemilaminectomy .meta")
+    assert "Revisado en noviembre de 2026 por un cirujano de columna" in page.text_content(
+        "#h-knee-test .meta")
     assert page.get_by_role("button", name="Español").get_attribute("aria-pressed") == "true"
     assert page.title().startswith("Folletos para pacientes")
     page.get_by_role("button", name="English").click()
     assert page.evaluate("document.documentElement.lang") == "en-US"
     assert page.text_content("h1") == "Patient handouts"
+    assert "Updated November 2026" in page.text_content("#h-hemilaminectomy .meta")
+    assert "Reviewed November 2026 by a spine surgeon" in page.text_content("#h-knee-test .meta")
     assert page.errors == []
 
 
@@ -626,8 +637,7 @@ def test_a_png_pdfgen_did_not_write_is_never_replaced(library, tmp_path):
 def test_the_builds_date_decides_the_badges(library, tmp_path, monkeypatch):
     monkeypatch.setenv("PDFGEN_TODAY", "2019-01-01")  # would hide every overdue badge
     text = (library / "hemilaminectomy.yaml").read_text(encoding="utf-8")
-    (library / "hemilaminectomy.yaml").write_text(text.replace(
-        'reviewed_by: ""', 'reviewed_by: "Dr. Ana Ruiz"'), encoding="utf-8")
+    (library / "hemilaminectomy.yaml").write_text(signed_off(text), encoding="utf-8")
     out = tmp_path / "out"
     build_library(library, out, jobs=1, today=dt.date(2026, 11, 26))
     later = build_library(library, out, jobs=1, today=dt.date(2028, 1, 1))

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from pdfgen.cli import INTERNAL_ERROR, cli
 
-from .conftest import SAMPLE, needs
+from .conftest import SAMPLE, needs, signed_off
 from .pdfread import read_pdf
 
 HID = "hemilaminectomy"
@@ -35,8 +35,8 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 def make_overdue(library: Path) -> None:
     """Reviewed by a clinician in January 2024; the clinic reviews every 12 months."""
     handout = library / f"{HID}.yaml"
-    edit(handout, "reviewed: 2026-11-01", "reviewed: 2024-01-15")
-    edit(handout, 'reviewed_by: ""', 'reviewed_by: "Dr. A. Example"')
+    handout.write_text(signed_off(handout.read_text(encoding="utf-8"), "2024-01-15",
+                                  by='"Dr. A. Example"'), encoding="utf-8")
 
 
 def edited_layout(tmp_path: Path, monkeypatch, old: str, new: str) -> Path:
@@ -62,7 +62,8 @@ def test_render_refuses_an_overdue_handout_with_file_and_line(library, tmp_path)
     out = tmp_path / "h.pdf"
     result = run("render", HID, "--library", str(library), "-o", str(out))
     assert result.exit_code == 1
-    assert f"{HID}.yaml:8:11: reviewed: clinical review overdue since 2025-01-15" in result.output
+    assert f"{HID}.yaml:11:9: reviewed.date: clinical review overdue since 2025-01-15" \
+        in result.output
     assert not out.exists()
 
 

@@ -32,8 +32,8 @@ def test_minimal_handout_loads_into_the_model(tmp_path):
     proc, findings = load_procedure(path, _clinic())
     assert findings == []
     assert proc.id == "minimal" and proc.version == "1.0"
-    assert proc.reviewed == dt.date(2026, 11, 1)
-    assert proc.pending_review
+    assert proc.updated == dt.date(2026, 11, 1) and proc.reviewed is None
+    assert proc.pending_review and not proc.old_review_fields and proc.reviewer("en") == ""
     assert proc.title["es"] == "Procedimiento de prueba"
     assert isinstance(proc.sections[0].body[0], Paragraph)
     assert isinstance(proc.sections[0].body[1], Bullets)
@@ -44,14 +44,14 @@ def test_minimal_handout_loads_into_the_model(tmp_path):
 def test_every_error_in_a_file_is_reported_in_one_run(tmp_path):
     text = (MINIMAL.read_text(encoding="utf-8")
             .replace("version: \"1.0\"", "version: \"1.0\"\nversoin: 2")
-            .replace("reviewed: 2026-11-01", "reviewed: soon")
+            .replace("updated: 2026-11-01", "updated: soon")
             .replace("es: Menos dolor", "es: ''")
             .replace("{en: Infection, es: Infección}", "{en: Infection}")
             .replace("specialty: spine", "specialty: spien"))
     proc, findings = load_procedure(_write(tmp_path, text), _clinic())
     assert proc is None
     got = sorted((f.pos.line, f.field) for f in findings)
-    assert got == [(3, "versoin"), (4, "specialty"), (5, "reviewed"),
+    assert got == [(3, "versoin"), (4, "specialty"), (5, "updated"),
                    (16, "benefits[1].es"), (20, "risks.items[1]")]
     by_field = {f.field: f.message for f in findings}
     assert "did you mean 'version'?" in by_field["versoin"]

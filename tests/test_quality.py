@@ -30,7 +30,7 @@ from pdfgen.quality.readability import (
     szigriszt_pazos,
 )
 
-from .conftest import REPO, SAMPLE
+from .conftest import REPO, SAMPLE, signed_off
 from .pdfread import read_pdf
 
 TODAY = dt.date(2026, 11, 26)  # the sample was reviewed 2026-11-01, every 12 months
@@ -63,9 +63,12 @@ def _line_of(path: Path, start: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if line.startswith(start))
 
 
-def _sign_off(library: Path, pid: str = "hemilaminectomy") -> None:
-    """A clinician reviewed the handout (the sample ships pending review)."""
-    _edit(library / f"{pid}.yaml", 'reviewed_by: ""', 'reviewed_by: "Dr. Ana Ruiz, MD"')
+def _sign_off(library: Path, pid: str = "hemilaminectomy", date: str = "2026-11-01",
+              updated: str | None = None) -> None:
+    """A clinician reviewed the handout on `date` (the sample ships pending review)."""
+    path = library / f"{pid}.yaml"
+    path.write_text(signed_off(path.read_text(encoding="utf-8"), date, '"Dr. Ana Ruiz, MD"',
+                               updated), encoding="utf-8")
 
 
 def _rules(found, severity=None) -> list[str]:
@@ -292,21 +295,83 @@ def test_clinic_glossary_adds_terms(library):
 @pytest.mark.parametrize("today,rule,severity", [
     (dt.date(2027, 11, 2), "review-overdue", "error"),  # due 2027-11-01
     (dt.date(2027, 10, 2), "review-due", "warning"),  # 30 days before
-    (dt.date(2026, 10, 1), "review-future", "error"),
 ])
 def test_review_dates(library, today, rule, severity):
     _sign_off(library)
     found = [f for f in _gate(library, today=today) if f.rule.startswith("review-")]
-    assert [(f.rule, f.severity, f.field) for f in found] == [(rule, severity, "reviewed")]
-    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "reviewed:")
+    assert [(f.rule, f.severity, f.field) for f in found] == [(rule, severity, "reviewed.date")]
+    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "  date:")
     assert not [f for f in _gate(library, today=dt.date(2027, 10, 1))
                 if f.rule.startswith("review-")]  # 31 days before: quiet
 
 
-def test_a_handout_never_reviewed_is_pending_not_overdue(library):
-    """No review, so none to fall due: it stays 'pending', which every page says."""
-    found = _gate(library, today=dt.date(2030, 1, 1))
+def test_dates_in_the_future_are_errors_each_at_its_line(library):
+    _sign_off(library, date="2026-11-20", updated="2026-11-01")
+    found = [(f.rule, f.severity, f.field, f.pos.line)
+             for f in _gate(library, today=dt.date(2026, 11, 10))]
+    assert found == [("review-future", "error", "reviewed.date",
+                      _line_of(library / "hemilaminectomy.yaml", "  date:"))]
+    found = [(f.rule, f.field, f.pos.line) for f in _gate(library, today=dt.date(2026, 10, 1))]
+    assert found == [("review-future", "updated", 9), ("review-future", "reviewed.date", 11)]
+    assert "`updated:` is the date the text was last edited" in str(
+        _gate(library, today=dt.date(2026, 10, 1))[0])
+
+
+# -- honest dates: last edited (`updated:`) apart from clinically reviewed (`reviewed:`) -------
+
+def test_a_handout_never_reviewed_is_pending_for_its_first_interval(library):
+    """Inside the clinic's interval since it was last updated, a handout no clinician has
+    reviewed is 'pending' (a warning, which the sample waives), and every page says so."""
+    found = _gate(library, today=dt.date(2027, 10, 1))  # updated 2026-11-01; due 2027-11-01
     assert [(f.rule, f.severity) for f in found] == [("pending-review", "waived")]
+    assert "first review due by 2027-11-01" in found[0].message
+
+
+def test_a_first_review_falling_due_is_a_warning(library):
+    found = _gate(library, today=dt.date(2027, 10, 2))  # 30 days before
+    assert [(f.rule, f.severity, f.field) for f in found] == [
+        ("review-due", "warning", "updated"), ("pending-review", "waived", "reviewed")]
+    assert found[0].message.startswith("first clinical review due on 2027-11-01 (in 30 days)")
+
+
+def test_a_handout_never_reviewed_for_longer_than_the_interval_is_an_error_no_waiver_hides(
+        library):
+    """A handout dated 2019 and never reviewed used to pass check --strict forever, its
+    pending-review waiver covering it: now its first review is overdue, an error."""
+    _edit(library / "hemilaminectomy.yaml", "updated: 2026-11-01", "updated: 2019-03-04")
+    found = _gate(library)
+    assert [(f.rule, f.severity, f.field) for f in found] == [
+        ("first-review-overdue", "error", "updated")]
+    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "updated:")
+    assert found[0].message.startswith(
+        "first clinical review overdue since 2020-03-04: no clinician has reviewed this "
+        "handout since it was updated on 2019-03-04, and the clinic reviews every 12 months")
+    result = CliRunner().invoke(cli, ["check", str(library), "--strict"])
+    assert result.exit_code == 1 and "[first-review-overdue: " in result.output
+    # the day after the interval, not before
+    _edit(library / "hemilaminectomy.yaml", "updated: 2019-03-04", "updated: 2025-11-26")
+    assert _rules(_gate(library)) == ["review-due", "pending-review"]  # due today
+    _edit(library / "hemilaminectomy.yaml", "updated: 2025-11-26", "updated: 2025-11-25")
+    assert _rules(_gate(library)) == ["first-review-overdue"]
+
+
+def test_first_review_overdue_cannot_be_waived(library):
+    _edit(library / "hemilaminectomy.yaml",
+          "pending-review: sample content, not yet reviewed by a clinician",
+          "first-review-overdue: we know")
+    messages = [str(f) for f in load_library(library).findings]
+    assert any("'first-review-overdue' is an error and cannot be waived" in m
+               for m in messages), messages
+
+
+def test_a_text_edited_after_its_review_is_a_warning(library):
+    _sign_off(library, date="2026-11-10", updated="2026-11-20")
+    found = _gate(library)
+    assert [(f.rule, f.severity, f.field) for f in found] == [
+        ("edited-after-review", "warning", "updated")]
+    assert "updated on 2026-11-20, after its clinical review on 2026-11-10" in found[0].message
+    _edit(library / "hemilaminectomy.yaml", "date: 2026-11-10", "date: 2026-11-20")
+    assert _gate(library) == []  # reviewed the day of the edit
 
 
 def test_pending_review_is_a_warning_unless_waived(library):
@@ -507,8 +572,8 @@ def test_check_reports_an_overdue_review_as_an_error(library):
     _sign_off(library)
     result = CliRunner().invoke(cli, ["check", str(library), "--today", "2028-01-01"])
     assert result.exit_code == 1
-    line = _line_of(library / "hemilaminectomy.yaml", "reviewed:")
-    assert re.search(rf"hemilaminectomy.yaml:{line}:\d+: reviewed: clinical review overdue "
+    line = _line_of(library / "hemilaminectomy.yaml", "  date:")
+    assert re.search(rf"hemilaminectomy.yaml:{line}:\d+: reviewed.date: clinical review overdue "
                      r"since 2027-11-01", result.output), result.output
 
 
