@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html as html_lib
 import json
 import os
 import re
@@ -190,6 +191,36 @@ def test_cards_from_manifest_group_order_and_sort():
     assert [link.output for link in cards[0].links] == ["bilingual", "es"]
     assert cards[0].review_due == dt.date(2027, 11, 1) and cards[0].pending_review
     assert [c.id for c in cards_from_manifest(outputs, (), "es")] == ["a", "b"]  # Cebra < Tobillo
+
+
+def _meta(html: str) -> str:
+    start = html.index('<p class="meta">')
+    return html[start:html.index("</p>", start)]
+
+
+@pytest.mark.parametrize("fields,en,es", [
+    # signed off: when, and by whom (the role, as the PDFs print it)
+    ({"reviewed": "2026-11-20", "updated": "2026-11-01", "pending_review": False,
+      "reviewer_role": {"en": "a spine surgeon", "es": "un cirujano de columna"}},
+     "Reviewed November 2026 by a spine surgeon",
+     "Revisado en noviembre de 2026 por un cirujano de columna"),
+    # never reviewed: when it was last updated, beside its "pending" badge
+    ({"reviewed": "2026-11-01", "updated": "2026-11-01", "pending_review": True},
+     "Updated November 2026", "Actualizado: noviembre de 2026"),
+    # a manifest written before `updated`: a pending handout's date was when it was written
+    ({"reviewed": "2026-10-05", "pending_review": True},
+     "Updated October 2026", "Actualizado: octubre de 2026"),
+    ({"reviewed": "2026-10-05", "pending_review": False},  # the old shape: no role
+     "Reviewed October 2026", "Revisado en octubre de 2026"),
+])
+def test_the_card_says_what_the_pdfs_say_of_the_review(fields, en, es):
+    entry = {"handout": "knee", "output": "en", "languages": ["en"], "layout": "single",
+             "title": {"en": "Knee", "es": "Rodilla"}, "version": "2",
+             "review_due": "2027-11-01", "specialty": "spine", "sha256": "0" * 64, **fields}
+    cards = cards_from_manifest({"knee/knee.en.pdf": entry}, ("en",), "en")
+    meta = html_lib.unescape(_meta(render_page(cards, clinic(), dt.date(2026, 11, 26))))
+    assert en in meta and es in meta  # shown, and the other language's for the switch
+    assert ("Reviewed" in en) == ("Updated" not in meta)
 
 
 def test_link_labels_in_both_languages():

@@ -355,6 +355,37 @@ def test_a_handout_never_reviewed_for_longer_than_the_interval_is_an_error_no_wa
     assert _rules(_gate(library)) == ["first-review-overdue"]
 
 
+OLD_SHAPE = 'reviewed: {day}\nreviewed_by: {by}'
+
+
+@pytest.mark.parametrize("by", ['""', '"Dr. Ana Ruiz"'])
+def test_the_old_shape_is_judged_as_before_and_warned_about(library, by):
+    _edit(library / "hemilaminectomy.yaml", "updated: 2026-11-01",
+          OLD_SHAPE.format(day="2026-11-01", by=by))
+    found = _gate(library)
+    old = [f for f in found if f.rule == "old-review-fields"]
+    assert len(old) == 1 and old[0].severity == "warning" and old[0].field == "reviewed"
+    assert old[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "reviewed:")
+    if by == '""':
+        assert _rules(found) == ["pending-review", "old-review-fields"]
+        assert found[0].field == "reviewed_by"  # where the old shape says "pending"
+        assert ("`reviewed: 2026-11-01` with an empty `reviewed_by:` is the old way to say "
+                "when the text was written: write `updated: 2026-11-01` in place of both"
+                in old[0].message)
+    else:
+        assert _rules(found) == ["old-review-fields"]
+        assert "`reviewed:` with `date: 2026-11-01`, `by: Dr. Ana Ruiz` and `role:`" \
+            in old[0].message
+
+
+def test_an_old_shape_never_reviewed_since_2019_is_first_review_overdue(library):
+    _edit(library / "hemilaminectomy.yaml", "updated: 2026-11-01",
+          OLD_SHAPE.format(day="2019-03-04", by='""'))
+    found = _gate(library)
+    assert [(f.rule, f.field) for f in found] == [("first-review-overdue", "reviewed"),
+                                                 ("old-review-fields", "reviewed")]
+
+
 def test_first_review_overdue_cannot_be_waived(library):
     _edit(library / "hemilaminectomy.yaml",
           "pending-review: sample content, not yet reviewed by a clinician",
@@ -447,6 +478,64 @@ def test_inserting_an_item_does_not_make_the_ones_after_it_stale(library):
           "  - en: How could this surgery help me?\n")
     stale = [f.field for f in _gate(library) if f.rule == "translation-stale"]
     assert stale == ["prompts[2].es"]  # only the new question
+
+
+NEW_PROMPT = ("  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n"
+              "  - en: How could this surgery help me?\n")
+
+
+def _stale_messages(library: Path) -> dict[str, str]:
+    return {f.field: f.message for f in _gate(library) if f.rule == "translation-stale"}
+
+
+def test_an_inserted_text_is_never_confirmed_not_both_changed(library):
+    """Its field name (prompts[2]) was confirmed for the question now at prompts[3]: the
+    new question is a text added since, not an edit of that one."""
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n",
+          NEW_PROMPT)
+    found = _stale_messages(library)
+    assert list(found) == ["prompts[2].es"]
+    assert found["prompts[2].es"].startswith(
+        "Spanish never confirmed: a text added since the Spanish was last confirmed. "
+        "English: \"Who will do my surgery?\" Spanish: \"¿Quién me va a operar?\"")
+    assert "both texts changed" not in found["prompts[2].es"]
+    result = CliRunner().invoke(cli, ["translations", "status", "hemilaminectomy",
+                                      "--library", str(library)])
+    assert result.exit_code == 1
+    assert "prompts[2].es: Spanish never confirmed: a text added since" in result.output
+    assert "hemilaminectomy: 1 translation to confirm" in result.output
+
+
+def test_an_insertion_and_an_edit_below_it_are_told_apart(library):
+    """A question added, and the English of the one after it (now one place down) edited:
+    one is new, the other an edit whose Spanish was confirmed."""
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n",
+          NEW_PROMPT)
+    _edit(library / "hemilaminectomy.yaml", "How could this surgery help me?",
+          "How could this surgery help me feel better?")
+    found = _stale_messages(library)
+    assert sorted(found) == ["prompts[2].es", "prompts[3].es"]
+    assert "never confirmed: a text added since" in found["prompts[2].es"]
+    assert "the English text changed since the Spanish was confirmed" in found["prompts[3].es"]
+
+
+def test_a_text_replaced_in_both_languages_is_still_both_changed(library):
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n"
+          "    es: ¿Cómo me puede ayudar esta cirugía?\n",
+          "  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n")
+    found = _stale_messages(library)
+    assert list(found) == ["prompts[2].es"]
+    assert "may be out of date: both texts changed since they were confirmed" \
+        in found["prompts[2].es"]
+
+
+def test_a_text_appended_at_the_end_is_never_confirmed(library):
+    _edit(library / "hemilaminectomy.yaml", "    es: ¿Cuánto tiempo voy a tardar en recuperarme?\n",
+          "    es: ¿Cuánto tiempo voy a tardar en recuperarme?\n"
+          "  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n")
+    found = _stale_messages(library)
+    assert len(found) == 1
+    assert "never confirmed: a text added since" in next(iter(found.values()))
 
 
 def test_translation_status_and_never_confirmed(library):
@@ -610,6 +699,42 @@ def test_unchanged_handouts_keep_their_waivers_and_fall_due_by_the_calendar(libr
     later = build_library(library, out, jobs=1, today=dt.date(2027, 11, 2))  # not waivable
     assert not later.built and _rules(later.findings, "error") == ["review-overdue"]
     assert not later.ok
+
+
+def test_an_unchanged_never_reviewed_handout_falls_first_review_overdue(library, tmp_path):
+    """Judged again from the manifest's review record, as an overdue review is: the waiver
+    covers the sample's first 12 months, not what comes after."""
+    out = tmp_path / "out"
+    assert build_library(library, out, jobs=1, today=TODAY, strict=True).ok
+    manifest = json.loads((out / "manifest.json").read_text())
+    record = next(iter(manifest["outputs"].values()))
+    assert record["updated"] == "2026-11-01" and record["reviewed"] == "2026-11-01"
+    assert record["pending_review"] and record["review_due"] == "2027-11-01"
+    assert record["review"]["pending"] and record["review"]["updated"] == "2026-11-01"
+    still = build_library(library, out, jobs=1, today=dt.date(2027, 11, 1))  # its last day
+    assert still.ok and not still.built and _rules(still.findings) == ["review-due"]
+    later = build_library(library, out, jobs=1, today=dt.date(2027, 11, 2), strict=True)
+    assert not later.built and _rules(later.findings, "error") == ["first-review-overdue"]
+    assert not later.ok
+
+
+@pytest.mark.parametrize("pending", [True, False])
+def test_a_review_record_from_before_updated_reads_as_it_meant(tmp_path, pending):
+    """A manifest written before `updated` was recorded: a pending handout's `reviewed` was
+    when it was written (so its first review falls due from it); a reviewed one's, the
+    review's day."""
+    from pdfgen.build import ENTRY_FIELDS, recorded_findings
+
+    old = {"reviewed": "2026-11-01", "pending": pending, "at": ["h.yaml", 8, 11],
+           "by": ["h.yaml", 9, 14]}
+    assert ENTRY_FIELDS["review"](old)
+    assert not ENTRY_FIELDS["review"]({**old, "updated": "2026-11-01"})  # half a new record
+    entry = {"review": old, "waivers": {}}
+    found = recorded_findings(entry, 12, dt.date(2027, 11, 2), tmp_path)
+    rule = "first-review-overdue" if pending else "review-overdue"
+    assert [(f.rule, f.field, f.pos.line) for f in found] == [(rule, "reviewed", 8)]
+    quiet = recorded_findings(entry, 12, dt.date(2027, 6, 1), tmp_path)
+    assert [f.rule for f in quiet] == (["pending-review"] if pending else [])
 
 
 def test_recorded_findings_name_the_file_as_seen_from_where_the_build_runs(library, tmp_path,
