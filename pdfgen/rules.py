@@ -51,7 +51,7 @@ RULES = {
                                                  "it off under `reviewed:` (date, by, role)"),
     "edited-after-review": Rule(Severity.WARNING, "have the reviewer check the change, then "
                                                   "set `reviewed.date` to the day they did"),
-    "old-review-fields": Rule(Severity.WARNING, "docs/content.md shows the two keys"),
+    "old-review-fields": Rule(Severity.WARNING, "see 'Updated and reviewed' in docs/content.md"),
     # accessible layouts
     "body-size": Rule(Severity.ERROR, "body text is at least 12 pt (18 pt for large print)"),
     "heading-size": Rule(Severity.ERROR, "headings are larger than body text"),

@@ -215,8 +215,9 @@ def _language_lines(clinic: Clinic, proc: Procedure, lang: str, lab: Labels, fam
     review on a line of its own, "Reviewed November 2026 by a spine surgeon" or "Updated
     November 2026 · Pending clinical review"."""
     lines = []
-    sep = (" · ", fam.regular, colors["muted"])  # narrow: "Actualizado: septiembre de 2026
-    # · Pendiente de revisión clínica" is to fit half of a stacked page at 75%
+    # narrow separators: "Actualizado: septiembre de 2026 · Pendiente de revisión clínica"
+    # has to fit half the width of a stacked page at 75% of the footer size
+    sep = (" · ", fam.regular, colors["muted"])
     if clinic.telemedicine:
         lines.append([(lab["telemedicine"], fam.regular, colors["text"])])
     version = [(lab.format("version", version=proc.version), fam.regular, colors["text"])]
