@@ -127,8 +127,7 @@ def convert(data: dict) -> dict:
         "id": HANDOUT_ID,
         "version": "1.0",
         "specialty": "spine",
-        "reviewed": "2026-11-01",  # written unquoted below: a date
-        "reviewed_by": "",
+        "updated": "2026-11-01",  # written unquoted below: a date; no `reviewed:` (pending)
         "title": texts(lambda lang: lang["title"]),
         "summary": texts(lambda lang: lang["note"]),
         "sections": sections,
@@ -171,8 +170,7 @@ def emit(doc: dict, source: str) -> str:
         f"id: {doc['id']}",
         f"version: {q(doc['version'])}",
         f"specialty: {doc['specialty']}",
-        f"reviewed: {doc['reviewed']}",
-        f"reviewed_by: {q(doc['reviewed_by'])}",
+        f"updated: {doc['updated']}",
         "",
         "title:", *emit_text(doc["title"], 2),
         "",
@@ -244,8 +242,7 @@ def content_words(doc: dict) -> dict[str, int]:
             for v in value:
                 walk(v)
 
-    walk({k: v for k, v in doc.items() if k not in ("id", "version", "specialty", "reviewed",
-                                                   "reviewed_by")})
+    walk({k: v for k, v in doc.items() if k not in ("id", "version", "specialty", "updated")})
     return per
 
 
@@ -258,7 +255,7 @@ def main(argv: list[str]) -> int:
     text = emit(doc, "the peers' handout.yaml")
     # round trip: the emitted YAML must read back as exactly the converted content
     back = yaml.safe_load(text)
-    back["reviewed"] = str(back["reviewed"])
+    back["updated"] = str(back["updated"])
     expect = json.loads(json.dumps(doc))
     _normalise(expect)
     if back != expect:
@@ -279,7 +276,7 @@ def _normalise(value):
     """Collapse whitespace in every string the way q() does (folded YAML has none to collapse)."""
     if isinstance(value, dict):
         for k, v in value.items():
-            if isinstance(v, str) and k != "reviewed_by":
+            if isinstance(v, str):
                 value[k] = " ".join(v.split())
             else:
                 value[k] = _normalise(v)

@@ -283,7 +283,9 @@ def run_task(task: Task) -> list[JobResult]:
                      "languages": list(rendered.langs), "fingerprint": fingerprint,
                      "sha256": _sha(rendered.data), "bytes": len(rendered.data),
                      "pages": rendered.pages, "version": proc.version,
-                     "reviewed": proc.reviewed.isoformat(), "pending_review": proc.pending_review,
+                     # `reviewed`: the date the PDF prints (while pending, last updated)
+                     "reviewed": proc.shown_date.isoformat(), "updated": proc.updated.isoformat(),
+                     "pending_review": proc.pending_review,
                      "title": dict(title), "under_review": list(proc.under_review),
                      "review": _review_record(proc), "waivers": dict(proc.waivers),
                      "warnings": [_portable(f) for f in gates if f.rule not in REVIEW_RULES]}
@@ -304,7 +306,9 @@ def run_task(task: Task) -> list[JobResult]:
     return results
 
 
-REVIEW_RULES = ("review-overdue", "review-due", "review-future", "pending-review")
+# judged again from the review record as of each build's day, so never recorded as warnings
+REVIEW_RULES = ("review-overdue", "review-due", "review-future", "pending-review",
+                "first-review-overdue", "edited-after-review")
 
 
 def quality_findings(proc, clinic, handout: Path, today: str, translations=None):
@@ -328,11 +332,35 @@ def _portable(f: Finding) -> dict:
 
 
 def _review_record(proc) -> dict:
-    """What a later build needs to re-judge review dates without loading the handout."""
-    at, by = proc.pos_of("reviewed"), proc.pos_of("reviewed_by")
-    return {"reviewed": proc.reviewed.isoformat(), "pending": proc.pending_review,
-            "at": [Path(at.file).name, at.line, at.col],
-            "by": [Path(by.file).name, by.line, by.col]}
+    """What a later build needs to re-judge review dates without loading the handout: the
+    fields of quality.review.ReviewDates. `reviewed`, `pending`, `at` and `by` mean what
+    they meant before `updated` was recorded (a pending handout's `reviewed` is the day it
+    was last updated), so a record either way round reads back the same."""
+    from .quality.review import dates_of
+
+    d = dates_of(proc)
+
+    def where(pos: Pos) -> list:
+        return [Path(pos.file).name, pos.line, pos.col]
+
+    return {"reviewed": proc.shown_date.isoformat(), "pending": proc.pending_review,
+            "at": where(d.updated_at if d.reviewed is None else d.reviewed_at),
+            "by": where(d.pending_at), "updated": d.updated.isoformat(),
+            "updated_at": where(d.updated_at), "old": d.old}
+
+
+def _recorded_dates(rec: dict):
+    """quality.review.ReviewDates from a review record, written before `updated` was (the
+    old shape's meaning: a pending handout's date is when it was written) or after."""
+    from .quality.review import ReviewDates
+
+    day = dt.date.fromisoformat(rec["reviewed"])
+    reviewed = None if rec["pending"] else day
+    if "updated" not in rec:
+        return ReviewDates(day, reviewed, Pos(*rec["at"]), Pos(*rec["at"]), Pos(*rec["by"]),
+                           old=True)
+    return ReviewDates(dt.date.fromisoformat(rec["updated"]), reviewed, Pos(*rec["updated_at"]),
+                       Pos(*rec["at"]), Pos(*rec["by"]), old=rec["old"])
 
 
 def recorded_findings(entry: dict, review_months: int, today, library: Path,
@@ -357,8 +385,7 @@ def recorded_findings(entry: dict, review_months: int, today, library: Path,
     out = [Finding.from_dict(d) for d in entry.get("warnings", ())]
     rec = entry.get("review")
     if rec:
-        out += check_dates(dt.date.fromisoformat(rec["reviewed"]), Pos(*rec["at"]),
-                           rec["pending"], Pos(*rec["by"]), review_months, today)
+        out += check_dates(_recorded_dates(rec), review_months, today)
     out = [replace(f, pos=Pos(here(f.pos.file), f.pos.line, f.pos.col)) for f in out]
     waived = apply_waivers(out, entry.get("waivers") or {})
     return [f for f in waived if f.severity is not Severity.WAIVED]
@@ -377,8 +404,11 @@ def _catalog_fields(proc, clinic: Clinic) -> dict:
         names = {lang: clinic.specialty(proc.specialty).name[lang] for lang in clinic.lang_codes}
     except KeyError:
         names = {}
-    return {"specialty": proc.specialty, "specialty_name": names,
-            "review_due": review_due(proc.reviewed, clinic.review_months).isoformat()}
+    role = ({lang: proc.reviewer_role[lang] for lang in clinic.lang_codes}
+            if proc.reviewer_role is not None and not proc.pending_review else {})
+    return {"specialty": proc.specialty, "specialty_name": names, "reviewer_role": role,
+            # the review's due date; never reviewed: the first review's
+            "review_due": review_due(proc.shown_date, clinic.review_months).isoformat()}
 
 
 # -- the manifest: read, validated, set aside --------------------------------------------------
@@ -421,9 +451,12 @@ def _where(v) -> bool:  # [file name, line, col]
 
 
 def _review(v) -> bool:
+    """A review record (_review_record), or one written before it recorded `updated`."""
     return (type(v) is dict and _iso_day(v.get("reviewed"))
             and type(v.get("pending")) is bool and _where(v.get("at"))
-            and _where(v.get("by")))
+            and _where(v.get("by"))
+            and ("updated" not in v or (_iso_day(v.get("updated")) and _where(v.get("updated_at"))
+                                        and type(v.get("old")) is bool)))
 
 
 def _warning(v) -> bool:
@@ -466,7 +499,8 @@ def _odd_text(value) -> bool:
 ENTRY_FIELDS: dict[str, Callable[[object], bool]] = {
     "handout": _slug, "output": _slug, "sha256": _hex64,
     "layout": _text, "languages": _texts, "fingerprint": _text, "bytes": _count,
-    "pages": _count, "version": _text, "reviewed": _text,
+    "pages": _count, "version": _text, "reviewed": _text, "updated": _text,
+    "reviewer_role": _text_map,
     "pending_review": lambda v: type(v) is bool, "title": _text_map,
     "under_review": _texts, "review": _review, "waivers": _text_map, "warnings": _warnings,
     "specialty": _text, "specialty_name": _text_map, "review_due": _text, "inputs": _text_map,

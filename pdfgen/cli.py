@@ -171,8 +171,8 @@ def _check_pdfs(pdfs: list[Path], fmt: str) -> None:
     sys.exit(1 if findings else 0)
 
 
-ALLOW_OVERDUE_HELP = ("Let a handout whose clinical review is overdue through; every page then "
-                      "says 'Review overdue' in each language.")
+ALLOW_OVERDUE_HELP = ("Let a handout whose clinical review (or first review) is overdue through; "
+                      "every page then says 'Review overdue' in each language.")
 
 
 @cli.command()

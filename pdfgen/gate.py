@@ -18,18 +18,20 @@ from pathlib import Path
 from .errors import ContentError, Finding, Severity, UsageError
 from .load import load_library
 from .model import Clinic, Layout, Library, Output, Procedure
+from .rules import OVERDUE_RULES
 
 
 @dataclass(frozen=True)
 class Policy:
     """Which findings stop a handout: errors always; warnings with `strict`; an overdue
-    clinical review not when the user said `--allow-overdue` (the PDF then says so)."""
+    clinical review (or first review) not when the user said `--allow-overdue` (the PDF
+    then says so)."""
 
     strict: bool = False
     allow_overdue: bool = False
 
     def blocks(self, finding: Finding) -> bool:
-        if self.allow_overdue and finding.rule == "review-overdue":
+        if self.allow_overdue and finding.rule in OVERDUE_RULES:
             return False
         return finding.blocks(self.strict)
 
@@ -119,7 +121,7 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
                 glyphs[key] = check_glyphs(proc, clinic, layout, (lang,))
             add(glyphs[key])
         add(check_footer(proc, clinic, layout, langs) + check_signature(clinic, layout, langs))
-    if policy.allow_overdue and any(f.rule == "review-overdue" for f in found):
+    if policy.allow_overdue and any(f.rule in OVERDUE_RULES for f in found):
         proc = replace(proc, review_overdue=True)
     return Gated(proc, found)
 
@@ -162,5 +164,5 @@ def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,
     blocking = gated.blocking(policy)
     if blocking:
         raise ContentError(blocking)
-    shown = [f for f in gated.shown if f.severity is Severity.WARNING or f.rule == "review-overdue"]
+    shown = [f for f in gated.shown if f.severity is Severity.WARNING or f.rule in OVERDUE_RULES]
     return Passed(lib, gated.proc, target, shown)

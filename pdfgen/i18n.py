@@ -41,7 +41,9 @@ LABELS = {
     "web": _("Web"),
     "page_of": _("Page %(page)d of %(pages)d"),
     "version": _("Version %(version)s"),
-    "reviewed": _("Reviewed %(date)s"),
+    "reviewed": _("Reviewed %(date)s"),  # a handout in the old shape: no role to print
+    "reviewed_by": _("Reviewed %(date)s by %(role)s"),  # role: "a spine surgeon"
+    "updated": _("Updated %(date)s"),  # last edited; printed with "Pending clinical review"
     "pending_review": _("Pending clinical review"),
     "review_overdue": _("Review overdue"),
     "translation_review": _("Translation under review"),
@@ -81,6 +83,18 @@ class Labels:
 
     def format(self, key: str, **values) -> str:
         return self.texts[key] % values
+
+    def review_words(self, date: dt.date, pending: bool, role: str = "") -> str:
+        """What a handout says of its review, the warning left out: "Reviewed November 2026
+        by a spine surgeon"; never reviewed, "Updated November 2026" (said with "Pending
+        clinical review"); reviewed, in the old shape that names no role, "Reviewed
+        November 2026"."""
+        when = self.month_year(date)
+        if pending:
+            return self.format("updated", date=when)
+        if role:
+            return self.format("reviewed_by", date=when, role=role)
+        return self.format("reviewed", date=when)
 
     def month_year(self, date: dt.date) -> str:
         """A date as month and year in this locale: 'November 2026', 'noviembre de 2026'."""

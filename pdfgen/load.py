@@ -510,9 +510,12 @@ def _email(r: Reader, node: Node | None, folder: Path) -> MailSettings | None:
 # ---------------------------------------------------------------------------
 # handouts/<id>.yaml
 
-PROC_KEYS = ("id", "version", "specialty", "reviewed", "reviewed_by", "title", "summary",
+PROC_KEYS = ("id", "version", "specialty", "title", "summary",
              "sections", "benefits", "risks", "alternatives", "prompts", "call_when")
-PROC_OPTIONAL = ("sources", "waivers")
+# `updated` is required, but read by _review_dates, which also accepts the old shape
+# (`reviewed: DATE` with `reviewed_by:`) in its place
+PROC_OPTIONAL = ("updated", "reviewed", "sources", "waivers", "reviewed_by")
+REVIEWED_KEYS = ("date", "by", "role")
 
 
 def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
@@ -549,14 +552,16 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
         hint = f"; did you mean '{close[0]}'?" if close else ""
         r.error(m["specialty"], "specialty", f"unknown specialty '{specialty}': clinic.yaml lists "
                                              f"{', '.join(known)}{hint}")
-    reviewed = r.date(m.get("reviewed"), "reviewed")
-    reviewed_by = r.string(m.get("reviewed_by"), "reviewed_by", required=False)
+    dates = _review_dates(r, root, m)
     proc = Procedure(
         id=pid,
         version=version,
         specialty=specialty,
-        reviewed=reviewed,
-        reviewed_by=reviewed_by,
+        updated=dates.updated,
+        reviewed=dates.reviewed,
+        reviewed_by=dates.by,
+        reviewer_role=dates.role,
+        old_review_fields=dates.old,
         title=r.text(m.get("title"), "title"),
         summary=r.text(m.get("summary"), "summary"),
         sections=_sections(r, m.get("sections")),
@@ -568,13 +573,72 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
         sources=_sources(r, m.get("sources")),
         path=name,
         waivers=_waivers(r, m.get("waivers")),
-        positions=tuple((key, node.pos) for key, node in m.items()),
+        positions=tuple((key, node.pos) for key, node in m.items()) + dates.positions,
     )
     if any(f.severity is Severity.ERROR for f in r.findings):
         return None, r.findings
     # which translations are under review is the gate's to say (pdfgen/gate.py): it reads the
     # confirmations file with the other quality checks
     return proc, r.findings
+
+
+@dataclass(frozen=True)
+class _Dates:
+    updated: object = None  # dt.date, or None after an error
+    reviewed: object = None  # dt.date, or None: pending clinical review
+    by: str = ""
+    role: Text | None = None
+    old: bool = False  # the old shape: `reviewed: DATE` and `reviewed_by:`
+    positions: tuple = ()  # ("reviewed.date", pos)... for the review findings
+
+
+def _review_dates(r: Reader, root: Node, m: dict[str, Node]) -> _Dates:
+    """When the text was last edited (`updated:`) and who signed it off clinically, when
+    (`reviewed: {date, by, role}`, left out while pending).
+
+    The old shape, `reviewed: DATE` with `reviewed_by: NAME` (or `""`: pending), still
+    loads, meaning what it meant: an empty `reviewed_by` made DATE the day the text was
+    written, so it is read as `updated: DATE` and no review; a name, as a review on DATE
+    (by no role the PDF can print). The quality gates warn about it (old-review-fields)."""
+    node, by_node = m.get("reviewed"), m.get("reviewed_by")
+    if "updated" not in m and node is not None and by_node is not None \
+            and node.kind == "scalar" and not node.is_null:
+        day = r.date(node, "reviewed")
+        name = r.string(by_node, "reviewed_by", required=False)
+        at = (("reviewed.date", node.pos), ("reviewed.by", by_node.pos))
+        return _Dates(updated=day, reviewed=day if name else None, by=name, old=True,
+                      positions=at)
+    if "updated" not in m:
+        hint = (": `reviewed: DATE` alone is no longer enough; write `updated: DATE` for when "
+                "the text was last edited (docs/content.md)"
+                if node is not None and node.kind == "scalar" and not node.is_null else
+                ": the date the text was last edited, e.g. updated: 2026-11-01")
+        r.error(root, "updated", f"missing required key 'updated'{hint}")
+    updated = r.date(m.get("updated"), "updated")
+    if by_node is not None:
+        r.error(by_node, "reviewed_by", "with `updated:`, the reviewer's name is `by:` under "
+                                        "`reviewed:` (date, by, role); remove `reviewed_by:`")
+    if node is None or node.is_null:  # not reviewed yet
+        return _Dates(updated=updated)
+    if node.kind != "map":
+        shown = f"'{node.text}'" if node.kind == "scalar" else node.kind_name()
+        r.error(node, "reviewed", f"{shown}: `reviewed:` is the clinical sign-off, written as "
+                                  "date, by and role on lines of their own (docs/content.md); "
+                                  "the date the text was last edited is `updated:`")
+        return _Dates(updated=updated)
+    rm = r.mapping(node, "reviewed", REVIEWED_KEYS) or {}
+    day = r.date(rm.get("date"), "reviewed.date")
+    name = r.string(rm.get("by"), "reviewed.by")
+    if name and not name.isprintable():
+        r.error(rm["by"], "reviewed.by", "the reviewer's name must be one line")
+    role = r.text(rm.get("role"), "reviewed.role")
+    for code, value in role.values if role is not None else ():
+        if "\n" in value or "**" in value:
+            r.error(role.pos_of(code), f"reviewed.role.{code}",
+                    "the role is printed on one line after 'Reviewed <month year> by': one "
+                    "line, no bold")
+    at = tuple((f"reviewed.{key}", value.pos) for key, value in rm.items())
+    return _Dates(updated=updated, reviewed=day, by=name, role=role, positions=at)
 
 
 def _version(r: Reader, node: Node | None) -> str:

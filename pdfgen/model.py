@@ -86,8 +86,9 @@ class Procedure:
     id: str
     version: str
     specialty: str
-    reviewed: dt.date
-    reviewed_by: str  # empty: pending clinical review
+    updated: dt.date  # when the text was last edited (`updated:`)
+    reviewed: dt.date | None  # the clinical sign-off's date; None: pending clinical review
+    reviewed_by: str  # who signed it off (recorded, not printed); empty while pending
     title: Text
     summary: Text
     sections: tuple[Section, ...]
@@ -102,6 +103,12 @@ class Procedure:
     under_review: tuple[str, ...] = ()  # languages whose translation is not confirmed
     # printed only when a user let an overdue handout through (render/email --allow-overdue)
     review_overdue: bool = False
+    # the reviewer's role as printed after "Reviewed <month year> by" ({en: a spine surgeon,
+    # es: un cirujano de columna}); None while pending, and for the old shape
+    reviewer_role: Text | None = None
+    # written the old way, `reviewed: DATE` and `reviewed_by: NAME or ""` (docs/content.md):
+    # read as meaning the same, and warned about (rule old-review-fields)
+    old_review_fields: bool = False
     positions: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # top-level keys
 
     def pos_of(self, key: str) -> Pos:
@@ -112,7 +119,19 @@ class Procedure:
 
     @property
     def pending_review(self) -> bool:
-        return not self.reviewed_by.strip()
+        """No clinician has signed this text off: its PDFs say "Pending clinical review"."""
+        return self.reviewed is None
+
+    def reviewer(self, lang: str) -> str:
+        """The reviewer's role in `lang` as printed ("a spine surgeon"); "" when none."""
+        if self.reviewer_role is None or self.reviewed is None:
+            return ""
+        return " ".join(self.reviewer_role.get(lang).split())
+
+    @property
+    def shown_date(self) -> dt.date:
+        """The date the PDFs print: the review's when signed off, else the last edit's."""
+        return self.updated if self.reviewed is None else self.reviewed
 
     def texts(self):
         """Every (field path, Text) pair of the handout, in reading order."""

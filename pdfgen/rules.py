@@ -59,11 +59,17 @@ RULES = {
                                          "`pdfgen translations confirm ID`"),
     # review governance
     "review-overdue": Rule(Severity.ERROR, "have a clinician review the handout and update "
-                                    "`reviewed:` (and `reviewed_by:`)"),
+                                           "`reviewed:` (date, by, role)"),
     "review-due": Rule(Severity.WARNING, "plan the clinical review before the due date"),
     "review-future": Rule(Severity.ERROR, "`reviewed:` is the date the review happened"),
     "pending-review": Rule(Severity.WARNING, "a clinician reviews the handout and signs it off "
-                                      "in `reviewed_by:`"),
+                                             "under `reviewed:` (date, by, role)"),
+    # honest dates (issue 14): last edited (`updated:`) apart from clinically reviewed
+    "first-review-overdue": Rule(Severity.ERROR, "have a clinician review the handout and sign "
+                                                 "it off under `reviewed:` (date, by, role)"),
+    "edited-after-review": Rule(Severity.WARNING, "have the reviewer check the change, then "
+                                                  "set `reviewed.date` to the day they did"),
+    "old-review-fields": Rule(Severity.WARNING, "see 'Updated and reviewed' in docs/content.md"),
     # accessible layouts
     "body-size": Rule(Severity.ERROR, "body text is at least 12 pt (18 pt for large print)"),
     "heading-size": Rule(Severity.ERROR, "headings are larger than body text"),
@@ -76,6 +82,10 @@ RULES = {
                                           "for the text"),
     "too-long": Rule(Severity.ERROR, "a handout is a few pages: split it"),
 }
+
+
+# the overdue rules `render` and `email --allow-overdue` let through, stamped "Review overdue"
+OVERDUE_RULES = ("review-overdue", "first-review-overdue")
 
 
 def finding(pos, field: str, message: str, rule: str, hint: str | None = None) -> Finding:

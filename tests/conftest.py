@@ -44,6 +44,20 @@ def special_file(path: Path, kind: str) -> Path:
     return path
 
 
+SAMPLE_UPDATED = "updated: 2026-11-01\n"  # the sample's line saying when it was last edited
+
+
+def signed_off(text: str, date: str = "2026-11-01", by: str = "Dr. Ana Ruiz",
+               updated: str | None = None) -> str:
+    """A handout's YAML (the sample's, or a copy of it) as a clinician signed it off on
+    `date`: `reviewed:` with date, by and role, and `updated:` set to `updated` (default:
+    `date`)."""
+    assert SAMPLE_UPDATED in text
+    return text.replace(SAMPLE_UPDATED, f"updated: {updated or date}\nreviewed:\n"
+                        f"  date: {date}\n  by: {by}\n  role:\n    en: a spine surgeon\n"
+                        f"    es: un cirujano de columna\n", 1)
+
+
 TODAY = "2026-11-26"  # review dates are judged as of this day (the sample falls due in 2027)
 
 

@@ -205,7 +205,8 @@ def test_end_to_end_with_a_real_build(library, tmp_path):
     knee = add_handout(library, "knee", "Knee", "Rodilla", reviewed="2026-11-01",
                        reviewed_by="Dr. Ana Ruiz", specialty="orthopedics")
     build_library(library, out, jobs=1, today=DAY)
-    knee.write_text(knee.read_text().replace("reviewed: 2026-11-01", "reviewed: 2020-01-15"))
+    knee.write_text(knee.read_text().replace("updated: 2026-11-01", "updated: 2020-01-15")
+                    .replace("date: 2026-11-01", "date: 2020-01-15"))
     add_handout(library, "wrist", "Wrist <b>fracture</b>", "Fractura & yeso",
                 reviewed="2020-01-15", reviewed_by="Dr. Ana Ruiz")
     result = build_library(library, out, jobs=1, today=DAY)

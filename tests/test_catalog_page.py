@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html as html_lib
 import json
 import os
 import re
@@ -38,7 +39,7 @@ from pdfgen.site.page import (
 )
 from pdfgen.site.thumbs import SOURCE_KEY, encode_png, png_text, thumb_rel
 
-from .conftest import SAMPLE, TODAY
+from .conftest import SAMPLE, SAMPLE_UPDATED, TODAY, signed_off
 
 NOW = dt.datetime.fromisoformat(TODAY + "T12:00:00")
 
@@ -52,13 +53,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 def add_handout(library: Path, hid: str, en: str, es: str, reviewed: str = "2026-11-01",
                 reviewed_by: str = "", specialty: str = "spine") -> Path:
-    """A copy of the sample handout under another id, title, review and specialty."""
+    """A copy of the sample handout under another id, title, review and specialty: updated
+    on `reviewed`, and, when `reviewed_by` names a clinician, signed off by them that day."""
     text = (SAMPLE / "hemilaminectomy.yaml").read_text(encoding="utf-8")
     text = text.replace("id: hemilaminectomy", f"id: {hid}", 1)
     text = text.replace("  en: Hemilaminectomy\n", f"  en: {json.dumps(en)}\n", 1)
     text = text.replace("  es: Hemilaminectomía\n", f"  es: {json.dumps(es)}\n", 1)
-    text = text.replace("reviewed: 2026-11-01", f"reviewed: {reviewed}", 1)
-    text = text.replace('reviewed_by: ""', f"reviewed_by: {json.dumps(reviewed_by)}", 1)
+    if reviewed_by:
+        text = signed_off(text, reviewed, json.dumps(reviewed_by))
+    else:
+        text = text.replace(SAMPLE_UPDATED, f"updated: {reviewed}\n", 1)
     text = text.replace("specialty: spine", f"specialty: {specialty}", 1)
     path = library / f"{hid}.yaml"
     path.write_text(text, encoding="utf-8")
@@ -151,10 +155,11 @@ def test_badges_pending_and_overdue():
     reviewed = card(reviewed=dt.date(2025, 1, 31), review_due=due)
     assert badges(reviewed, due) == []  # current through its due date
     assert badges(reviewed, due + dt.timedelta(days=1)) == ["review_overdue"]
-    pending = card(pending_review=True, review_due=due)
+    pending = card(pending_review=True, reviewed=None, updated=dt.date(2025, 1, 31),
+                   review_due=due)
     assert badges(pending, dt.date(2025, 6, 1)) == ["pending_review"]
-    # never reviewed: pending, not overdue (as pdfgen check judges it)
-    assert badges(pending, dt.date(2026, 6, 1)) == ["pending_review"]
+    # never reviewed: its first review falls due too (first-review-overdue in pdfgen check)
+    assert badges(pending, dt.date(2026, 6, 1)) == ["pending_review", "review_overdue"]
     assert badges(card(review_due=None), dt.date(2099, 1, 1)) == []
 
     def shown(html: str) -> list[str]:
@@ -162,6 +167,8 @@ def test_badges_pending_and_overdue():
                 if "badge" in a.get("class", "").split() and "hidden" not in a]
 
     assert shown(render_page([pending], clinic(), dt.date(2025, 6, 1))) == ["pending_review"]
+    assert shown(render_page([pending], clinic(), dt.date(2026, 6, 1))) == ["pending_review",
+                                                                           "review_overdue"]
     assert shown(render_page([reviewed], clinic(), dt.date(2026, 6, 1))) == ["review_overdue"]
     assert shown(render_page([reviewed], clinic(), dt.date(2025, 6, 1))) == []
     stale = card(review_due=due, under_review=("es",))
@@ -184,6 +191,36 @@ def test_cards_from_manifest_group_order_and_sort():
     assert [link.output for link in cards[0].links] == ["bilingual", "es"]
     assert cards[0].review_due == dt.date(2027, 11, 1) and cards[0].pending_review
     assert [c.id for c in cards_from_manifest(outputs, (), "es")] == ["a", "b"]  # Cebra < Tobillo
+
+
+def _meta(html: str) -> str:
+    start = html.index('<p class="meta">')
+    return html[start:html.index("</p>", start)]
+
+
+@pytest.mark.parametrize("fields,en,es", [
+    # signed off: when, and by whom (the role, as the PDFs print it)
+    ({"reviewed": "2026-11-20", "updated": "2026-11-01", "pending_review": False,
+      "reviewer_role": {"en": "a spine surgeon", "es": "un cirujano de columna"}},
+     "Reviewed November 2026 by a spine surgeon",
+     "Revisado en noviembre de 2026 por un cirujano de columna"),
+    # never reviewed: when it was last updated, beside its "pending" badge
+    ({"reviewed": "2026-11-01", "updated": "2026-11-01", "pending_review": True},
+     "Updated November 2026", "Actualizado: noviembre de 2026"),
+    # a manifest written before `updated`: a pending handout's date was when it was written
+    ({"reviewed": "2026-10-05", "pending_review": True},
+     "Updated October 2026", "Actualizado: octubre de 2026"),
+    ({"reviewed": "2026-10-05", "pending_review": False},  # the old shape: no role
+     "Reviewed October 2026", "Revisado en octubre de 2026"),
+])
+def test_the_card_says_what_the_pdfs_say_of_the_review(fields, en, es):
+    entry = {"handout": "knee", "output": "en", "languages": ["en"], "layout": "single",
+             "title": {"en": "Knee", "es": "Rodilla"}, "version": "2",
+             "review_due": "2027-11-01", "specialty": "spine", "sha256": "0" * 64, **fields}
+    cards = cards_from_manifest({"knee/knee.en.pdf": entry}, ("en",), "en")
+    meta = html_lib.unescape(_meta(render_page(cards, clinic(), dt.date(2026, 11, 26))))
+    assert en in meta and es in meta  # shown, and the other language's for the switch
+    assert ("Reviewed" in en) == ("Updated" not in meta)
 
 
 def test_link_labels_in_both_languages():
@@ -466,7 +503,7 @@ def test_failed_handouts_on_the_page(page):
         "Wrist fracture test handout / Folleto de prueba de fractura de muñeca")
     reason = never.locator(".reason")
     expect(reason).to_have_text(re.compile(
-        r"^Reason: handouts/wrist-new\.yaml:8:11: reviewed: clinical review overdue since "
+        r"^Reason: handouts/wrist-new\.yaml:11:9: reviewed\.date: clinical review overdue since "
         r"2021-01-15"))
     expect(never.locator(".no-pdf")).to_have_text("No PDF yet. Ask whoever edits the handouts.")
     assert never.get_by_role("link").count() == 0
@@ -487,7 +524,7 @@ def test_failed_handouts_on_the_page(page):
     expect(never.locator(".badge:visible")).to_have_text(["No se pudo generar"])
     expect(never.locator(".no-pdf")).to_have_text(
         "Todavía no hay PDF. Pregunte a quien edita los folletos.")
-    expect(reason).to_have_text(re.compile(r"^Motivo: handouts/wrist-new\.yaml:8:11: "))
+    expect(reason).to_have_text(re.compile(r"^Motivo: handouts/wrist-new\.yaml:11:9: "))
     expect(never.locator(".title.primary")).to_have_text("Folleto de prueba de fractura de muñeca")
     assert "Archivo: handouts/wrist-new.yaml" in never.locator(".meta").text_content()
     page.get_by_label("Buscar por nombre, clave o especialidad").fill("")
@@ -512,12 +549,17 @@ def test_language_switch_swaps_labels_and_lang(page):
     links = page.locator("#h-hemilaminectomy .links a").all_text_contents()
     assert links == ["Bilingüe", "Inglés", "Español"]
     assert page.text_content("#h-hemilaminectomy .title.primary") == "Hemilaminectomía"
-    assert "Revisado en noviembre de 2026" in page.text_content("#h-hemilaminectomy .meta")
+    # never reviewed: when it was last edited, beside its "pending" badge; reviewed: by whom
+    assert "Actualizado: noviembre de 2026" in page.text_content("#h-hemilaminectomy .meta")
+    assert "Revisado en noviembre de 2026 por un cirujano de columna" in page.text_content(
+        "#h-knee-test .meta")
     assert page.get_by_role("button", name="Español").get_attribute("aria-pressed") == "true"
     assert page.title().startswith("Folletos para pacientes")
     page.get_by_role("button", name="English").click()
     assert page.evaluate("document.documentElement.lang") == "en-US"
     assert page.text_content("h1") == "Patient handouts"
+    assert "Updated November 2026" in page.text_content("#h-hemilaminectomy .meta")
+    assert "Reviewed November 2026 by a spine surgeon" in page.text_content("#h-knee-test .meta")
     assert page.errors == []
 
 
@@ -626,8 +668,7 @@ def test_a_png_pdfgen_did_not_write_is_never_replaced(library, tmp_path):
 def test_the_builds_date_decides_the_badges(library, tmp_path, monkeypatch):
     monkeypatch.setenv("PDFGEN_TODAY", "2019-01-01")  # would hide every overdue badge
     text = (library / "hemilaminectomy.yaml").read_text(encoding="utf-8")
-    (library / "hemilaminectomy.yaml").write_text(text.replace(
-        'reviewed_by: ""', 'reviewed_by: "Dr. Ana Ruiz"'), encoding="utf-8")
+    (library / "hemilaminectomy.yaml").write_text(signed_off(text), encoding="utf-8")
     out = tmp_path / "out"
     build_library(library, out, jobs=1, today=dt.date(2026, 11, 26))
     later = build_library(library, out, jobs=1, today=dt.date(2028, 1, 1))

@@ -78,7 +78,8 @@ def test_sample_library_is_clean_even_strict():
     *findings, summary = result.output.splitlines()
     assert summary == SAMPLE_SUMMARY
     # the one waived rule: the sample is unreviewed on purpose, and says so
-    assert len(findings) == 1 and ": waived: reviewed_by:" in findings[0], findings
+    assert len(findings) == 1 and ": waived: reviewed:" in findings[0], findings
+    assert "(first review due by 2027-11-01)" in findings[0]
 
 
 def test_broken_handout_is_named_file_line_col_field_message(library, monkeypatch):

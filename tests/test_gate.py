@@ -5,6 +5,7 @@ output paths are checked before any work; nothing a user types reaches the termi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 
 from pdfgen.cli import INTERNAL_ERROR, cli
 
-from .conftest import SAMPLE, needs
+from .conftest import SAMPLE, needs, signed_off
 from .pdfread import read_pdf
 
 HID = "hemilaminectomy"
@@ -35,8 +36,8 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 def make_overdue(library: Path) -> None:
     """Reviewed by a clinician in January 2024; the clinic reviews every 12 months."""
     handout = library / f"{HID}.yaml"
-    edit(handout, "reviewed: 2026-11-01", "reviewed: 2024-01-15")
-    edit(handout, 'reviewed_by: ""', 'reviewed_by: "Dr. A. Example"')
+    handout.write_text(signed_off(handout.read_text(encoding="utf-8"), "2024-01-15",
+                                  by='"Dr. A. Example"'), encoding="utf-8")
 
 
 def edited_layout(tmp_path: Path, monkeypatch, old: str, new: str) -> Path:
@@ -62,7 +63,8 @@ def test_render_refuses_an_overdue_handout_with_file_and_line(library, tmp_path)
     out = tmp_path / "h.pdf"
     result = run("render", HID, "--library", str(library), "-o", str(out))
     assert result.exit_code == 1
-    assert f"{HID}.yaml:8:11: reviewed: clinical review overdue since 2025-01-15" in result.output
+    assert f"{HID}.yaml:11:9: reviewed.date: clinical review overdue since 2025-01-15" \
+        in result.output
     assert not out.exists()
 
 
@@ -123,6 +125,63 @@ def test_build_still_refuses_an_overdue_handout(library, tmp_path):
     result = run("build", "--library", str(library), "--out", str(tmp_path / "out"))
     assert result.exit_code == 1 and "clinical review overdue" in result.output
     assert not list((tmp_path / "out").glob("*/*.pdf"))
+
+
+# -- a first review overdue (never reviewed for longer than review_months): the same --------
+
+
+def make_never_reviewed_since_2019(library: Path) -> None:
+    """Written in March 2019, never reviewed: its pending-review waiver no longer covers it."""
+    edit(library / f"{HID}.yaml", "updated: 2026-11-01", "updated: 2019-03-04")
+
+
+def test_a_first_review_overdue_is_refused_by_render_and_build_the_waiver_notwithstanding(
+        library, tmp_path):
+    make_never_reviewed_since_2019(library)
+    out = tmp_path / "h.pdf"
+    result = run("render", HID, "--library", str(library), "-o", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    assert (f"{HID}.yaml:9:10: updated: first clinical review overdue since 2020-03-04"
+            in result.output)
+    result = run("build", "--library", str(library), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "first-review-overdue" in result.output
+    assert not list((tmp_path / "out").glob("*/*.pdf"))
+
+
+@needs("pdfinfo")
+def test_render_allow_overdue_stamps_a_first_review_overdue(library, tmp_path):
+    """--allow-overdue lets it through like an overdue review: every page, and the tagged
+    status line, say "Review overdue" beside "Pending clinical review", in each language."""
+    make_never_reviewed_since_2019(library)
+    out = tmp_path / "h.pdf"
+    result = run("render", HID, "--library", str(library), "-o", str(out), "--allow-overdue")
+    assert result.exit_code == 0, result.output
+    assert "first clinical review overdue since 2020-03-04" in result.output  # still said
+    for page in pdf_text(out):
+        for words in ("Review overdue", "Revisión vencida", "Updated March 2019",
+                      "Pending clinical review", "Actualizado: marzo de 2019",
+                      "Pendiente de revisión clínica"):
+            assert words in page, words
+    struct = subprocess.run(["pdfinfo", "-struct-text", str(out)], capture_output=True,
+                            text=True, check=True).stdout
+    assert "Review overdue" in struct and "Revisión vencida" in struct
+
+
+def test_the_reviewers_role_is_checked_where_it_is_printed(library, tmp_path):
+    """"Reviewed <month year> by <role>" is a footer line of its own: a role too long for
+    it, or a character the font lacks, is an error at the role's line."""
+    handout = library / f"{HID}.yaml"
+    handout.write_text(signed_off(handout.read_text(encoding="utf-8")), encoding="utf-8")
+    assert run("check", str(library), "--strict").exit_code == 0
+    edit(handout, "es: un cirujano de columna",
+         "es: un cirujano de columna vertebral con muchos años de experiencia clínica")
+    result = run("check", str(library))
+    assert result.exit_code == 1
+    assert re.search(rf"{HID}\.yaml:15:9: reviewed\.role\.es: the footer line 'Revisado en "
+                     r"noviembre de 2026 por un cirujano .*' is \d+ pt too wide for layout "
+                     r"'bilingual'", result.output), result.output
+    edit(handout, "en: a spine surgeon", "en: a spine surgeon ✓")
+    assert "reviewed.role.en: character '✓'" in run("check", str(library)).output
 
 
 # -- check refuses what render and build would refuse ---------------------------------------------

@@ -222,10 +222,10 @@ def test_nesting_up_to_the_limit_is_fine_and_one_more_is_not():
 
 @pytest.mark.parametrize("date", ["9999-12-31", "1899-12-31", "2200-01-01"])
 def test_a_review_date_outside_1900_to_2199(lib, date):
-    line, _ = _edit(lib / "hemilaminectomy.yaml", "reviewed: 2026-11-01", f"reviewed: {date}")
+    line, _ = _edit(lib / "hemilaminectomy.yaml", "updated: 2026-11-01", f"updated: {date}")
     status, out = _run("check", "handouts")
     assert status == 1
-    assert (f"{HANDOUT}:{line}:11: reviewed: '{date}' is outside the years 1900 to 2199: "
+    assert (f"{HANDOUT}:{line}:10: updated: '{date}' is outside the years 1900 to 2199: "
             "check the year") in out
 
 

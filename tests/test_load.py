@@ -6,6 +6,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
+
 from pdfgen.load import load_clinic, load_library, load_procedure
 from pdfgen.model import Bullets, Paragraph
 from pdfgen.yamlio import MAX_BYTES
@@ -32,8 +34,8 @@ def test_minimal_handout_loads_into_the_model(tmp_path):
     proc, findings = load_procedure(path, _clinic())
     assert findings == []
     assert proc.id == "minimal" and proc.version == "1.0"
-    assert proc.reviewed == dt.date(2026, 11, 1)
-    assert proc.pending_review
+    assert proc.updated == dt.date(2026, 11, 1) and proc.reviewed is None
+    assert proc.pending_review and not proc.old_review_fields and proc.reviewer("en") == ""
     assert proc.title["es"] == "Procedimiento de prueba"
     assert isinstance(proc.sections[0].body[0], Paragraph)
     assert isinstance(proc.sections[0].body[1], Bullets)
@@ -41,17 +43,52 @@ def test_minimal_handout_loads_into_the_model(tmp_path):
     assert proc.alternatives.doing_nothing["en"] == "Ask what happens if you wait."
 
 
+SIGNED = """updated: 2026-11-01
+reviewed:
+  date: 2026-11-20
+  by: Dr. Ana Ruiz
+  role:
+    en: a spine surgeon
+    es: una cirujana de columna
+"""
+PENDING_LINES = "updated: 2026-11-01\n# no `reviewed:`: pending clinical review\n"
+
+
+def test_a_signed_off_handout_loads_its_review(tmp_path):
+    text = MINIMAL.read_text(encoding="utf-8").replace(PENDING_LINES, SIGNED)
+    proc, findings = load_procedure(_write(tmp_path, text), _clinic())
+    assert findings == []
+    assert proc.updated == dt.date(2026, 11, 1) and proc.reviewed == dt.date(2026, 11, 20)
+    assert proc.reviewed_by == "Dr. Ana Ruiz" and not proc.pending_review
+    assert proc.reviewer("es") == "una cirujana de columna"
+    assert proc.shown_date == dt.date(2026, 11, 20)
+    assert (proc.pos_of("reviewed.date").line, proc.pos_of("updated").line) == (6, 4)
+
+
+@pytest.mark.parametrize("by,pending", [('""', True), ('"Dr. Ana Ruiz"', False)])
+def test_the_old_shape_still_loads_meaning_what_it_meant(tmp_path, by, pending):
+    """`reviewed: DATE` with an empty `reviewed_by:` said when the text was written; with a
+    name, that it was reviewed that day (by no role the PDF can name)."""
+    text = MINIMAL.read_text(encoding="utf-8").replace(
+        PENDING_LINES, f"reviewed: 2026-11-01\nreviewed_by: {by}\n")
+    proc, findings = load_procedure(_write(tmp_path, text), _clinic())
+    assert findings == [] and proc.old_review_fields
+    assert proc.updated == dt.date(2026, 11, 1) and proc.pending_review is pending
+    assert proc.reviewed == (None if pending else dt.date(2026, 11, 1))
+    assert proc.reviewer("en") == ""
+
+
 def test_every_error_in_a_file_is_reported_in_one_run(tmp_path):
     text = (MINIMAL.read_text(encoding="utf-8")
             .replace("version: \"1.0\"", "version: \"1.0\"\nversoin: 2")
-            .replace("reviewed: 2026-11-01", "reviewed: soon")
+            .replace("updated: 2026-11-01", "updated: soon")
             .replace("es: Menos dolor", "es: ''")
             .replace("{en: Infection, es: Infección}", "{en: Infection}")
             .replace("specialty: spine", "specialty: spien"))
     proc, findings = load_procedure(_write(tmp_path, text), _clinic())
     assert proc is None
     got = sorted((f.pos.line, f.field) for f in findings)
-    assert got == [(3, "versoin"), (4, "specialty"), (5, "reviewed"),
+    assert got == [(3, "versoin"), (4, "specialty"), (5, "updated"),
                    (16, "benefits[1].es"), (20, "risks.items[1]")]
     by_field = {f.field: f.message for f in findings}
     assert "did you mean 'version'?" in by_field["versoin"]

@@ -30,7 +30,7 @@ from pdfgen.quality.readability import (
     szigriszt_pazos,
 )
 
-from .conftest import REPO, SAMPLE
+from .conftest import REPO, SAMPLE, signed_off
 from .pdfread import read_pdf
 
 TODAY = dt.date(2026, 11, 26)  # the sample was reviewed 2026-11-01, every 12 months
@@ -63,9 +63,12 @@ def _line_of(path: Path, start: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if line.startswith(start))
 
 
-def _sign_off(library: Path, pid: str = "hemilaminectomy") -> None:
-    """A clinician reviewed the handout (the sample ships pending review)."""
-    _edit(library / f"{pid}.yaml", 'reviewed_by: ""', 'reviewed_by: "Dr. Ana Ruiz, MD"')
+def _sign_off(library: Path, pid: str = "hemilaminectomy", date: str = "2026-11-01",
+              updated: str | None = None) -> None:
+    """A clinician reviewed the handout on `date` (the sample ships pending review)."""
+    path = library / f"{pid}.yaml"
+    path.write_text(signed_off(path.read_text(encoding="utf-8"), date, '"Dr. Ana Ruiz, MD"',
+                               updated), encoding="utf-8")
 
 
 def _rules(found, severity=None) -> list[str]:
@@ -292,21 +295,114 @@ def test_clinic_glossary_adds_terms(library):
 @pytest.mark.parametrize("today,rule,severity", [
     (dt.date(2027, 11, 2), "review-overdue", "error"),  # due 2027-11-01
     (dt.date(2027, 10, 2), "review-due", "warning"),  # 30 days before
-    (dt.date(2026, 10, 1), "review-future", "error"),
 ])
 def test_review_dates(library, today, rule, severity):
     _sign_off(library)
     found = [f for f in _gate(library, today=today) if f.rule.startswith("review-")]
-    assert [(f.rule, f.severity, f.field) for f in found] == [(rule, severity, "reviewed")]
-    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "reviewed:")
+    assert [(f.rule, f.severity, f.field) for f in found] == [(rule, severity, "reviewed.date")]
+    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "  date:")
     assert not [f for f in _gate(library, today=dt.date(2027, 10, 1))
                 if f.rule.startswith("review-")]  # 31 days before: quiet
 
 
-def test_a_handout_never_reviewed_is_pending_not_overdue(library):
-    """No review, so none to fall due: it stays 'pending', which every page says."""
-    found = _gate(library, today=dt.date(2030, 1, 1))
+def test_dates_in_the_future_are_errors_each_at_its_line(library):
+    _sign_off(library, date="2026-11-20", updated="2026-11-01")
+    found = [(f.rule, f.severity, f.field, f.pos.line)
+             for f in _gate(library, today=dt.date(2026, 11, 10))]
+    assert found == [("review-future", "error", "reviewed.date",
+                      _line_of(library / "hemilaminectomy.yaml", "  date:"))]
+    found = [(f.rule, f.field, f.pos.line) for f in _gate(library, today=dt.date(2026, 10, 1))]
+    assert found == [("review-future", "updated", 9), ("review-future", "reviewed.date", 11)]
+    assert "`updated:` is the date the text was last edited" in str(
+        _gate(library, today=dt.date(2026, 10, 1))[0])
+
+
+# -- honest dates: last edited (`updated:`) apart from clinically reviewed (`reviewed:`) -------
+
+def test_a_handout_never_reviewed_is_pending_for_its_first_interval(library):
+    """Inside the clinic's interval since it was last updated, a handout no clinician has
+    reviewed is 'pending' (a warning, which the sample waives), and every page says so."""
+    found = _gate(library, today=dt.date(2027, 10, 1))  # updated 2026-11-01; due 2027-11-01
     assert [(f.rule, f.severity) for f in found] == [("pending-review", "waived")]
+    assert "first review due by 2027-11-01" in found[0].message
+
+
+def test_a_first_review_falling_due_is_a_warning(library):
+    found = _gate(library, today=dt.date(2027, 10, 2))  # 30 days before
+    assert [(f.rule, f.severity, f.field) for f in found] == [
+        ("review-due", "warning", "updated"), ("pending-review", "waived", "reviewed")]
+    assert found[0].message.startswith("first clinical review due on 2027-11-01 (in 30 days)")
+
+
+def test_a_handout_never_reviewed_for_longer_than_the_interval_is_an_error_no_waiver_hides(
+        library):
+    """A handout dated 2019 and never reviewed used to pass check --strict forever, its
+    pending-review waiver covering it: now its first review is overdue, an error."""
+    _edit(library / "hemilaminectomy.yaml", "updated: 2026-11-01", "updated: 2019-03-04")
+    found = _gate(library)
+    assert [(f.rule, f.severity, f.field) for f in found] == [
+        ("first-review-overdue", "error", "updated")]
+    assert found[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "updated:")
+    assert found[0].message.startswith(
+        "first clinical review overdue since 2020-03-04: no clinician has reviewed this "
+        "handout since it was updated on 2019-03-04, and the clinic reviews every 12 months")
+    result = CliRunner().invoke(cli, ["check", str(library), "--strict"])
+    assert result.exit_code == 1 and "[first-review-overdue: " in result.output
+    # the day after the interval, not before
+    _edit(library / "hemilaminectomy.yaml", "updated: 2019-03-04", "updated: 2025-11-26")
+    assert _rules(_gate(library)) == ["review-due", "pending-review"]  # due today
+    _edit(library / "hemilaminectomy.yaml", "updated: 2025-11-26", "updated: 2025-11-25")
+    assert _rules(_gate(library)) == ["first-review-overdue"]
+
+
+OLD_SHAPE = 'reviewed: {day}\nreviewed_by: {by}'
+
+
+@pytest.mark.parametrize("by", ['""', '"Dr. Ana Ruiz"'])
+def test_the_old_shape_is_judged_as_before_and_warned_about(library, by):
+    _edit(library / "hemilaminectomy.yaml", "updated: 2026-11-01",
+          OLD_SHAPE.format(day="2026-11-01", by=by))
+    found = _gate(library)
+    old = [f for f in found if f.rule == "old-review-fields"]
+    assert len(old) == 1 and old[0].severity == "warning" and old[0].field == "reviewed"
+    assert old[0].pos.line == _line_of(library / "hemilaminectomy.yaml", "reviewed:")
+    if by == '""':
+        assert _rules(found) == ["pending-review", "old-review-fields"]
+        assert found[0].field == "reviewed_by"  # where the old shape says "pending"
+        assert ("`reviewed: 2026-11-01` with an empty `reviewed_by:` is the old way to say "
+                "when the text was written: write `updated: 2026-11-01` in place of both"
+                in old[0].message)
+    else:
+        assert _rules(found) == ["old-review-fields"]
+        assert "`reviewed:` with `date: 2026-11-01`, `by: Dr. Ana Ruiz` and `role:`" \
+            in old[0].message
+
+
+def test_an_old_shape_never_reviewed_since_2019_is_first_review_overdue(library):
+    _edit(library / "hemilaminectomy.yaml", "updated: 2026-11-01",
+          OLD_SHAPE.format(day="2019-03-04", by='""'))
+    found = _gate(library)
+    assert [(f.rule, f.field) for f in found] == [("first-review-overdue", "reviewed"),
+                                                 ("old-review-fields", "reviewed")]
+
+
+def test_first_review_overdue_cannot_be_waived(library):
+    _edit(library / "hemilaminectomy.yaml",
+          "pending-review: sample content, not yet reviewed by a clinician",
+          "first-review-overdue: we know")
+    messages = [str(f) for f in load_library(library).findings]
+    assert any("'first-review-overdue' is an error and cannot be waived" in m
+               for m in messages), messages
+
+
+def test_a_text_edited_after_its_review_is_a_warning(library):
+    _sign_off(library, date="2026-11-10", updated="2026-11-20")
+    found = _gate(library)
+    assert [(f.rule, f.severity, f.field) for f in found] == [
+        ("edited-after-review", "warning", "updated")]
+    assert "updated on 2026-11-20, after its clinical review on 2026-11-10" in found[0].message
+    _edit(library / "hemilaminectomy.yaml", "date: 2026-11-10", "date: 2026-11-20")
+    assert _gate(library) == []  # reviewed the day of the edit
 
 
 def test_pending_review_is_a_warning_unless_waived(library):
@@ -382,6 +478,64 @@ def test_inserting_an_item_does_not_make_the_ones_after_it_stale(library):
           "  - en: How could this surgery help me?\n")
     stale = [f.field for f in _gate(library) if f.rule == "translation-stale"]
     assert stale == ["prompts[2].es"]  # only the new question
+
+
+NEW_PROMPT = ("  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n"
+              "  - en: How could this surgery help me?\n")
+
+
+def _stale_messages(library: Path) -> dict[str, str]:
+    return {f.field: f.message for f in _gate(library) if f.rule == "translation-stale"}
+
+
+def test_an_inserted_text_is_never_confirmed_not_both_changed(library):
+    """Its field name (prompts[2]) was confirmed for the question now at prompts[3]: the
+    new question is a text added since, not an edit of that one."""
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n",
+          NEW_PROMPT)
+    found = _stale_messages(library)
+    assert list(found) == ["prompts[2].es"]
+    assert found["prompts[2].es"].startswith(
+        "Spanish never confirmed: a text added since the Spanish was last confirmed. "
+        "English: \"Who will do my surgery?\" Spanish: \"¿Quién me va a operar?\"")
+    assert "both texts changed" not in found["prompts[2].es"]
+    result = CliRunner().invoke(cli, ["translations", "status", "hemilaminectomy",
+                                      "--library", str(library)])
+    assert result.exit_code == 1
+    assert "prompts[2].es: Spanish never confirmed: a text added since" in result.output
+    assert "hemilaminectomy: 1 translation to confirm" in result.output
+
+
+def test_an_insertion_and_an_edit_below_it_are_told_apart(library):
+    """A question added, and the English of the one after it (now one place down) edited:
+    one is new, the other an edit whose Spanish was confirmed."""
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n",
+          NEW_PROMPT)
+    _edit(library / "hemilaminectomy.yaml", "How could this surgery help me?",
+          "How could this surgery help me feel better?")
+    found = _stale_messages(library)
+    assert sorted(found) == ["prompts[2].es", "prompts[3].es"]
+    assert "never confirmed: a text added since" in found["prompts[2].es"]
+    assert "the English text changed since the Spanish was confirmed" in found["prompts[3].es"]
+
+
+def test_a_text_replaced_in_both_languages_is_still_both_changed(library):
+    _edit(library / "hemilaminectomy.yaml", "  - en: How could this surgery help me?\n"
+          "    es: ¿Cómo me puede ayudar esta cirugía?\n",
+          "  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n")
+    found = _stale_messages(library)
+    assert list(found) == ["prompts[2].es"]
+    assert "may be out of date: both texts changed since they were confirmed" \
+        in found["prompts[2].es"]
+
+
+def test_a_text_appended_at_the_end_is_never_confirmed(library):
+    _edit(library / "hemilaminectomy.yaml", "    es: ¿Cuánto tiempo voy a tardar en recuperarme?\n",
+          "    es: ¿Cuánto tiempo voy a tardar en recuperarme?\n"
+          "  - en: Who will do my surgery?\n    es: ¿Quién me va a operar?\n")
+    found = _stale_messages(library)
+    assert len(found) == 1
+    assert "never confirmed: a text added since" in next(iter(found.values()))
 
 
 def test_translation_status_and_never_confirmed(library):
@@ -507,8 +661,8 @@ def test_check_reports_an_overdue_review_as_an_error(library):
     _sign_off(library)
     result = CliRunner().invoke(cli, ["check", str(library), "--today", "2028-01-01"])
     assert result.exit_code == 1
-    line = _line_of(library / "hemilaminectomy.yaml", "reviewed:")
-    assert re.search(rf"hemilaminectomy.yaml:{line}:\d+: reviewed: clinical review overdue "
+    line = _line_of(library / "hemilaminectomy.yaml", "  date:")
+    assert re.search(rf"hemilaminectomy.yaml:{line}:\d+: reviewed.date: clinical review overdue "
                      r"since 2027-11-01", result.output), result.output
 
 
@@ -545,6 +699,42 @@ def test_unchanged_handouts_keep_their_waivers_and_fall_due_by_the_calendar(libr
     later = build_library(library, out, jobs=1, today=dt.date(2027, 11, 2))  # not waivable
     assert not later.built and _rules(later.findings, "error") == ["review-overdue"]
     assert not later.ok
+
+
+def test_an_unchanged_never_reviewed_handout_falls_first_review_overdue(library, tmp_path):
+    """Judged again from the manifest's review record, as an overdue review is: the waiver
+    covers the sample's first 12 months, not what comes after."""
+    out = tmp_path / "out"
+    assert build_library(library, out, jobs=1, today=TODAY, strict=True).ok
+    manifest = json.loads((out / "manifest.json").read_text())
+    record = next(iter(manifest["outputs"].values()))
+    assert record["updated"] == "2026-11-01" and record["reviewed"] == "2026-11-01"
+    assert record["pending_review"] and record["review_due"] == "2027-11-01"
+    assert record["review"]["pending"] and record["review"]["updated"] == "2026-11-01"
+    still = build_library(library, out, jobs=1, today=dt.date(2027, 11, 1))  # its last day
+    assert still.ok and not still.built and _rules(still.findings) == ["review-due"]
+    later = build_library(library, out, jobs=1, today=dt.date(2027, 11, 2), strict=True)
+    assert not later.built and _rules(later.findings, "error") == ["first-review-overdue"]
+    assert not later.ok
+
+
+@pytest.mark.parametrize("pending", [True, False])
+def test_a_review_record_from_before_updated_reads_as_it_meant(tmp_path, pending):
+    """A manifest written before `updated` was recorded: a pending handout's `reviewed` was
+    when it was written (so its first review falls due from it); a reviewed one's, the
+    review's day."""
+    from pdfgen.build import ENTRY_FIELDS, recorded_findings
+
+    old = {"reviewed": "2026-11-01", "pending": pending, "at": ["h.yaml", 8, 11],
+           "by": ["h.yaml", 9, 14]}
+    assert ENTRY_FIELDS["review"](old)
+    assert not ENTRY_FIELDS["review"]({**old, "updated": "2026-11-01"})  # half a new record
+    entry = {"review": old, "waivers": {}}
+    found = recorded_findings(entry, 12, dt.date(2027, 11, 2), tmp_path)
+    rule = "first-review-overdue" if pending else "review-overdue"
+    assert [(f.rule, f.field, f.pos.line) for f in found] == [(rule, "reviewed", 8)]
+    quiet = recorded_findings(entry, 12, dt.date(2027, 6, 1), tmp_path)
+    assert [f.rule for f in quiet] == (["pending-review"] if pending else [])
 
 
 def test_recorded_findings_name_the_file_as_seen_from_where_the_build_runs(library, tmp_path,

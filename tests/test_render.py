@@ -69,6 +69,52 @@ def test_footer_on_every_page_of_every_layout(rendered, sample):
             assert ("Pending clinical review" in text) or ("Pendiente de revisión clínica" in text)
 
 
+# What the status line under the title and every page's footer say of the review
+UPDATED = {"en": "Updated November 2026 · Pending clinical review",
+           "es": "Actualizado: noviembre de 2026 · Pendiente de revisión clínica"}
+REVIEWED = {"en": "Reviewed November 2026 by a spine surgeon",
+            "es": "Revisado en noviembre de 2026 por un cirujano de columna"}
+
+
+def _says(text: str, phrases: dict[str, str], langs) -> list[str]:
+    flat = norm(text)
+    return [lang for lang in langs if phrases[lang] in flat]
+
+
+def test_a_handout_never_reviewed_says_updated_and_pending_never_reviewed(rendered):
+    """The sample: no clinician reviewed it, so no page says "Reviewed" (it used to print
+    "Reviewed November 2026 · Pending clinical review", the date being when it was written);
+    every footer says when it was last updated, and that it is pending review."""
+    for (name, langs), data in rendered.items():
+        pages = read_pdf(data).pages
+        for number, text in enumerate(pages, 1):
+            assert "Reviewed" not in text and "Revisado" not in text, (name, number)
+            said = _says(text, UPDATED, langs)
+            # a stacked page's footer is in that page's language; the first page also says it
+            # under each title
+            assert said == list(langs) or (name == "stacked" and len(said) == 1), (name, number)
+        assert all(UPDATED[lang] in norm(pages[0]) or name == "stacked" for lang in langs)
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_a_signed_off_handout_says_reviewed_by_its_role(sample, name):
+    import datetime as dt
+
+    clinic, proc = sample
+    signed = dataclasses.replace(proc, reviewed=dt.date(2026, 11, 20), reviewed_by="Dr. Ana Ruiz",
+                                 reviewer_role=_text("a spine surgeon", "un cirujano de columna"))
+    layout = load_layout(name)
+    for langs in ([("en",), ("es",)] if layout.arrangement == "single" else [("en", "es")]):
+        pages = read_pdf(render_handout(signed, clinic, layout, langs)).pages
+        for number, text in enumerate(pages, 1):
+            said = _says(text, REVIEWED, langs)
+            assert said == list(langs) or (name == "stacked" and len(said) == 1), (name, number)
+            assert not _says(text, UPDATED, langs) and "Pending" not in text
+            assert "Dr. Ana Ruiz" not in text  # the name is recorded, not printed
+        first = norm(pages[0])
+        assert first.count(REVIEWED[langs[0]]) == 2  # under the title, and in the footer
+
+
 def test_stacked_starts_second_language_on_an_odd_page(rendered):
     pdf = read_pdf(rendered[("stacked", ("en", "es"))])
     first_es = next(i for i, t in enumerate(pdf.pages, 1) if "Hemilaminectomía" in t.split("\n")[0]

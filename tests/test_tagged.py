@@ -173,6 +173,10 @@ def test_struct_text_reads_in_content_order_one_sect_per_language(pdfs, sample, 
         status = kids[2]
         assert status.role == "P" and status.text().startswith(clinic.name)
         assert lab["pending_review"] in status.text()
+        # never reviewed: when it was last edited, never "Reviewed"
+        updated = {"en": "Updated November 2026", "es": "Actualizado: noviembre de 2026"}[lang]
+        assert f"{updated} · {lab['pending_review']}" in plain(status.text())
+        assert "Reviewed" not in status.text() and "Revisado" not in status.text()
         assert lab.format("version", version=proc.version) in status.text()
 
 

@@ -8,6 +8,7 @@ longer matches is reported as possibly out of date, and its PDFs say so in the f
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -106,25 +107,48 @@ def stale(proc, clinic, conf: Confirmations) -> list[Stale]:
     """Every translated text whose (source, translation) pair was not confirmed."""
     out = []
     src = clinic.primary
+    texts = list(proc.texts())
+    fields = [field for field, _ in texts]
     for lang in clinic.lang_codes:
         if lang == src:
             continue
-        entries = conf.by_lang.get(lang, {})
-        pairs = set(entries.values())
-        for field, text in proc.texts():
-            now = (fingerprint(text[src]), fingerprint(text[lang]))
-            old = entries.get(field)
-            if old == now or now in pairs:  # unchanged, or moved with an item inserted above
-                continue
-            if old and old[1] == now[1]:
-                why = "source-changed"
-            elif old and old[0] == now[0]:
-                why = "translation-changed"
-            elif old:
-                why = "both-changed"
-            else:
-                why = "unconfirmed"
+        now = [(fingerprint(text[src]), fingerprint(text[lang])) for _, text in texts]
+        for j, why in sorted(_unconfirmed(conf.by_lang.get(lang, {}), fields, now).items()):
+            field, text = texts[j]
             out.append(Stale(field, lang, why, text.pos_of(lang), text[src], text[lang]))
+    return out
+
+
+def _unconfirmed(entries: dict[str, tuple[str, str]], fields: list[str],
+                 now: list[tuple[str, str]]) -> dict[int, str]:
+    """Index of each current text whose pair was not confirmed -> why.
+
+    A pair confirmed anywhere counts (an item moved down by one inserted above it). The
+    rest are lined up with the confirmed texts in order (difflib), so a text that takes a
+    confirmed one's place is told apart from a text added between two confirmed ones: the
+    first is an edit of what it replaced ("source-changed" when its translation is the
+    one confirmed, "translation-changed" when its source is, else "both-changed"); the
+    second was never confirmed ("unconfirmed"), whatever was confirmed under its field
+    name before the texts after it moved down."""
+    confirmed = set(entries.values())
+    old = list(entries.values())
+    still = set(now)
+    out: dict[int, str] = {}
+    matcher = difflib.SequenceMatcher(None, old, now, autojunk=False)
+    for _tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        todo = [j for j in range(j1, j2)
+                if now[j] != entries.get(fields[j]) and now[j] not in confirmed]
+        left = [pair for pair in old[i1:i2] if pair not in still]  # replaced, not moved
+        for j in list(todo):  # one side as confirmed: an edit of the other side
+            for k, pair in enumerate(left):
+                if pair[1] == now[j][1] or pair[0] == now[j][0]:
+                    out[j] = "source-changed" if pair[1] == now[j][1] else "translation-changed"
+                    del left[k]
+                    todo.remove(j)
+                    break
+        for j in todo:  # in order: what took a replaced text's place, then what is new
+            out[j] = "both-changed" if left else "unconfirmed"
+            left = left[1:]
     return out
 
 
@@ -160,12 +184,17 @@ def check(proc, clinic, conf: Confirmations) -> list[Finding]:
         return out
     for s in found:
         name = _lang_label(clinic.languages, s.lang)
-        why = {"source-changed": f"the {src_name} text changed since the {name} was confirmed",
-               "translation-changed": f"the {name} text changed since it was confirmed",
-               "both-changed": "both texts changed since they were confirmed",
-               "unconfirmed": f"this {name} text was never confirmed"}[s.why]
+        why = {"source-changed": f"may be out of date: the {src_name} text changed since the "
+                                 f"{name} was confirmed",
+               "translation-changed": f"may be out of date: the {name} text changed since it "
+                                      f"was confirmed",
+               "both-changed": "may be out of date: both texts changed since they were "
+                               "confirmed",
+               "unconfirmed": (f"never confirmed: a text added since the {name} was last "
+                               "confirmed" if conf.by_lang.get(s.lang) else
+                               "never confirmed")}[s.why]
         out.append(finding(s.pos, f"{s.field}.{s.lang}",
-                           f"{name} may be out of date: {why}. {src_name}: "
+                           f"{name} {why}. {src_name}: "
                            f"\"{_short(s.source)}\" {name}: \"{_short(s.translation)}\"",
                            "translation-stale", hint(s.lang)))
     return out

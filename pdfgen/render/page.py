@@ -210,27 +210,27 @@ def _contact_runs(clinic: Clinic, labels: list[Labels], fam: Family) -> list[tup
 
 def _language_lines(clinic: Clinic, proc: Procedure, lang: str, lab: Labels, fam: Family,
                     colors: dict[str, str]) -> list[list[tuple]]:
-    """A language's own footer lines, each (text, font, color) runs: telemedicine, version
-    and review date, review state."""
+    """A language's own footer lines, each (text, font, color) runs: telemedicine; the
+    version, with "Review overdue" and "Translation under review" when they apply; the
+    review on a line of its own, "Reviewed November 2026 by a spine surgeon" or "Updated
+    November 2026 · Pending clinical review"."""
     lines = []
+    # narrow separators: "Actualizado: septiembre de 2026 · Pendiente de revisión clínica"
+    # has to fit half the width of a stacked page at 75% of the footer size
+    sep = (" · ", fam.regular, colors["muted"])
     if clinic.telemedicine:
         lines.append([(lab["telemedicine"], fam.regular, colors["text"])])
-    review = (f"{lab.format('version', version=proc.version)}   ·   "
-              f"{lab.format('reviewed', date=lab.month_year(proc.reviewed))}")
-    lines.append([(review, fam.regular, colors["text"])])
-    state = []
+    version = [(lab.format("version", version=proc.version), fam.regular, colors["text"])]
     if proc.review_overdue:
-        state.append((lab["review_overdue"], fam.bold, colors["risk_border"]))
-    if proc.pending_review:
-        if state:
-            state.append(("   ·   ", fam.regular, colors["muted"]))
-        state.append((lab["pending_review"], fam.bold, colors["risk_border"]))
+        version += [sep, (lab["review_overdue"], fam.bold, colors["risk_border"])]
     if lang in proc.under_review:
-        if state:
-            state.append(("   ·   ", fam.regular, colors["muted"]))
-        state.append((lab["translation_review"], fam.regular, colors["muted"]))
-    if state:
-        lines.append(state)
+        version += [sep, (lab["translation_review"], fam.regular, colors["muted"])]
+    lines.append(version)
+    review = [(lab.review_words(proc.shown_date, proc.pending_review, proc.reviewer(lang)),
+               fam.regular, colors["text"])]
+    if proc.pending_review:
+        review += [sep, (lab["pending_review"], fam.bold, colors["risk_border"])]
+    lines.append(review)
     return lines
 
 
@@ -314,12 +314,13 @@ def footer_overflows(spec: FooterSpec, langs: tuple[str, ...], pages: int = 99) 
     if over:
         out.append(f"the phone, fax and web line is {over:.0f} pt too wide for the footer")
     col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
-    states = [replace(spec.procedure, under_review=tuple(langs), review_overdue=True,
-                      reviewed_by="x"), replace(spec.procedure, under_review=tuple(langs),
-                                                review_overdue=False, reviewed_by="")]
+    proc = spec.procedure  # every state its footer can show, the reviewer's role left out
+    states = [replace(proc, under_review=tuple(langs), review_overdue=True, reviewed=None),
+              replace(proc, under_review=tuple(langs), review_overdue=True,
+                      reviewed=proc.shown_date, reviewer_role=None)]
     for lang, lab in zip(langs, labels, strict=True):
-        for proc in states:
-            for runs in _language_lines(spec.clinic, proc, lang, lab, fam, spec.colors):
+        for state in states:
+            for runs in _language_lines(spec.clinic, state, lang, lab, fam, spec.colors):
                 over = too_wide(runs, col_width, SHRINK_LANGUAGE)
                 text = "".join(t for t, *_ in runs)
                 if over and not any(text in o for o in out):
@@ -327,7 +328,26 @@ def footer_overflows(spec: FooterSpec, langs: tuple[str, ...], pages: int = 99) 
     return out
 
 
-FOOTER_MAX_LINES = 5  # clinic; contact; telemedicine; version and review; review state
+def role_overflows(spec: FooterSpec, langs: tuple[str, ...]) -> list[tuple[str, str, float]]:
+    """(lang, line, points too wide) for each language whose "Reviewed <month year> by
+    <role>" footer line is too wide for its column at the smallest size: the role, written
+    in the handout, is too long (footer_overflows checks the rest)."""
+    proc = spec.procedure
+    width = spec.right - spec.left
+    col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
+    out = []
+    for lang in langs:
+        if not proc.reviewer(lang):
+            continue
+        lab = spec.labels[lang]
+        text = lab.review_words(proc.shown_date, False, proc.reviewer(lang))
+        needed = stringWidth(text, spec.family.regular, spec.size * SHRINK_LANGUAGE)
+        if needed > col_width + 0.01:
+            out.append((lang, text, needed - col_width))
+    return out
+
+
+FOOTER_MAX_LINES = 5  # clinic; contact; telemedicine; version and marks; the review
 
 
 def footer_height_needed(size: float, lines: int = FOOTER_MAX_LINES) -> float:

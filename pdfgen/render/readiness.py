@@ -18,7 +18,14 @@ from ..i18n import labels_for
 from ..model import Clinic, Layout, Procedure
 from ..rules import finding
 from .fonts import Family, family, missing_glyphs
-from .page import FOOTER_MAX_LINES, FooterSpec, footer_height_needed, footer_overflows, web_label
+from .page import (
+    FOOTER_MAX_LINES,
+    FooterSpec,
+    footer_height_needed,
+    footer_overflows,
+    role_overflows,
+    web_label,
+)
 from .signature import SignatureBlock
 from .story import BULLET
 
@@ -111,10 +118,19 @@ def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     # side by side, a page's footer holds every language; stacked, each page its own one
     per_page = [langs] if layout.arrangement == "columns" else [(lang,) for lang in langs]
     problems = list(dict.fromkeys(p for page in per_page for p in footer_overflows(spec, page)))
-    return [finding(Pos(clinic.path), "footer",
-                    f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
-                    f"pt: shorten it in clinic.yaml, or lower the layout's sizes.footer",
-                    "page-geometry") for problem in problems]
+    out = [finding(Pos(clinic.path), "footer",
+                   f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
+                   f"pt: shorten it in clinic.yaml, or lower the layout's sizes.footer",
+                   "page-geometry") for problem in problems]
+    for page in per_page:
+        for lang, line, over in role_overflows(spec, page):
+            f = finding(proc.reviewer_role.pos_of(lang), f"reviewed.role.{lang}",
+                        f"the footer line '{line}' is {over:.0f} pt too wide for layout "
+                        f"'{layout.name}' ({where}), at {layout.sizes['footer']:g} pt",
+                        "page-geometry", "shorten the role: 'a spine surgeon'")
+            if f not in out:
+                out.append(f)
+    return out
 
 
 def check_signature(clinic: Clinic, layout: Layout, langs: tuple[str, ...]) -> list[Finding]:
@@ -221,12 +237,17 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
             check(value, head, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
             check(value, body, clinic_pos, f"label '{key}' ({lang})", bold_only=True)
             check(value, body, clinic_pos, f"label '{key}' ({lang})")
-        # what Babel and the labels' placeholders fill in: the review date, page numbers
-        for field, value in (("reviewed date", lab.month_year(proc.reviewed)),
+        # what Babel and the labels' placeholders fill in: the date, page numbers, version
+        date_at = proc.pos_of("updated" if proc.pending_review and not proc.old_review_fields
+                              else "reviewed.date")
+        for field, value in (("reviewed date", lab.month_year(proc.shown_date)),
                              ("page numbers", lab.format("page_of", page=99, pages=99)),
                              ("version", lab.format("version", version=proc.version))):
-            check(value, body, proc.pos_of("reviewed"), f"{field} ({lang})", bold_only=True)
-            check(value, body, proc.pos_of("reviewed"), f"{field} ({lang})")
+            check(value, body, date_at, f"{field} ({lang})", bold_only=True)
+            check(value, body, date_at, f"{field} ({lang})")
+        if proc.reviewer(lang):  # printed in the status line and the footer, regular
+            check(proc.reviewer(lang), body, proc.reviewer_role.pos_of(lang),
+                  f"reviewed.role.{lang}")
     return findings
 
 

@@ -112,17 +112,18 @@ class StoryBuilder:
         """Who wrote this and how current it is, as body text: the footer says it on every
         page, but as page furniture a screen reader skips it."""
         lab, proc = self.labels[lang], self.proc
+        review = lab.review_words(proc.shown_date, proc.pending_review, proc.reviewer(lang))
         parts = [markup.escape(self.clinic.name),
                  markup.escape(lab.format("version", version=proc.version)),
-                 markup.escape(lab.format("reviewed", date=lab.month_year(proc.reviewed)))]
+                 markup.escape(review)]
         def warn(key: str) -> str:  # kept on one line: "Revisión / vencida" reads badly
             words = markup.escape(lab[key]).replace(" ", "&nbsp;")
             return f'<font color="{self.layout.colors["risk_border"]}"><b>{words}</b></font>'
 
+        if proc.pending_review:  # "Updated November 2026 · Pending clinical review"
+            parts.append(warn("pending_review"))
         if proc.review_overdue:
             parts.append(warn("review_overdue"))
-        if proc.pending_review:
-            parts.append(warn("pending_review"))
         if lang in proc.under_review:
             parts.append(markup.escape(lab["translation_review"]))
         return self._para(Para, " · ".join(parts), self.st.status, lang, "P")

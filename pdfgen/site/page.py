@@ -17,7 +17,7 @@ from ..markup import clip
 from ..model import Clinic
 
 # The page's own fixed strings (the renderer's are in i18n.LABELS; "pending_review",
-# "version" and "reviewed" are shared with the PDFs).
+# "version", "reviewed", "reviewed_by" and "updated" are shared with the PDFs).
 PAGE_LABELS = {
     "page_title": _("Patient handouts"),
     "intro": _("Find the handout the doctor asked for, open it in the patient's language, "
@@ -42,7 +42,7 @@ PAGE_LABELS = {
     "no_pdf": _("No PDF yet. Ask whoever edits the handouts."),
     "open_older": _("Open the last PDF that was built (it may be out of date):"),
 }
-SHARED = ("pending_review", "version", "reviewed", "translation_review")
+SHARED = ("pending_review", "version", "reviewed", "reviewed_by", "updated", "translation_review")
 LAYOUT_LABELS = {"large-print": "large_print", "a4-bilingual": "a4_paper"}
 
 
@@ -89,13 +89,15 @@ class Card:
     specialty: str
     specialty_names: tuple[tuple[str, str], ...]
     version: str
-    reviewed: dt.date | None
-    review_due: dt.date | None
+    reviewed: dt.date | None  # signed off by a clinician; None: never (or not known)
+    review_due: dt.date | None  # never reviewed: the first review's due date
     pending_review: bool
     links: tuple[Link, ...]
     under_review: tuple[str, ...] = ()  # languages whose translation is not yet confirmed
     thumb: str | None = None  # relative to the page, URL-quoted
     failure: Failure | None = None  # its latest build failed (links, if any, are older PDFs)
+    updated: dt.date | None = None  # the text last edited
+    reviewer_role: tuple[tuple[str, str], ...] = ()  # (lang, "a spine surgeon")
 
     def title(self, lang: str) -> str:
         return dict(self.titles).get(lang) or (self.titles[0][1] if self.titles else self.id)
@@ -187,13 +189,18 @@ def cards_from_manifest(outputs: dict[str, dict], order: tuple[str, ...], primar
         links = tuple(Link(str(e.get("output", "")), rel, tuple(e.get("languages", ())),
                            str(e.get("layout", ""))) for rel, e in items)
         thumb = next((thumbs[rel] for rel, _ in items if rel in thumbs), None)
+        # `reviewed` is the date the PDF prints: while pending, the day it was last updated
+        # (what it meant before `updated` was recorded too)
+        pending, shown = bool(first.get("pending_review")), _date(first.get("reviewed"))
+        roles = first.get("reviewer_role") or {}
         cards.append(Card(
             id=hid, titles=tuple((str(k), str(v)) for k, v in (first.get("title") or {}).items()),
             specialty=str(first.get("specialty", "")),
             specialty_names=tuple((str(k), str(v)) for k, v in names.items()),
-            version=str(first.get("version", "")), reviewed=_date(first.get("reviewed")),
-            review_due=_date(first.get("review_due")),
-            pending_review=bool(first.get("pending_review")), links=links,
+            version=str(first.get("version", "")), reviewed=None if pending else shown,
+            updated=_date(first.get("updated")) or (shown if pending else None),
+            reviewer_role=tuple((str(k), str(v)) for k, v in roles.items()),
+            review_due=_date(first.get("review_due")), pending_review=pending, links=links,
             under_review=tuple(str(c) for c in first.get("under_review") or ()),
             thumb=quote(thumb) if thumb else None, failure=failed.get(hid)))
     for hid, failure in failed.items():
@@ -212,8 +219,8 @@ def badges(card: Card, today: dt.date) -> list[str]:
         found.append("not_updated" if card.links else "build_failed")
     if card.pending_review:
         found.append("pending_review")
-    # a handout never reviewed is "pending", not overdue (as in pdfgen check)
-    if card.review_due is not None and not card.pending_review and today > card.review_due:
+    # never reviewed: its first review falls due (as in pdfgen check, first-review-overdue)
+    if card.review_due is not None and today > card.review_due:
         found.append("review_overdue")
     if card.under_review:
         found.append("translation_review")
@@ -365,9 +372,9 @@ def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dic
     meta.append(_formatted(langs, first, "handout_id", id=card.id))
     if card.version:
         meta.append(_formatted(langs, first, "version", version=card.version))
-    if card.reviewed:
-        dates = {lang.code: labels_for(lang.locale).month_year(card.reviewed) for lang in langs}
-        meta.append(_formatted(langs, first, "reviewed", per_lang={"date": dates}))
+    review = _review_meta(card, langs, first)
+    if review:
+        meta.append(review)
     if failure and failure.file:
         meta.append(_formatted(langs, first, "file", file=failure.file))
     shown = badges(card, today)
@@ -403,8 +410,7 @@ def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dic
     thumb = (f'<img class="thumb" src="{esc(card.thumb)}" alt="" width="120" height="155" '
              f'loading="lazy">' if card.thumb else
              f'<span class="thumb none{" missing" if not card.links else ""}"></span>')
-    due = (f' data-due="{card.review_due.isoformat()}"'
-           if card.review_due and not card.pending_review else "")
+    due = f' data-due="{card.review_due.isoformat()}"' if card.review_due else ""
     attrs = f'id="h-{esc(card.id)}" data-id="{esc(card.id)}" data-search="{esc(search)}"{due}'
     return f"""<li class="card{" failed" if failure else ""}" {attrs}>
 {thumb}
@@ -415,6 +421,22 @@ def _card(card: Card, langs: list[PageLanguage], first: PageLanguage, names: dic
 {reason}{printing}
 </div>
 </li>"""
+
+
+def _review_meta(card: Card, langs, first) -> str:
+    """What the PDFs say of the review, in each language: "Reviewed November 2026 by a
+    spine surgeon", or "Updated November 2026" (its "Pending clinical review" badge beside
+    it); "" when the manifest says neither."""
+    date = card.updated if card.pending_review else card.reviewed
+    if date is None:
+        return ""
+    dates = {lang.code: labels_for(lang.locale).month_year(date) for lang in langs}
+    roles = dict(card.reviewer_role)
+    if card.pending_review:
+        return _formatted(langs, first, "updated", per_lang={"date": dates})
+    if all(roles.get(lang.code) for lang in langs):
+        return _formatted(langs, first, "reviewed_by", per_lang={"date": dates, "role": roles})
+    return _formatted(langs, first, "reviewed", per_lang={"date": dates})
 
 
 def _formatted(langs, first, key: str, per_lang: dict | None = None, **values) -> str:
