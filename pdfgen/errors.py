@@ -47,9 +47,13 @@ class Finding:
             object.__setattr__(self, "severity", Severity(self.severity))
 
     def __str__(self) -> str:
+        """One line, always: a line break or escape code in a file name or a quoted text
+        is shown escaped, so it can neither forge another finding nor move the cursor."""
+        from .markup import escape_controls
+
         field = f" {self.field}:" if self.field else ""
         tag = "" if self.severity is Severity.ERROR else f" {self.severity.value}:"
-        return f"{self.pos}:{tag}{field} {self.message}"
+        return escape_controls(f"{self.pos}:{tag}{field} {self.message}")
 
     def blocks(self, strict: bool = False) -> bool:
         """Whether this finding stops a handout: an error, or with --strict a warning too."""

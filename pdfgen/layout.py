@@ -65,7 +65,9 @@ def load_layout(name: str, dirs: list[Path] | None = None) -> Layout:
     return layout
 
 
-def _resolve(name: str, dirs, chain: list[str]) -> tuple[Node | None, list[str], list[Finding]]:
+def _resolve(name: str, dirs, chain: list[str], seen: tuple[Path, ...] = ()
+             ) -> tuple[Node | None, list[str], list[Finding]]:
+    dirs = list(dirs) if dirs is not None else layout_dirs()
     path = find_layout(name, dirs)
     shown = display(path)
     root, findings = read_yaml(path, shown)
@@ -77,12 +79,21 @@ def _resolve(name: str, dirs, chain: list[str]) -> tuple[Node | None, list[str],
         return root, [shown], findings
     key_node, parent_node = root.items["extends"]
     parent = parent_node.text.strip() if parent_node.kind == "scalar" else ""
-    if parent in chain + [name]:
+    # ./layouts/single.yaml may extend the bundled `single`: a layout of its own name is
+    # looked for in the folders after its own
+    later = dirs[dirs.index(path.parent) + 1:] if parent == name and path.parent in dirs \
+        else dirs
+    me = Path(os.path.abspath(path))
+    try:
+        there = Path(os.path.abspath(find_layout(parent, later))) if parent else None
+    except UsageError:
+        there = None
+    if there is not None and there in (*seen, me):
         cycle = " -> ".join(chain + [name, parent])
         return None, [shown], findings + [Finding(parent_node.pos, "extends",
                                                   f"layouts extend each other in a loop: {cycle}")]
     try:
-        base, files, found = _resolve(parent, dirs, chain + [name])
+        base, files, found = _resolve(parent, later, chain + [name], (*seen, me))
     except UsageError as exc:
         return None, [shown], findings + [Finding(parent_node.pos, "extends", str(exc))]
     findings += found

@@ -36,6 +36,7 @@ PHONE = re.compile(r"^(?:\+|\()?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:/[A-Za-z0-9._~/%-]*)?$")
 CLINIC_FILE = "clinic.yaml"
 MAX_ID = 80  # a handout id names files (<id>/<id>.<output>.pdf and temporary files beside it)
+MAX_OUTPUT = 40  # so <id>.<output>.pdf and its temporary twin stay well under 255 bytes
 FIRST_YEAR, LAST_YEAR = 1900, 2199  # dates outside are typing mistakes, and date sums overflow
 REVIEW_MONTHS_MAX = 120  # ten years; clinic.yaml review_months
 
@@ -430,6 +431,9 @@ def _outputs(r: Reader, node: Node | None, codes: tuple[str, ...]) -> tuple[Outp
         oname = r.string(m.get("name"), f"{field}.name")
         if oname and not SLUG.match(oname):
             r.error(m["name"], f"{field}.name", "an output name is lower-case letters, digits, '-'")
+        elif len(oname) > MAX_OUTPUT:
+            r.error(m["name"], f"{field}.name", f"an output name is at most {MAX_OUTPUT} "
+                                                f"characters (it is part of each PDF's name)")
         if oname and oname in [o.name for o in outputs]:
             r.error(m["name"], f"{field}.name", f"output '{oname}' is listed twice")
         out_langs = []

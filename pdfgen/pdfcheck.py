@@ -63,11 +63,23 @@ def check_pdf(source: Path | str | bytes, name: str | None = None) -> list[Findi
     state = _State(label)
     try:
         pdf = pikepdf.open(opener)
-    except (pikepdf.PdfError, OSError) as exc:
+    except pikepdf.PasswordError:
+        state.add("", "is protected by a password: it cannot be checked (and a screen reader "
+                      "may not open it either)", "readable")
+        return state.findings
+    except (pikepdf.PdfError, OSError, ValueError) as exc:
         state.add("", f"cannot be read as a PDF: {exc}", "readable")
         return state.findings
     with pdf:
-        _check(pdf, state, pikepdf)
+        try:
+            _check(pdf, state, pikepdf)
+        except RecursionError:
+            state.add("StructTreeRoot", "the structure tree is nested too deeply to read",
+                      "struct-elem")
+        except Exception as exc:  # a structure of the wrong kind somewhere: named, not a crash
+            text = str(exc).strip().splitlines()
+            state.add("", f"its structure cannot be read: {type(exc).__name__}"
+                          f"{': ' + text[0][:200] if text else ''}", "struct-elem")
     return state.findings
 
 
@@ -353,9 +365,20 @@ def _annotation(annot, page: int, entries: dict, walk: _Tree, st: _State, pikepd
 
 def check_pdfs(paths: list[Path]) -> list[Finding]:
     """check_pdf over several files, in the order given."""
+    import os
+    import stat
+
+    from .fsutil import file_kind
+
     findings: list[Finding] = []
     for path in paths:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            raise UsageError(f"{path}: no such file") from None
+        if not stat.S_ISREG(mode):  # a FIFO would be waited on for ever
+            findings.append(Finding(Pos(str(path)), "", f"is {file_kind(mode)}, not a PDF "
+                                                        "file", rule="readable"))
+            continue
         findings.extend(check_pdf(path))
     return findings

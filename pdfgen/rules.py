@@ -35,6 +35,8 @@ RULES = {
                                       "'plain words (X)'"),
     "number-words": Rule(Severity.WARNING, "write numbers as numerals: 2, not two"),
     "percentage": Rule(Severity.WARNING, "add a natural frequency, e.g. 'about 1 in 100 people'"),
+    "pasted-bullet": Rule(Severity.WARNING, "delete the mark: pdfgen draws the list's bullets "
+                                            "and check boxes"),
     "all-caps": Rule(Severity.WARNING, "write in sentence case; capitals are hard to read"),
     "second-person": Rule(Severity.WARNING, "speak to the reader: 'you' / 'usted', or an "
                                             "instruction: 'Call us' / 'Llame'"),

@@ -624,3 +624,126 @@ def test_a_failed_pdf_is_listed_once(library, tmp_path):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert sum(f"{HID}.bilingual.pdf" in line for line in lines) == 1, result.output
+
+
+# -- the second review ---------------------------------------------------------------------------
+
+
+def test_a_layout_that_leaves_out_the_risks_is_an_error(library, tmp_path, monkeypatch):
+    layout = edited_layout(tmp_path, monkeypatch, "  - risks\n", "")
+    result = run("check", str(library))
+    assert result.exit_code == 1
+    assert f"{layout.relative_to(tmp_path)}:" in result.output
+    assert "blocks: every handout prints title, summary, sections, benefits, risks, " \
+           "alternatives, prompts, call_when (what the content itself must give): add risks" \
+        in result.output
+
+
+def test_check_judges_what_render_can_make_beyond_the_outputs(library, tmp_path):
+    """English-only outputs; a Spanish text with a character the font lacks: the front desk
+    can still render the Spanish or bilingual PDF, so check refuses it."""
+    clinic = library / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    start = text.index("outputs:")
+    end = text.index("\n\n", start) if "\n\n" in text[start:] else len(text)
+    clinic.write_text(text[:start] + "outputs:\n  - name: en\n    layout: single\n"
+                      "    languages: [en]\n" + text[end:], encoding="utf-8")
+    edit(library / f"{HID}.yaml", "  es: Hemilaminectomía\n", "  es: Hemilaminectomía µ\n")
+    check = run("check", str(library))
+    assert check.exit_code == 1 and "title.es: character 'µ' (U+00B5" in check.output
+    render = run("render", HID, "--library", str(library), "-o", str(tmp_path / "x.pdf"))
+    assert render.exit_code == 1 and "U+00B5" in render.output
+
+
+def test_the_signature_block_is_measured_against_its_lines(library, tmp_path, monkeypatch):
+    layout = edited_layout(tmp_path, monkeypatch, "body: 12pt", "body: 24pt")
+    edit(layout, "heading: 15pt", "heading: 28pt")
+    edit(layout, "title: 22pt", "title: 32pt")
+    result = run("check", str(library))
+    assert result.exit_code == 1
+    assert "sizes.body: signature block: the label 'Patient name / Nombre del paciente' is " \
+           "38 pt wider than its line at 24 pt body text" in result.output
+
+
+def test_a_language_without_a_catalog_is_an_error(library):
+    edit(library / "clinic.yaml", "  - code: es\n    locale: es-MX\n    name: Español\n",
+         "  - code: es\n    locale: es-MX\n    name: Español\n"
+         "  - code: fr\n    locale: fr-FR\n    name: Français\n")
+    result = run("check", str(library))
+    assert result.exit_code == 1
+    assert "languages[3].code: pdfgen's own labels ('What are the risks?', 'Page 1 of 2'...) " \
+           "have no Français translation" in result.output
+
+
+def test_an_output_name_is_at_most_40_characters(library):
+    edit(library / "clinic.yaml", "  - name: en\n", f"  - name: {'e' * 41}\n")
+    result = run("check", str(library))
+    assert result.exit_code == 1 and "an output name is at most 40 characters" in result.output
+
+
+def test_a_pasted_bullet_is_a_warning(library):
+    edit(library / f"{HID}.yaml", "  - en: You have a fever or chills.",
+         '  - en: "• You have a fever or chills."')
+    result = run("check", str(library))
+    assert "call_when[1].en: starts with '•': the list draws its own mark" in result.output
+    assert "[pasted-bullet:" in result.output
+
+
+def test_a_line_break_in_a_file_name_cannot_forge_a_finding(library):
+    shutil.copy(library / f"{HID}.yaml", library / "x\nfake.yaml: all good.yaml")
+    result = run("check", str(library))
+    assert result.exit_code == 1
+    assert not any(line.startswith("fake.yaml") for line in result.output.splitlines())
+    assert "x\\nfake.yaml: all good.yaml" in result.output
+
+
+def test_a_source_date_epoch_that_is_not_a_number_is_a_usage_error(library, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "garbage")
+    for args in (("check", str(library)), ("render", HID, "--library", str(library))):
+        result = run(*args)
+        assert result.exit_code == 2 and "SOURCE_DATE_EPOCH='garbage'" in result.output
+
+
+def test_a_local_layout_may_extend_the_bundled_one_of_its_name(library, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "single.yaml").write_text(
+        "extends: single\nname: single\ndescription: ours\nsizes: {body: 15pt}\n")
+    from pdfgen.layout import load_layout
+
+    layout = load_layout("single")
+    assert layout.sizes["body"] == 15 and layout.arrangement == "single"
+    assert layout.files[0] == "layouts/single.yaml" and len(layout.files) == 3
+    result = run("render", HID, "--library", str(library), "--layout", "single", "--lang", "en",
+                 "-o", "s.pdf")
+    assert result.exit_code == 0, result.output
+
+
+def test_check_pdf_names_a_bad_pdf_instead_of_crashing(tmp_path):
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="u"))
+    os.mkfifo(tmp_path / "pipe.pdf")
+    result = run("check", "--pdf", str(tmp_path / "locked.pdf"), str(tmp_path / "pipe.pdf"))
+    assert result.exit_code == 1
+    assert "locked.pdf: is protected by a password" in result.output
+    assert "pipe.pdf: is a named pipe (FIFO), not a PDF file" in result.output
+
+
+def test_a_second_build_into_the_same_folder_is_refused(library, tmp_path):
+    from pdfgen.build import open_out_dir
+
+    out = tmp_path / "out"
+    held = open_out_dir(out, False)  # as a build that is running holds it
+    try:
+        result = run("build", "--library", str(library), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 1
+        assert "another pdfgen build is writing in this folder" in result.output
+        assert not (out / "manifest.json").exists()
+    finally:
+        held.close()
+    assert run("build", "--library", str(library), "--out", str(out), "--jobs", "1"
+               ).exit_code == 0

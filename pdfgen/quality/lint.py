@@ -172,6 +172,16 @@ def _body_texts(proc):
             yield name, text
 
 
+# A list item that starts with a bullet pasted from a web page or Word ("• Tablets...").
+PASTED_BULLET = re.compile(r"^\s*([•◦▪▫‣⁃∙·●○■□➢➤►–—*-])\s")
+LIST_FIELDS = ("benefits[", "risks.items[", "alternatives.options[", "prompts[",
+               "call_when[")
+
+
+def _is_list_item(field: str) -> bool:
+    return field.startswith(LIST_FIELDS) or ".bullets[" in field
+
+
 def check(proc, clinic) -> list:
     out = []
     q = clinic.quality
@@ -200,6 +210,11 @@ def check(proc, clinic) -> list:
             if caps:
                 out.append(finding(pos, field, f"words in capitals: '{caps.group(0)}'",
                                    "all-caps"))
+            mark = PASTED_BULLET.match(value)
+            if mark and _is_list_item(name):
+                out.append(finding(pos, field, f"starts with '{mark.group(1)}': the list "
+                                               f"draws its own mark, so it would print twice",
+                                   "pasted-bullet"))
         if lang in SECOND_PERSON and not addressed:
             out.append(finding(proc.summary.pos_of(lang), f"summary.{lang}",
                                "the handout never speaks to the reader directly (no "
