@@ -320,7 +320,7 @@ def _terms(proc, clinic, lang: str) -> list:
         candidates = [i for i, first in enumerate(firsts) if i not in seen and first & present]
         if not candidates:  # no term starts here: the text is not read sentence by sentence
             continue
-        sents = sentences(text[lang])
+        sents = sentences(text[lang], lang)
         for k, sent in enumerate(sents):
             for index in candidates:
                 forms = terms[index]
