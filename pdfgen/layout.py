@@ -31,7 +31,7 @@ SIZES = ("title", "heading", "body", "footer")
 COLORS = ("text", "heading", "muted", "rule", "background", "risk_fill", "risk_border",
           "callout_fill", "callout_border")
 KEYS = ("name", "description", "page", "arrangement", "languages", "column_gap", "large_print",
-        "fonts", "sizes", "leading", "paragraph_space", "section_space", "colors", "footer",
+        "fonts", "sizes", "leading", "paragraph_space", "section_space", "colors",
         "notes_lines", "blocks")
 
 
@@ -166,7 +166,7 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
            expected: str = "") -> Layout | None:
     r = Reader()
     r.findings = findings
-    m = r.mapping(root, "", KEYS, ("align",))
+    m = r.mapping(root, "", KEYS, ("align", "footer"))
     if m is None:
         return None
     pos: dict[str, Pos] = {}

@@ -518,7 +518,7 @@ PROC_KEYS = ("id", "version", "specialty", "title", "summary",
              "sections", "benefits", "risks", "alternatives", "prompts", "call_when")
 # `updated` is required, but read by _review_dates, which also accepts the old shape
 # (`reviewed: DATE` with `reviewed_by:`) in its place
-PROC_OPTIONAL = ("updated", "reviewed", "sources", "waivers", "reviewed_by")
+PROC_OPTIONAL = ("updated", "reviewed", "sources", "waivers", "reviewed_by", "emergency")
 REVIEWED_KEYS = ("date", "by", "role")
 
 
@@ -574,6 +574,7 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
         alternatives=_alternatives(r, m.get("alternatives")),
         prompts=r.texts(m.get("prompts"), "prompts", minimum=3),
         call_when=r.texts(m.get("call_when"), "call_when"),
+        emergency=r.texts(m["emergency"], "emergency") if "emergency" in m else (),
         sources=_sources(r, m.get("sources")),
         path=name,
         waivers=_waivers(r, m.get("waivers")),

@@ -98,6 +98,9 @@ class Procedure:
     prompts: tuple[Text, ...]
     call_when: tuple[Text, ...]
     sources: tuple[Source, ...] = ()
+    # the signs that mean "call 911 or go to the emergency room", printed boxed after
+    # call_when; none, and the box says only "In an emergency, call 911..."
+    emergency: tuple[Text, ...] = ()
     path: str = ""
     waivers: tuple[tuple[str, str], ...] = ()  # (quality rule, reason) the clinic accepted
     under_review: tuple[str, ...] = ()  # languages whose translation is not confirmed
@@ -153,7 +156,7 @@ class Procedure:
         for i, text in enumerate(self.alternatives.options, 1):
             yield f"alternatives.options[{i}]", text
         yield "alternatives.doing_nothing", self.alternatives.doing_nothing
-        for name in ("prompts", "call_when"):
+        for name in ("prompts", "call_when", "emergency"):
             for i, text in enumerate(getattr(self, name), 1):
                 yield f"{name}[{i}]", text
 

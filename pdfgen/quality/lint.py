@@ -175,7 +175,7 @@ def _body_texts(proc):
 # A list item that starts with a bullet pasted from a web page or Word ("• Tablets...").
 PASTED_BULLET = re.compile(r"^\s*([•◦▪▫‣⁃∙·●○■□➢➤►–—*-])\s")
 LIST_FIELDS = ("benefits[", "risks.items[", "alternatives.options[", "prompts[",
-               "call_when[")
+               "call_when[", "emergency[")
 
 
 def _is_list_item(field: str) -> bool:

@@ -280,7 +280,7 @@ def units(proc, lang: str) -> list[Unit]:
     out.append(Unit("prompts", lab["prompts"], proc.prompts[0].pos,
                     [t[lang] for t in proc.prompts]))
     out.append(Unit("call_when", lab["call_when"], proc.call_when[0].pos,
-                    [t[lang] for t in proc.call_when]))
+                    [t[lang] for t in proc.call_when + proc.emergency]))
     return out
 
 

@@ -14,13 +14,14 @@ from ..errors import ContentError, Finding, PdfgenError, UsageError
 from ..i18n import Labels, labels_for
 from ..model import Clinic, Layout, Procedure
 from .fonts import Family, family
-from .page import FooterSpec, HandoutCanvas, web_label
+from .page import HandoutCanvas, web_label
 from .readiness import (
     check_content,
     check_footer,
     check_glyphs,
     check_layout,
     check_signature,
+    footer_spec,
 )
 from .story import StoryBuilder, make_styles
 from .tagging import outline
@@ -87,20 +88,17 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
     title_fam = family(layout.fonts["title"])
     labels = {lang: labels_for(clinic.language(lang).locale) for lang in langs}
     styles = make_styles(layout, body, head, title_fam)
-    builder = StoryBuilder(proc, clinic, layout, styles, labels)
 
     buf = io.BytesIO()
-    doc = _document(buf, proc, clinic, layout, langs, labels, body)
-    footer = FooterSpec(clinic=clinic, procedure=proc, labels=labels, family=body,
-                        size=layout.sizes["footer"], colors=layout.colors,
-                        left=layout.margins[3], right=layout.page_size[0] - layout.margins[1],
-                        bottom=layout.margins[2], height=layout.footer_height,
-                        column_gap=layout.column_gap)
+    footer = footer_spec(proc, clinic, layout, langs, labels)
+    page_height = layout.page_size[1] - layout.margins[0] - layout.margins[2] - footer.height
+    builder = StoryBuilder(proc, clinic, layout, styles, labels, page_height)
 
     class Canvas(HandoutCanvas):
         pass
 
     Canvas.footer = footer
+    doc = _document(buf, proc, clinic, layout, langs, labels, body, footer.height)
     story = builder.story(langs)
     if tagged:
         Canvas.tag_pieces = outline(story)
@@ -125,11 +123,12 @@ class RenderError(PdfgenError):
 
 
 def _document(buf, proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...],
-              labels: dict[str, Labels], body: Family) -> BaseDocTemplate:
+              labels: dict[str, Labels], body: Family, footer_height: float
+              ) -> BaseDocTemplate:
     width, height = layout.page_size
     top, right, bottom, left = layout.margins
-    frame = Frame(left, bottom + layout.footer_height, width - left - right,
-                  height - top - bottom - layout.footer_height,
+    frame = Frame(left, bottom + footer_height, width - left - right,
+                  height - top - bottom - footer_height,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     titles = " / ".join(dict.fromkeys(markup.plain(proc.title[lang]) for lang in langs))
     subject = " / ".join(lab.format("subject", title=markup.plain(proc.title[lang]))

@@ -242,6 +242,50 @@ def _draw_stack(canv, items: list[tuple[Flowable, float]], x: float, top: float)
         item.drawOn(canv, x, y)
 
 
+class Keep:
+    """How a container keeps together: whole on the next page when it fits a page (it splits
+    only when taller than a whole page); `whole_items`, it splits only between its items, and
+    leaves no piece under `least` points (two lines) on either side."""
+
+    def __init__(self, page_height: float, least: float = 0.0, whole: bool = True,
+                 whole_items: bool = True):
+        self.page_height, self.least = page_height, least
+        self.whole, self.whole_items = whole, whole_items
+
+    def holds(self, flowable, width: float, height: float) -> bool:
+        """Should `flowable`, too tall for `height`, move on whole rather than split?"""
+        if not self.whole:
+            return False
+        _, h = flowable.wrap(width, self.page_height)
+        return h <= self.page_height + EPS and height < self.page_height - EPS
+
+
+def _fit_whole(items: list[Flowable], width: float, height: float, least: float
+               ) -> tuple[list[tuple[Flowable, float]], list[Flowable]]:
+    """Like _fit, but items are never split, a heading or intro (keepWithNext) never ends
+    the first piece, and the piece left over is at least `least` tall (else the last item
+    placed moves on with it). Falls back on _fit when not even one item fits."""
+    placed: list[tuple[Flowable, float]] = []
+    y = 0.0
+    for item in items:
+        gap = _gap(placed[-1][0], item) if placed else 0.0
+        _, h = item.wrap(width, 1e9)
+        if y + gap + h > height + EPS:
+            break
+        placed.append((item, h))
+        y += gap + h
+    rest = list(items[len(placed):])
+
+    def rest_height() -> float:
+        return sum(f.wrap(width, 1e9)[1] for f in rest)
+
+    while placed and rest and (placed[-1][0].getKeepWithNext() or rest_height() < least - EPS):
+        rest.insert(0, placed.pop()[0])
+    if not placed:
+        return _fit(items, width, height)
+    return placed, rest
+
+
 class Box(Flowable):
     """A vertical run of flowables, optionally on a tinted panel with a colored bar at the left.
 
@@ -250,33 +294,42 @@ class Box(Flowable):
     """
 
     def __init__(self, items, pad=0.0, fill=None, bar=None, bar_width=0.0, space_before=0.0,
-                 space_after=0.0):
+                 space_after=0.0, keep: Keep | None = None, border=None, border_width=0.0):
         super().__init__()
         self.items = list(items)
         self.pad = pad
         self.fill = fill
         self.bar = bar
         self.bar_width = bar_width
+        self.border, self.border_width = border, border_width
         self.spaceBefore = space_before
         self.spaceAfter = space_after
+        self.keep = keep
         self._placed: list[tuple[Flowable, float]] = []
 
     def _inner(self, width: float) -> float:
-        return width - 2 * self.pad - self.bar_width
+        return width - 2 * self.pad - self.bar_width - 2 * self.border_width
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
         placed, rest = _fit(self.items, self._inner(availWidth), 1e9)
         assert not rest
         self._placed = placed
-        self.height = _stack_height(placed) + 2 * self.pad
+        self.height = _stack_height(placed) + 2 * (self.pad + self.border_width)
         return self.width, self.height
 
     def _copy(self, items, space_before, space_after):
-        return Box(items, self.pad, self.fill, self.bar, self.bar_width, space_before, space_after)
+        return Box(items, self.pad, self.fill, self.bar, self.bar_width, space_before, space_after,
+                   self.keep, self.border, self.border_width)
 
     def split(self, availWidth, availHeight):
-        placed, rest = _fit(self.items, self._inner(availWidth), availHeight - 2 * self.pad)
+        if self.keep and self.keep.holds(self, availWidth, availHeight):
+            return []  # on to the next page, whole
+        inner, room = self._inner(availWidth), availHeight - 2 * (self.pad + self.border_width)
+        if self.keep and self.keep.whole_items:
+            placed, rest = _fit_whole(self.items, inner, room, self.keep.least)
+        else:
+            placed, rest = _fit(self.items, inner, room)
         if not placed or not rest:
             return []
         return [self._copy([f for f, _ in placed], self.spaceBefore, 0),
@@ -284,7 +337,7 @@ class Box(Flowable):
 
     def draw(self):
         canv = self.canv
-        if self.fill or self.bar:
+        if self.fill or self.bar or self.border:
             with furniture(canv):
                 if self.fill:
                     canv.setFillColor(HexColor(self.fill))
@@ -292,7 +345,15 @@ class Box(Flowable):
                 if self.bar:
                     canv.setFillColor(HexColor(self.bar))
                     canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
-        _draw_stack(canv, self._placed, self.pad + self.bar_width, self.height - self.pad)
+                if self.border:
+                    half = self.border_width / 2
+                    canv.setStrokeColor(HexColor(self.border))
+                    canv.setLineWidth(self.border_width)
+                    canv.rect(half, half, self.width - self.border_width,
+                              self.height - self.border_width, stroke=1, fill=0)
+        edge = self.border_width
+        _draw_stack(canv, self._placed, self.pad + self.bar_width + edge,
+                    self.height - self.pad - edge)
 
 
 class Columns(Flowable):
@@ -302,11 +363,12 @@ class Columns(Flowable):
     Spanish starts level with its English however long either one runs.
     """
 
-    def __init__(self, columns, gap, space_before=0.0):
+    def __init__(self, columns, gap, space_before=0.0, keep: Keep | None = None):
         super().__init__()
         self.columns = [list(col) for col in columns]
         self.gap = gap
         self.spaceBefore = space_before
+        self.keep = keep
         self._placed: list[list[tuple[Flowable, float]]] = []
 
     def _col_width(self, width: float) -> float:
@@ -321,12 +383,24 @@ class Columns(Flowable):
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
+        keep = self.keep
+        if keep and keep.holds(self, availWidth, availHeight):
+            return []  # on to the next page, whole
         cw = self._col_width(availWidth)
-        fits = [_fit(col, cw, availHeight) for col in self.columns]
+        if keep and keep.whole_items:
+            fits = [_fit_whole(col, cw, availHeight, keep.least) for col in self.columns]
+        else:
+            fits = [_fit(col, cw, availHeight) for col in self.columns]
         if not any(placed for placed, _ in fits) or not any(rest for _, rest in fits):
             return []
-        first = Columns([[f for f, _ in placed] for placed, _ in fits], self.gap, self.spaceBefore)
-        second = Columns([rest for _, rest in fits], self.gap)
+        top = keep is not None and availHeight >= keep.page_height - EPS
+        if not top and any(col and not placed for col, (placed, _) in zip(self.columns, fits,
+                                                                            strict=True)):
+            # one language would start here and the other on the next page: both move on
+            return []
+        first = Columns([[f for f, _ in placed] for placed, _ in fits], self.gap,
+                        self.spaceBefore, keep)
+        second = Columns([rest for _, rest in fits], self.gap, 0.0, keep)
         return [first, second]
 
     def draw(self):
@@ -338,12 +412,13 @@ class Columns(Flowable):
 class RuledLines(Flowable):
     """Writing lines for the patient's own notes (page furniture)."""
 
-    def __init__(self, count, spacing, color, space_before=0.0):
+    def __init__(self, count, spacing, color, space_before=0.0, page_height=0.0):
         super().__init__()
         self.count = count
         self.spacing = spacing
         self.color = color
         self.spaceBefore = space_before
+        self.page_height = page_height  # taller than this, the lines split (else they never do)
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
@@ -351,11 +426,13 @@ class RuledLines(Flowable):
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
+        # the lines stay together (4 + 1 lines read as two places to write), unless there are
+        # more than a page holds
         fit = int((availHeight + EPS) // self.spacing)
-        if fit < 2 or fit >= self.count:
+        if self.count * self.spacing <= self.page_height or fit < 2 or fit >= self.count:
             return []
-        return [RuledLines(fit, self.spacing, self.color, self.spaceBefore),
-                RuledLines(self.count - fit, self.spacing, self.color)]
+        return [RuledLines(fit, self.spacing, self.color, self.spaceBefore, self.page_height),
+                RuledLines(self.count - fit, self.spacing, self.color, 0.0, self.page_height)]
 
     def draw(self):
         canv = self.canv
@@ -411,3 +488,59 @@ class LangMark(Flowable):
         setter = getattr(self.canv, "set_page_langs", None)
         if setter is not None:
             setter(self.langs)
+
+
+class NotesArea(Flowable):
+    """Where the patient writes: per language (side by side on a bilingual page) a heading
+    and a hint, then ruled lines under each. At least `count` lines; where the page has
+    room, more (up to `most`), so the page is used rather than left blank. It never
+    splits: the heading, the hint and the lines move on together."""
+
+    def __init__(self, columns, gap: float, count: int, most: int, spacing: float, color: str,
+                 space_before: float = 0.0):
+        super().__init__()
+        self.columns = [list(col) for col in columns]
+        self.gap, self.count, self.most = gap, count, max(count, most)
+        self.spacing, self.color = spacing, color
+        self.spaceBefore = space_before
+        self.lines = count
+        self.after: list[Flowable] = []  # what follows to the end of its language (story.py)
+        self._placed: list[list[tuple[Flowable, float]]] = []
+        self._head = 0.0
+
+    def _col_width(self, width: float) -> float:
+        n = len(self.columns)
+        return (width - self.gap * (n - 1)) / n
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        cw = self._col_width(availWidth)
+        self._placed = [_fit(col, cw, 1e9)[0] for col in self.columns]
+        self._head = max(_stack_height(p) for p in self._placed)
+        least = self._head + self.count * self.spacing
+        # what follows stays on this page when it can: extra lines take only the room it
+        # leaves (else they fill the page, and what follows starts the next one)
+        rest = sum(f.wrap(availWidth, 1e9)[1] + f.getSpaceBefore() for f in self.after)
+        if self.after and least + rest <= availHeight + EPS:
+            availHeight -= rest
+        room = int((availHeight - self._head + EPS) // self.spacing)
+        self.lines = max(self.count, min(self.most, room))
+        self.height = self._head + self.lines * self.spacing
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        return []
+
+    def draw(self):
+        canv = self.canv
+        cw = self._col_width(self.width)
+        for i, placed in enumerate(self._placed):
+            _draw_stack(canv, placed, i * (cw + self.gap), self.height)
+        with furniture(canv):
+            canv.setStrokeColor(HexColor(self.color))
+            canv.setLineWidth(0.75)
+            for i in range(len(self.columns)):
+                x = i * (cw + self.gap)
+                for n in range(self.lines):
+                    y = self.height - self._head - (n + 1) * self.spacing + 2
+                    canv.line(x, y, x + cw, y)

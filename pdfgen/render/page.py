@@ -181,177 +181,214 @@ class HandoutCanvas(canvas.Canvas):
             self.showOutline()
 
 
-SHRINK = 0.8  # a footer line shrinks to fit its width, to 80% of the footer size at most
-SHRINK_LANGUAGE = 0.75  # a language's own lines, to 75%
+SHRINK = 0.8  # a footer piece too wide for a line of its own shrinks, to 80% at most
+SEP = "  ·  "
+PAGES_ROOM = 99  # line 1 keeps room for "Page 99 of 99" on the right
 
 
-def _fit(runs, size: float, width: float, least: float) -> float:
-    """The size a line of (text, font, ...) runs is set at: the footer size, shrunk (to
-    `least` of it at most) so the line fits its width."""
-    needed = sum(stringWidth(text, font, size) for text, font, *_ in runs)
-    if needed <= width:
-        return size
-    return max(size * least, size * width / needed)
+def footer_gap(size: float) -> float:
+    """White space between the body text's last line and the footer's rule: at least 12 pt."""
+    return max(12.0, size * 0.9)
+
+
+def footer_lead(size: float) -> float:
+    return size * 1.3
+
+
+@dataclass(frozen=True)
+class FooterLine:
+    """One footer line: pieces of (text, font, color or None, link or None) runs, set at
+    `size`, joined by separators."""
+
+    pieces: tuple[tuple[tuple, ...], ...]
+    size: float
+
+
+def _width(piece, size: float) -> float:
+    return sum(stringWidth(text, font, size) for text, font, *_ in piece)
+
+
+def _pack(pieces: list[tuple], size: float, widths: list[float]
+          ) -> tuple[list[FooterLine], list[tuple[tuple, float]]]:
+    """Greedy: pieces into lines, line n `widths[min(n, -1)]` wide, joined by SEP. A piece
+    too wide for a line of its own shrinks (to SHRINK at most). Returns the lines and the
+    pieces that do not fit even so, with how many points they are too wide."""
+    lines: list[list] = []
+    sizes: list[float] = []
+    too_wide = []
+    sep = stringWidth(SEP, pieces[0][0][1], size) if pieces else 0.0
+    used = 0.0
+    for piece in pieces:
+        room = widths[min(len(lines) - 1, len(widths) - 1)] if lines else widths[0]
+        w = _width(piece, size)
+        if lines and used + sep + w <= room + 0.01 and sizes[-1] == size:
+            lines[-1].append(piece)
+            used += sep + w
+            continue
+        room = widths[min(len(lines), len(widths) - 1)]
+        fit = size if w <= room + 0.01 else max(size * SHRINK, size * room / w)
+        if _width(piece, fit) > room + 0.01:
+            too_wide.append((piece, _width(piece, fit) - room))
+        lines.append([piece])
+        sizes.append(fit)
+        used = _width(piece, fit)
+    return [FooterLine(tuple(p), z) for p, z in zip(lines, sizes, strict=True)], too_wide
 
 
 def _pages_text(labels: list[Labels], page: int, total: int) -> str:
     return " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
 
 
-def _contact_runs(clinic: Clinic, labels: list[Labels], fam: Family) -> list[tuple]:
-    """Line 2: phone, fax and web as (text, font, link) runs, with clickable phone and web."""
-    phone_label = "/".join(lab["phone"] for lab in labels)
-    fax_label = "/".join(dict.fromkeys(lab["fax"] for lab in labels))
-    return [(f"{phone_label}: ", fam.regular, None),
-            (clinic.phone, fam.bold, tel_uri(clinic.phone)),
-            (f"   ·   {fax_label}: ", fam.regular, None), (clinic.fax, fam.bold, None),
-            ("   ·   ", fam.regular, None), (web_label(clinic.web), fam.bold, clinic.web)]
+def _shared_pieces(clinic: Clinic, fam: Family, colors: dict[str, str]) -> list[tuple]:
+    """Line 1: the clinic, its phone and web address (phone and web clickable)."""
+    text = colors["text"]
+    return [((clinic.name, fam.bold, text, None),),
+            ((clinic.phone, fam.bold, text, tel_uri(clinic.phone)),),
+            ((web_label(clinic.web), fam.regular, text, clinic.web),)]
 
 
-def _language_lines(clinic: Clinic, proc: Procedure, lang: str, lab: Labels, fam: Family,
-                    colors: dict[str, str]) -> list[list[tuple]]:
-    """A language's own footer lines, each (text, font, color) runs: telemedicine; the
-    version, with "Review overdue" and "Translation under review" when they apply; the
-    review on a line of its own, "Reviewed November 2026 by a spine surgeon" or "Updated
-    November 2026 · Pending clinical review"."""
-    lines = []
-    # narrow separators: "Actualizado: septiembre de 2026 · Pendiente de revisión clínica"
-    # has to fit half the width of a stacked page at 75% of the footer size
-    sep = (" · ", fam.regular, colors["muted"])
-    if clinic.telemedicine:
-        lines.append([(lab["telemedicine"], fam.regular, colors["text"])])
-    version = [(lab.format("version", version=proc.version), fam.regular, colors["text"])]
-    if proc.review_overdue:
-        version += [sep, (lab["review_overdue"], fam.bold, colors["risk_border"])]
-    if lang in proc.under_review:
-        version += [sep, (lab["translation_review"], fam.regular, colors["muted"])]
-    lines.append(version)
-    review = [(lab.review_words(proc.shown_date, proc.pending_review, proc.reviewer(lang)),
-               fam.regular, colors["text"])]
+def _language_pieces(proc: Procedure, lang: str, lab: Labels, fam: Family,
+                     colors: dict[str, str]) -> list[tuple]:
+    """A language's own pieces: the version; "Updated November 2026" or "Reviewed November
+    2026" (the reviewer's role is in the status line under the title); then "Pending
+    clinical review", "Review overdue" and "Translation under review" when they apply."""
+    text, warn = colors["text"], colors["risk_border"]
+    out = [((lab.format("version", version=proc.version), fam.regular, text, None),),
+           ((lab.review_words(proc.shown_date, proc.pending_review), fam.regular, text,
+             None),)]
     if proc.pending_review:
-        review += [sep, (lab["pending_review"], fam.bold, colors["risk_border"])]
-    lines.append(review)
-    return lines
+        out.append(((lab["pending_review"], fam.bold, warn, None),))
+    if proc.review_overdue:
+        out.append(((lab["review_overdue"], fam.bold, warn, None),))
+    if lang in proc.under_review:
+        out.append(((lab["translation_review"], fam.regular, colors["muted"], None),))
+    return out
+
+
+@dataclass(frozen=True)
+class FooterPlan:
+    """The footer's lines for one document: shared lines (clinic, phone, web; page X of Y at
+    the right of the first), then each language's lines in its column."""
+
+    shared: list[FooterLine]
+    columns: list[list[FooterLine]]  # per language of the page
+    problems: list[str]
+
+    @property
+    def lines(self) -> int:
+        return len(self.shared) + max((len(c) for c in self.columns), default=0)
+
+
+def plan_footer(spec: FooterSpec, langs: tuple[str, ...], proc: Procedure | None = None
+                ) -> FooterPlan:
+    """Lay the footer out for a page in `langs` (the page number's room kept)."""
+    proc = proc or spec.procedure
+    labels = [spec.labels[lang] for lang in langs]
+    fam, size = spec.family, spec.size
+    width = spec.right - spec.left
+    pages = _pages_text(labels, PAGES_ROOM, PAGES_ROOM)
+    first = width - stringWidth(pages, fam.bold, size) - size * 1.5
+    pieces = _shared_pieces(spec.clinic, fam, spec.colors)
+    if len(langs) == 1:  # one language: its pieces run on after the clinic's
+        pieces += _language_pieces(proc, langs[0], labels[0], fam, spec.colors)
+    shared, wide = _pack(pieces, size, [first, width])
+    problems = [f"'{''.join(t for t, *_ in piece)}' is {over:.0f} pt too wide for the footer"
+                for piece, over in wide]
+    if len(langs) == 1:
+        return FooterPlan(shared, [], problems)
+    col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
+    columns = []
+    for lang, lab in zip(langs, labels, strict=True):
+        lines, wide = _pack(_language_pieces(proc, lang, lab, fam, spec.colors), size,
+                            [col_width])
+        columns.append(lines)
+        problems += [f"the footer's '{''.join(t for t, *_ in piece)}' is {over:.0f} pt too "
+                     f"wide" for piece, over in wide]
+    return FooterPlan(shared, columns, problems)
+
+
+def footer_height(spec: FooterSpec, langs: tuple[str, ...], proc: Procedure | None = None
+                  ) -> float:
+    """Points the footer takes above the bottom margin: the gap, the rule, its lines."""
+    return footer_height_for(spec.size, plan_footer(spec, langs, proc).lines)
+
+
+def footer_height_for(size: float, lines: int) -> float:
+    """The gap above the rule, then the first baseline 1.15 sizes under it, a line every
+    1.3 sizes, and the last line's descenders."""
+    return footer_gap(size) + size * 1.15 + footer_lead(size) * (lines - 1) + size * 0.3
 
 
 def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
                 langs: tuple[str, ...]) -> None:
-    """Contact footer: clinic, phone, fax, web, telemedicine, version, review state, page X of Y."""
-    clinic, proc = spec.clinic, spec.procedure
+    """The compact footer: a rule; clinic, phone and web (page X of Y at the right); each
+    language's version and review state, side by side on a bilingual page."""
     langs = langs or tuple(spec.labels)
     labels = [spec.labels[lang] for lang in langs]
+    plan = plan_footer(spec, langs)
     fam, size = spec.family, spec.size
-    lead = size * 1.25
+    lead = footer_lead(size)
     width = spec.right - spec.left
+    top = spec.bottom + spec.height - footer_gap(size)  # the rule
     with furniture(canv, "footer"):
-        top = spec.bottom + spec.height - size
         canv.setStrokeColor(HexColor(spec.colors["rule"]))
         canv.setLineWidth(0.75)
-        canv.line(spec.left, top + size * 1.1, spec.right, top + size * 1.1)
+        canv.line(spec.left, top, spec.right, top)
+        y = top - size * 1.15
         canv.setFillColor(HexColor(spec.colors["text"]))
-
-        # line 1: clinic name (left) and page X of Y (right)
-        y = top - size * 0.2
-        pages = _pages_text(labels, page, total)
-        name_width = width - stringWidth(pages, fam.bold, size) - size * 2
-        canv.setFont(fam.bold, _fit([(clinic.name, fam.bold)], size, name_width, SHRINK))
-        canv.drawString(spec.left, y, clinic.name)
         canv.setFont(fam.bold, size)
-        canv.drawRightString(spec.right, y, pages)
+        canv.drawRightString(spec.right, y, _pages_text(labels, page, total))
+        for line in plan.shared:
+            _draw_line(canv, line, spec.left, y, fam)
+            y -= lead
+        col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
+        for i, lines in enumerate(plan.columns):
+            ly = y
+            for line in lines:
+                _draw_line(canv, line, spec.left + i * (col_width + spec.column_gap), ly, fam)
+                ly -= lead
 
-        # line 2: phone, fax and web, with clickable phone and web
-        y -= lead
-        pieces = _contact_runs(clinic, labels, fam)
-        line_size = _fit(pieces, size, width, SHRINK)
-        x = spec.left
-        for text, font, link in pieces:
-            canv.setFont(font, line_size)
+
+def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family) -> None:
+    size = line.size
+    for n, piece in enumerate(line.pieces):
+        if n:
+            canv.setFillColor(HexColor("#555555"))
+            canv.setFont(fam.regular, size)
+            canv.drawString(x, y, SEP)
+            x += stringWidth(SEP, fam.regular, size)
+        for text, font, color, link in piece:
+            canv.setFillColor(HexColor(color))
+            canv.setFont(font, size)
             canv.drawString(x, y, text)
-            w = stringWidth(text, font, line_size)
+            w = stringWidth(text, font, size)
             if link:
                 canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0,
                              thickness=0)
             x += w
 
-        # then per language (side by side on a bilingual page): telemedicine, version, review state
-        col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
-        for i, (lang, lab) in enumerate(zip(langs, labels, strict=True)):
-            x = spec.left + i * (col_width + spec.column_gap)
-            ly = y
-            for runs in _language_lines(clinic, proc, lang, lab, fam, spec.colors):
-                ly -= lead
-                fit = _fit(runs, size, col_width, SHRINK_LANGUAGE)
-                rx = x
-                for t, font, color in runs:
-                    canv.setFillColor(HexColor(color))
-                    canv.setFont(font, fit)
-                    canv.drawString(rx, ly, t)
-                    rx += stringWidth(t, font, fit)
+
+def footer_overflows(spec: FooterSpec, langs: tuple[str, ...]) -> list[str]:
+    """The footer pieces too wide for their line even at the smallest size (a long clinic
+    name or web address, a large footer size), in words, for every review state a page can
+    show."""
+    out = []
+    for state in _states(spec.procedure, langs):
+        for problem in plan_footer(spec, langs, state).problems:
+            if problem not in out:
+                out.append(problem)
+    return out
 
 
-def footer_overflows(spec: FooterSpec, langs: tuple[str, ...], pages: int = 99) -> list[str]:
-    """The footer lines too wide for the page even at the smallest size draw_footer sets
-    them in (a long clinic name or web address, a large footer size), in words. Every
-    review state a page can show is tried, up to a 'Page 99 of 99'."""
+def _states(proc: Procedure, langs: tuple[str, ...]) -> list[Procedure]:
+    """The procedure in each review state its footer can show (the most words each)."""
     from dataclasses import replace
 
-    labels = [spec.labels[lang] for lang in langs]
-    fam, size = spec.family, spec.size
-    width = spec.right - spec.left
-    out = []
-
-    def too_wide(runs, room: float, least: float) -> float:
-        needed = sum(stringWidth(text, font, size * least) for text, font, *_ in runs)
-        return needed - room if needed > room + 0.01 else 0.0
-
-    pages_text = _pages_text(labels, pages, pages)
-    over = too_wide([(spec.clinic.name, fam.bold)],
-                    width - stringWidth(pages_text, fam.bold, size) - size * 2, SHRINK)
-    if over:
-        out.append(f"the clinic name is {over:.0f} pt too wide for the footer beside "
-                   f"'{pages_text}'")
-    over = too_wide(_contact_runs(spec.clinic, labels, fam), width, SHRINK)
-    if over:
-        out.append(f"the phone, fax and web line is {over:.0f} pt too wide for the footer")
-    col_width = (width - spec.column_gap * (len(labels) - 1)) / len(labels)
-    proc = spec.procedure  # every state its footer can show, the reviewer's role left out
-    states = [replace(proc, under_review=tuple(langs), review_overdue=True, reviewed=None),
-              replace(proc, under_review=tuple(langs), review_overdue=True,
-                      reviewed=proc.shown_date, reviewer_role=None)]
-    for lang, lab in zip(langs, labels, strict=True):
-        for state in states:
-            for runs in _language_lines(spec.clinic, state, lang, lab, fam, spec.colors):
-                over = too_wide(runs, col_width, SHRINK_LANGUAGE)
-                text = "".join(t for t, *_ in runs)
-                if over and not any(text in o for o in out):
-                    out.append(f"the footer line '{text}' is {over:.0f} pt too wide")
-    return out
+    return [replace(proc, under_review=tuple(langs), review_overdue=True, reviewed=None),
+            replace(proc, under_review=tuple(langs), review_overdue=True,
+                    reviewed=proc.shown_date)]
 
 
-def role_overflows(spec: FooterSpec, langs: tuple[str, ...]) -> list[tuple[str, str, float]]:
-    """(lang, line, points too wide) for each language whose "Reviewed <month year> by
-    <role>" footer line is too wide for its column at the smallest size: the role, written
-    in the handout, is too long (footer_overflows checks the rest)."""
-    proc = spec.procedure
-    width = spec.right - spec.left
-    col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
-    out = []
-    for lang in langs:
-        if not proc.reviewer(lang):
-            continue
-        lab = spec.labels[lang]
-        text = lab.review_words(proc.shown_date, False, proc.reviewer(lang))
-        needed = stringWidth(text, spec.family.regular, spec.size * SHRINK_LANGUAGE)
-        if needed > col_width + 0.01:
-            out.append((lang, text, needed - col_width))
-    return out
-
-
-FOOTER_MAX_LINES = 5  # clinic; contact; telemedicine; version and marks; the review
-
-
-def footer_height_needed(size: float, lines: int = FOOTER_MAX_LINES) -> float:
-    """Points from the footer's top (footer.height above the bottom margin) down to the
-    descenders of its last line, as draw_footer sets them: first baseline 1.2 sizes down,
-    then one line every 1.25 sizes."""
-    return (1.45 + 1.25 * (lines - 1)) * size
+def worst_footer_height(spec: FooterSpec, langs: tuple[str, ...]) -> float:
+    """The tallest footer any review state of this handout can need on a page in `langs`."""
+    return max(footer_height(spec, langs, state) for state in _states(spec.procedure, langs))

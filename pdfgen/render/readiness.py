@@ -19,12 +19,11 @@ from ..model import Clinic, Layout, Procedure
 from ..rules import finding
 from .fonts import Family, family, missing_glyphs
 from .page import (
-    FOOTER_MAX_LINES,
     FooterSpec,
-    footer_height_needed,
+    footer_height_for,
     footer_overflows,
-    role_overflows,
     web_label,
+    worst_footer_height,
 )
 from .signature import SignatureBlock
 from .story import BULLET
@@ -73,10 +72,14 @@ def check_layout(layout: Layout) -> list[Finding]:
     width, height = layout.page_size
     top, right, bottom, left = layout.margins
     body = layout.sizes["body"]
-    frame_h = height - top - bottom - layout.footer_height
+    # the footer takes at least two lines (clinic; version and review): the frame check with
+    # this handout's own footer is check_footer's
+    frame_h = height - top - bottom - max(layout.footer_height,
+                                          footer_height_for(layout.sizes["footer"], 2))
     lines_h = MIN_FRAME_LINES * body * layout.leading
     sig_h = SignatureBlock.height_for(body)
-    for side, margin in zip(("top", "right", "left"), (top, right, left), strict=True):
+    for side, margin in zip(("top", "right", "bottom", "left"), (top, right, bottom, left),
+                            strict=True):
         if margin < PRINTABLE_EDGE:
             error(f"page.margins.{side}", f"the {side} margin is {margin:g} pt: printers "
                                           f"cannot print the last {PRINTABLE_EDGE:g} pt of the "
@@ -89,47 +92,70 @@ def check_layout(layout: Layout) -> list[Finding]:
               f"a column is {column_width(layout):.0f} pt wide: too narrow for {body:g} pt "
               f"text (at least {MIN_COLUMN_CHARS * body * 0.5:.0f} pt)")
     if frame_h < max(lines_h, sig_h):
-        need = max(lines_h, sig_h)
-        error("footer.height", f"the page leaves {max(frame_h, 0):.0f} pt for text between the "
-                               f"top margin and the footer; {body:g} pt text needs at least "
-                               f"{need:.0f} pt ({MIN_FRAME_LINES} lines, and the signature "
-                               f"block): reduce the margins or the footer height")
-    room = bottom + layout.footer_height - PRINTABLE_EDGE
-    need = footer_height_needed(layout.sizes["footer"])
-    if room < need:
-        error("footer.height", f"the footer needs {need:.0f} pt for {FOOTER_MAX_LINES} lines "
-                               f"of {layout.sizes['footer']:g} pt text, but the bottom margin "
-                               f"and footer leave {max(room, 0):.0f} pt above the paper's "
-                               f"printable edge: raise footer.height")
+        error(_frame_key(layout), _frame_message(layout, frame_h))
     return out
 
 
-def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
-                 ) -> list[Finding]:
-    """Does every footer line fit the page width, at the smallest size the footer shrinks
-    a line to? (A long clinic name or web address would run off the paper.)"""
-    spec = FooterSpec(clinic=clinic, procedure=proc,
-                      labels={lang: labels_for(clinic.language(lang).locale) for lang in langs},
+def _frame_key(layout: Layout) -> str:
+    return "footer.height" if "footer.height" in layout.positions else "page.margins.top"
+
+
+def _frame_message(layout: Layout, frame_h: float) -> str:
+    body = layout.sizes["body"]
+    need = max(MIN_FRAME_LINES * body * layout.leading, SignatureBlock.height_for(body))
+    return (f"the page leaves {max(frame_h, 0):.0f} pt for text between the top margin and "
+            f"the footer; {body:g} pt text needs at least {need:.0f} pt ({MIN_FRAME_LINES} "
+            f"lines, and the signature block): reduce the margins, the footer size or "
+            f"footer.height")
+
+
+def page_groups(layout: Layout, langs: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The languages of each kind of page: side by side, every page holds all of them;
+    stacked or single, each page one."""
+    return [langs] if layout.arrangement == "columns" else [(lang,) for lang in langs]
+
+
+def footer_spec(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...],
+                labels=None) -> FooterSpec:
+    """The footer of this handout in this layout, its height what its tallest page needs
+    (at least the layout's footer.height)."""
+    labels = labels or {lang: labels_for(clinic.language(lang).locale) for lang in langs}
+    spec = FooterSpec(clinic=clinic, procedure=proc, labels=labels,
                       family=family(layout.fonts["body"]), size=layout.sizes["footer"],
                       colors=layout.colors, left=layout.margins[3],
                       right=layout.page_size[0] - layout.margins[1], bottom=layout.margins[2],
                       height=layout.footer_height, column_gap=layout.column_gap)
+    from dataclasses import replace
+
+    from .page import footer_height
+    need = max(footer_height(spec, group) for group in page_groups(layout, langs))
+    return replace(spec, height=max(layout.footer_height, need))
+
+
+def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
+                 ) -> list[Finding]:
+    """Does every footer piece fit the page width, at the smallest size the footer shrinks
+    it to (a long clinic name or web address would run off the paper)? Does the text keep
+    room for 20 lines above the tallest footer any review state of this handout needs?"""
+    spec = footer_spec(proc, clinic, layout, langs)
     where = layout.files[0] if layout.files else layout.name
-    # side by side, a page's footer holds every language; stacked, each page its own one
-    per_page = [langs] if layout.arrangement == "columns" else [(lang,) for lang in langs]
-    problems = list(dict.fromkeys(p for page in per_page for p in footer_overflows(spec, page)))
+    groups = page_groups(layout, langs)
+    problems = list(dict.fromkeys(p for page in groups for p in footer_overflows(spec, page)))
     out = [finding(Pos(clinic.path), "footer",
                    f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
                    f"pt: shorten it in clinic.yaml, or lower the layout's sizes.footer",
                    "page-geometry") for problem in problems]
-    for page in per_page:
-        for lang, line, over in role_overflows(spec, page):
-            f = finding(proc.reviewer_role.pos_of(lang), f"reviewed.role.{lang}",
-                        f"the footer line '{line}' is {over:.0f} pt too wide for layout "
-                        f"'{layout.name}' ({where}), at {layout.sizes['footer']:g} pt",
-                        "page-geometry", "shorten the role: 'a spine surgeon'")
-            if f not in out:
-                out.append(f)
+    width, height = layout.page_size
+    tallest = max(layout.footer_height, *(worst_footer_height(spec, g) for g in groups))
+    frame_h = height - layout.margins[0] - layout.margins[2] - tallest
+    body = layout.sizes["body"]
+    need = max(MIN_FRAME_LINES * body * layout.leading, SignatureBlock.height_for(body))
+    least = height - layout.margins[0] - layout.margins[2] - max(
+        layout.footer_height, footer_height_for(layout.sizes["footer"], 2))
+    if frame_h < need <= least:  # (else check_layout has said so)
+        first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
+        out.append(finding(layout.positions.get(_frame_key(layout), first), _frame_key(layout),
+                           _frame_message(layout, frame_h), "page-geometry"))
     return out
 
 
@@ -177,7 +203,7 @@ def check_content(proc: Procedure, langs: tuple[str, ...]) -> list[Finding]:
                                "too-long"))
     lists = [("sections", proc.sections, MAX_SECTIONS), ("benefits", proc.benefits, MAX_ITEMS),
              ("risks.items", proc.risks.items, MAX_ITEMS), ("prompts", proc.prompts, MAX_ITEMS),
-             ("call_when", proc.call_when, MAX_ITEMS),
+             ("call_when", proc.call_when, MAX_ITEMS), ("emergency", proc.emergency, MAX_ITEMS),
              ("alternatives.options", proc.alternatives.options, MAX_ITEMS),
              ("sources", proc.sources, MAX_ITEMS)]
     for i, sec in enumerate(proc.sections, 1):

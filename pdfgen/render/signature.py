@@ -12,14 +12,15 @@ from .flowables import furniture, tagged
 
 
 class SignatureBlock(Flowable):
-    """Lines to write on, each with its label below; labels in every language of the page.
+    """Lines to write on, each with its label below; labels in every language of the page:
+    the patient's name; signature and date; whether an interpreter was used, and who.
 
     Kept in one piece (it moves to the next page rather than split). Its lines
     and boxes are furniture; each label is text, one piece per language.
     """
 
     tag_id = 0  # set by the story builder: the form's structure element
-    ROW = 4.2  # one row's height, in label sizes
+    ROW = 3.4  # one row's height, in label sizes: room to write by hand above each line
     ROWS = 3.9  # the block's height, in rows
 
     def __init__(self, labels: list[Labels], body: ParagraphStyle, colors: dict[str, str],
@@ -102,8 +103,8 @@ class SignatureBlock(Flowable):
     def draw(self):
         canv, size, w = self.canv, self.size, self.width
         gap, wide = self._columns(w)
-        rows = [
-            [("patient_name", 0, wide), ("date", wide + gap, w)],
+        rows = [  # one date: the day the patient signs, beside the signature
+            [("patient_name", 0, wide)],
             [("patient_signature", 0, wide), ("date", wide + gap, w)],
         ]
         canv.saveState()

@@ -13,12 +13,23 @@ from reportlab.platypus import Flowable, PageBreak
 from .. import markup
 from ..i18n import Labels
 from ..model import Bullets, Clinic, Layout, Procedure, Text
-from .flowables import Box, CheckItem, Columns, FillPageIfEven, Heading, LangMark, Para, RuledLines
+from .flowables import (
+    Box,
+    CheckItem,
+    Columns,
+    FillPageIfEven,
+    Heading,
+    Keep,
+    LangMark,
+    NotesArea,
+    Para,
+)
 from .fonts import Family
 from .page import tel_uri, web_label
 from .signature import SignatureBlock
 
 BULLET = "\u2022"
+EPS_LINE = 0.5  # points: two lines and a hair, not the height of a single line
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ def make_styles(layout: Layout, body: Family, heading: Family, title: Family) ->
                               bulletFontName=body.regular, bulletFontSize=size,
                               spaceAfter=para * 0.6),
         check=ParagraphStyle("check", parent=base, leftIndent=indent * 1.35,
-                             spaceAfter=para * 1.2),
+                             spaceAfter=para * 0.5),
         note=ParagraphStyle("note", parent=base, textColor=HexColor(layout.colors["muted"])),
         status=ParagraphStyle("status", parent=base, textColor=HexColor(layout.colors["muted"]),
                               fontSize=layout.sizes["footer"],
@@ -74,10 +85,13 @@ class StoryBuilder:
     """Turns one procedure into flowables for one layout; every piece knows its language."""
 
     def __init__(self, proc: Procedure, clinic: Clinic, layout: Layout, styles: Styles,
-                 labels: dict[str, Labels]):
+                 labels: dict[str, Labels], page_height: float = 1e9):
         self.proc, self.clinic, self.layout = proc, clinic, layout
         self.st, self.labels = styles, labels
         self._ids = count(1)
+        self.page_height = page_height  # the body frame's height: what keeps can hold
+        # no piece of a panel or kept block is shorter than two lines of body text
+        self.least = styles.body.leading * 2 + EPS_LINE
 
     # -- leaf pieces -------------------------------------------------------------------
     def _para(self, cls, xml: str, style: ParagraphStyle, lang: str, role: str,
@@ -99,9 +113,21 @@ class StoryBuilder:
         style = style or (self.st.title if level == 1 else self.st.heading)
         return self._para(Heading, markup.escape(title), style, lang, f"H{level}", title=title)
 
-    def bullets(self, items, lang: str) -> list[Para]:
-        return [self._para(Para, markup.to_para_xml(t[lang]), self.st.bullet, lang, "LI",
-                           bullet=BULLET) for t in items]
+    def bullets(self, items, lang: str, style=None) -> list[Para]:
+        """List items; a list of three or more keeps its first item with the second and
+        its last two together, so no item is stranded at the top or foot of a page."""
+        out = [self._para(Para, markup.to_para_xml(t[lang]), style or self.st.bullet, lang,
+                          "LI", bullet=BULLET) for t in items]
+        if len(out) >= 3:  # 1 + 2, or 2 + 1 + ... + 2
+            out[-2].keepWithNext = 1
+        if len(out) >= 4:
+            out[0].keepWithNext = 1
+        return out
+
+    def keep(self, items, whole: bool = True) -> Box:
+        """Items kept together: whole on the next page if they fit one (`whole`), else
+        split between items only, never leaving a piece under two lines."""
+        return Box(items, keep=Keep(self.page_height, self.least, whole=whole))
 
     # -- blocks (each returns the flowables of one block in one language) ------------------
     def block_title(self, lang: str) -> list[Flowable]:
@@ -131,7 +157,9 @@ class StoryBuilder:
     def block_summary(self, lang: str) -> list[Flowable]:
         return [self.text(self.proc.summary, lang)]
 
-    def block_contact(self, lang: str) -> list[Flowable]:
+    def block_contact(self, lang: str, full: bool = False) -> list[Flowable]:
+        """How to reach us; `full` (in "When to call us", where a patient looks for it)
+        adds the fax number and the clinic's address."""
         lab, clinic = self.labels[lang], self.clinic
         specialty = markup.escape(clinic.specialty(self.proc.specialty).name[lang])
         phone = (f'<a href="{tel_uri(clinic.phone)}"><b>{markup.escape(clinic.phone)}</b></a>')
@@ -142,18 +170,34 @@ class StoryBuilder:
         items = [self._para(Para, sentence, self.st.body, lang, "P")]
         tail = f"{markup.escape(lab['telemedicine'])} " if clinic.telemedicine else ""
         items.append(self._para(Para, f"{tail}{web}", self.st.body, lang, "P"))
+        if full:
+            where = [f"{markup.escape(lab['fax'])}: {markup.escape(clinic.fax)}"]
+            if clinic.address:  # as the clinic writes it, its line breaks kept
+                where += [markup.escape(line.strip()) for line in clinic.address.splitlines()
+                          if line.strip()]
+            items.append(self._para(Para, "<br/>".join(where), self.st.body, lang, "P"))
         items[-1].style = ParagraphStyle("contact-last", parent=self.st.body, spaceAfter=0)
-        return [self._panel(items, "callout")]
+        return [self._panel(items, "callout", whole=True)]
 
     def block_section(self, index: int, lang: str) -> list[Flowable]:
         sec = self.proc.sections[index]
         out: list[Flowable] = [self.heading(markup.plain(sec.heading[lang]), lang)]
-        for block in sec.body:
+        for n, block in enumerate(sec.body):
             if isinstance(block, Bullets):
                 out += self.bullets(block.items, lang)
             else:
-                out.append(self.text(block.text, lang))
+                para = self.text(block.text, lang)
+                if n + 1 < len(sec.body) and isinstance(sec.body[n + 1], Bullets):
+                    self.lead_in(para)
+                out.append(para)
         return out
+
+    @staticmethod
+    def lead_in(para: Para) -> Para:
+        """A paragraph ending in ':' introduces what follows: it never ends a page."""
+        if markup.plain(para.text).rstrip().endswith(":"):
+            para.keepWithNext = 1
+        return para
 
     def block_benefits(self, lang: str) -> list[Flowable]:
         return [self.heading(self.labels[lang]["benefits"], lang),
@@ -161,7 +205,8 @@ class StoryBuilder:
 
     def block_risks(self, lang: str) -> list[Flowable]:
         risks = self.proc.risks
-        items = [self.heading(self.labels[lang]["risks"], lang), self.text(risks.intro, lang),
+        items = [self.heading(self.labels[lang]["risks"], lang),
+                 self.lead_in(self.text(risks.intro, lang)),
                  *self.bullets(risks.items, lang),
                  self.label("risks_differ", lang, ParagraphStyle("risk-note", parent=self.st.body,
                                                                 fontName=self.st.subheading.fontName,
@@ -182,20 +227,51 @@ class StoryBuilder:
         for prompt in self.proc.prompts:
             out.append(self._para(CheckItem, markup.to_para_xml(prompt[lang]), self.st.check, lang,
                                   "CHECK", box_color=self.layout.colors["text"]))
-        return out
+        return [self.keep(out)]
 
     def block_notes(self, lang: str) -> list[Flowable]:
-        if not self.layout.notes_lines:
+        return self.notes((lang,))
+
+    def notes(self, langs: tuple[str, ...]) -> list[Flowable]:
+        """The notes area: a heading and a hint per language, then lines to write on (at
+        least the layout's notes_lines, up to twice as many where the page has room)."""
+        count = self.layout.notes_lines
+        if not count:
             return []
-        spacing = max(self.layout.sizes["body"] * 2.2, 26)
-        return [self.heading(self.labels[lang]["notes"], lang),
-                RuledLines(self.layout.notes_lines, spacing, self.layout.colors["rule"])]
+        spacing = max(self.layout.sizes["body"] * 2.0, 26)  # wide-ruled paper or wider
+        hint = ParagraphStyle("notes-hint", parent=self.st.note, spaceAfter=0)
+        heads = [[self.heading(self.labels[lang]["notes"], lang),
+                  self.label("notes_hint", lang, hint)] for lang in langs]
+        most = max(count, min(count * 2, int(self.page_height * 0.5 // spacing)))
+        return [NotesArea(heads, self.layout.column_gap, count, most, spacing,
+                          self.layout.colors["rule"])]
 
     def block_call_when(self, lang: str) -> list[Flowable]:
-        return [self.heading(self.labels[lang]["call_when"], lang),
-                self.label("call_when_intro", lang, self.st.subheading),
-                *self.bullets(self.proc.call_when, lang),
-                *self.block_contact(lang)]
+        """When to call: the signs, the boxed emergency line, how to reach us; kept
+        together on one page when it fits one."""
+        return [self.keep([self.heading(self.labels[lang]["call_when"], lang),
+                           self.label("call_when_intro", lang, self.st.subheading),
+                           *self.bullets(self.proc.call_when, lang),
+                           self.emergency(lang),
+                           *self.block_contact(lang, full=True)])]
+
+    def emergency(self, lang: str) -> Box:
+        """The emergency line, boxed with a heavy border that any printer prints."""
+        size = self.layout.sizes["body"]
+        strong = ParagraphStyle("emergency", parent=self.st.subheading, spaceAfter=0,
+                                keepWithNext=0)
+        if self.proc.emergency:
+            items = [self.label("emergency_intro", lang, ParagraphStyle(
+                         "emergency-intro", parent=self.st.subheading)),
+                     *self.bullets(self.proc.emergency, lang, ParagraphStyle(
+                         "emergency-item", parent=self.st.bullet, fontName=strong.fontName))]
+            items[-1].style = ParagraphStyle("emergency-last", parent=items[-1].style,
+                                             spaceAfter=0)
+        else:
+            items = [self.label("emergency_line", lang, strong)]
+        return Box(items, pad=size * 0.6, border=self.layout.colors["risk_border"],
+                   border_width=max(2.0, size * 0.17), space_after=self.layout.paragraph_space,
+                   keep=Keep(self.page_height, self.least))
 
     def block_sources(self, lang: str) -> list[Flowable]:
         if not self.proc.sources:
@@ -205,12 +281,15 @@ class StoryBuilder:
                 *[self._para(Para, markup.escape(t), self.st.note, lang, "LI", bullet=BULLET)
                   for t in items]]
 
-    def _panel(self, items, kind: str) -> Box:
+    def _panel(self, items, kind: str, whole: bool = False) -> Box:
+        """A tinted panel with a bar at its left; it splits between its items only (a
+        piece at least two lines), or never when `whole` and it fits a page."""
         colors = self.layout.colors
         size = self.layout.sizes["body"]
         return Box(items, pad=size * 0.7, fill=colors[f"{kind}_fill"],
                    bar=colors[f"{kind}_border"], bar_width=size * 0.35,
-                   space_after=self.layout.paragraph_space)
+                   space_after=self.layout.paragraph_space,
+                   keep=Keep(self.page_height, self.least, whole=whole))
 
     # -- arrangement -----------------------------------------------------------------------
     def blocks(self) -> list[tuple[str, int]]:
@@ -228,13 +307,34 @@ class StoryBuilder:
             return self.block_section(index, lang)
         return getattr(self, f"block_{name}")(lang)
 
+    def signature_intro(self, lang: str) -> list[Flowable]:
+        """Above the signature lines, in each language: a heading, what to do, and which
+        handout this is (procedure, version, date), so a page that ends up on its own, or
+        in the patient's chart, still says what was discussed."""
+        lab, proc = self.labels[lang], self.proc
+        about = " · ".join([markup.escape(markup.plain(proc.title[lang])),
+                            markup.escape(lab.format("version", version=proc.version)),
+                            markup.escape(lab.review_words(proc.shown_date,
+                                                           proc.pending_review))])
+        return [self.heading(lab["signature_heading"], lang),
+                self._para(Para, f"<b>{about}</b><br/>{markup.escape(lab['signature_hint'])}",
+                           ParagraphStyle("signature-about", parent=self.st.body,
+                                          keepWithNext=1), lang, "P")]
+
     def signature(self, langs: tuple[str, ...]) -> list[Flowable]:
         if "signature" not in self.layout.blocks:
             return []
         block = SignatureBlock([self.labels[lang] for lang in langs], self.st.body,
-                               self.layout.colors, space_before=self.layout.section_space)
+                               self.layout.colors, space_before=self.layout.paragraph_space)
         block.tag_id = next(self._ids)
-        return [block]
+        if len(langs) > 1:
+            intro: list[Flowable] = [Columns([self.signature_intro(lang) for lang in langs],
+                                             self.layout.column_gap)]
+        else:
+            intro = self.signature_intro(langs[0])
+        kept = self.keep([*intro, block])
+        kept.spaceBefore = self.layout.section_space
+        return [kept]
 
     def story(self, langs: tuple[str, ...]) -> list[Flowable]:
         arrangement = self.layout.arrangement
@@ -242,10 +342,19 @@ class StoryBuilder:
         if arrangement == "columns":
             story: list[Flowable] = [LangMark(langs)]
             for i, (name, index) in enumerate(self.blocks()):
+                if name == "notes":  # one area across the columns
+                    area = self.notes(langs)
+                    for flowable in area:
+                        flowable.spaceBefore = gap
+                    story += area
+                    continue
                 cols = [self.block(name, index, lang) for lang in langs]
                 if any(cols):
-                    story.append(Columns(cols, self.layout.column_gap, 0 if i == 0 else gap))
-            return story + self.signature(langs)
+                    # rows start in step: both languages on this page, or both on the next
+                    story.append(Columns(cols, self.layout.column_gap, 0 if i == 0 else gap,
+                                         Keep(self.page_height, self.least, whole=False,
+                                              whole_items=False)))
+            return _notes_reserve(story + self.signature(langs))
         story = []
         for n, lang in enumerate(langs):
             if n:  # the back of the previous language's last sheet, when it is blank
@@ -259,4 +368,15 @@ class StoryBuilder:
                     flow[0].spaceBefore = max(flow[0].getSpaceBefore(), gap)
                 story += flow
             story += self.signature((lang,))
-        return story
+        return _notes_reserve(story)
+
+
+def _notes_reserve(story: list[Flowable]) -> list[Flowable]:
+    """Tell each notes area what follows it in its language, so that its extra lines do
+    not push the rest onto a page of its own."""
+    for i, flowable in enumerate(story):
+        if isinstance(flowable, NotesArea):
+            end = next((j for j in range(i + 1, len(story))
+                        if isinstance(story[j], PageBreak)), len(story))
+            flowable.after = [f for f in story[i + 1:end] if not isinstance(f, LangMark)]
+    return story
