@@ -68,3 +68,74 @@ def test_no_page_ends_with_a_heading_in_single_language_layouts(tmp_path):
                 assert name == "stacked" and number % 2 == 0, (name, number)
                 continue
             assert body[-1].strip() not in headings, (name, number, body[-1])
+
+
+# -- keep rules (issue #13) -----------------------------------------------------------------
+
+def _lines(n: int, word: str = "word") -> str:
+    """A paragraph of about n lines at 200 pt wide."""
+    return " ".join([word] * (n * 5))
+
+
+def test_a_row_where_one_language_cannot_start_moves_whole():
+    """Bilingual rows start in step: when the Spanish heading (kept with two lines of its
+    text) does not fit but the English would start, both move to the next page."""
+    from pdfgen.render.flowables import Keep
+
+    body, head = _styles()
+    left = [Heading("Short", head), Para(_lines(8), body)]
+    right = [Heading("Un título largo que ocupa varias líneas en la columna", head),
+             Para(_lines(8, "palabra"), body)]
+    keep = Keep(page_height=700, least=32, whole=False, whole_items=False)
+    # room for the English heading and two lines, not for the Spanish heading's three lines
+    room = 16 * 3.5
+    assert Columns([left, right], 20, keep=keep).split(420, room) == []
+    # at the top of a page, it splits anyway (moving on cannot help)
+    parts = Columns([left, right], 20, keep=keep).split(420, 700)
+    assert parts == [] or all(col for col in parts[0].columns)
+
+
+def test_a_kept_block_moves_on_whole_when_it_fits_a_page():
+    from pdfgen.render.flowables import Box, Keep
+
+    body, head = _styles()
+    items = [Heading("Call us", head), *[Para(_lines(1), body) for _ in range(10)]]
+    box = Box(items, keep=Keep(page_height=600, least=32))
+    assert box.split(200, 100) == []  # 100 pt left: on to the next page, whole
+    big = Box(items * 5, keep=Keep(page_height=300, least=32))  # taller than a page
+    first, second = big.split(200, 300)
+    assert first.items and second.items
+
+
+def test_a_panel_splits_between_items_and_leaves_no_single_line():
+    from pdfgen.render.flowables import Box, Keep
+
+    body, head = _styles()
+    items = [Heading("Risks", head), Para(_lines(3), body), Para(_lines(3), body),
+             Para(_lines(1), body)]  # the last: one line
+    box = Box(items, keep=Keep(page_height=1000, least=16 * 2 + 0.5, whole=False))
+    box.wrap(200, 1000)
+    # room for all but the last line: the one-line item must not be left alone
+    parts = box.split(200, box.height - 10)
+    assert len(parts) == 2
+    assert len(parts[1].items) >= 2  # the last item took one more with it
+    assert all(isinstance(f, Para) for f in parts[0].items + parts[1].items)
+    assert not any(getattr(f, "first", True) is False for f in parts[1].items)  # none split
+
+
+def test_notes_lines_never_split_and_fill_only_spare_room():
+    from pdfgen.render.flowables import NotesArea
+
+    body, head = _styles()
+    area = NotesArea([[Heading("Notes", head)]], 0, count=3, most=8, spacing=26,
+                     color="#666666")
+    assert area.split(200, 60) == []
+    _, h = area.wrap(200, 1000)
+    assert area.lines == 8  # a page to itself: up to `most`
+    after = Para(_lines(10), body)  # 160 pt that follows it
+    area.after = [after]
+    area.wrap(200, 400)
+    head_h = h - 8 * 26
+    assert area.lines == int((400 - 160 - head_h) // 26)  # leaves the room for what follows
+    area.wrap(200, head_h + 3 * 26 + 10)  # what follows cannot fit anyway: fill the page
+    assert area.lines == 3

@@ -22,7 +22,7 @@ def test_shipped_layouts():
                                             "stacked"]
     bil = load_layout("bilingual", [BUNDLED])
     assert bil.page_size == (612.0, 792.0) and bil.arrangement == "columns"
-    assert bil.margins == pytest.approx((0.6 * 72,) * 4)
+    assert bil.margins == pytest.approx((0.5 * 72,) * 4)
     a4 = load_layout("a4-bilingual", [BUNDLED])
     assert a4.page_size == pytest.approx((595.28, 841.89), abs=0.01)
     assert a4.margins == pytest.approx((1.5 / 2.54 * 72,) * 4)
@@ -37,7 +37,7 @@ def test_shipped_layouts():
 def test_user_layout_extends_a_bundled_one(tmp_path):
     (tmp_path / "big.yaml").write_text("extends: single\nname: big\nsizes:\n  body: 16pt\n")
     big = load_layout("big", _dirs(tmp_path))
-    assert big.sizes["body"] == 16 and big.sizes["heading"] == 18  # the rest inherited
+    assert big.sizes["body"] == 16 and big.sizes["heading"] == 17  # the rest inherited
     assert big.arrangement == "single"
 
 

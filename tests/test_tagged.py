@@ -141,7 +141,7 @@ def test_struct_text_reads_in_content_order_one_sect_per_language(pdfs, sample, 
         headings = [n.text() for n in kids if n.role == "H2"]
         expected = [plain(s.heading[lang]) for s in proc.sections]
         expected += [lab[k] for k in ("benefits", "risks", "alternatives", "prompts", "notes",
-                                      "call_when")]
+                                      "call_when", "signature_heading")]
         assert headings == expected
         # each list follows its heading: risks, prompts (a checklist), when to call
         for key, items in (("risks", proc.risks.items), ("prompts", proc.prompts),

@@ -252,6 +252,10 @@ class Keep:
         self.page_height, self.least = page_height, least
         self.whole, self.whole_items = whole, whole_items
 
+    def at_top(self, height: float) -> bool:
+        """Is `height` a whole page (so moving on cannot help)?"""
+        return height >= self.page_height - EPS
+
     def holds(self, flowable, width: float, height: float) -> bool:
         """Should `flowable`, too tall for `height`, move on whole rather than split?"""
         if not self.whole:
@@ -260,11 +264,12 @@ class Keep:
         return h <= self.page_height + EPS and height < self.page_height - EPS
 
 
-def _fit_whole(items: list[Flowable], width: float, height: float, least: float
-               ) -> tuple[list[tuple[Flowable, float]], list[Flowable]]:
+def _fit_whole(items: list[Flowable], width: float, height: float, least: float,
+               top: bool) -> tuple[list[tuple[Flowable, float]], list[Flowable]]:
     """Like _fit, but items are never split, a heading or intro (keepWithNext) never ends
     the first piece, and the piece left over is at least `least` tall (else the last item
-    placed moves on with it). Falls back on _fit when not even one item fits."""
+    placed moves on with it). When not even one item can be placed: nothing, so the whole
+    moves to the next page; at the top of a page (`top`), _fit's split of the first item."""
     placed: list[tuple[Flowable, float]] = []
     y = 0.0
     for item in items:
@@ -282,7 +287,7 @@ def _fit_whole(items: list[Flowable], width: float, height: float, least: float
     while placed and rest and (placed[-1][0].getKeepWithNext() or rest_height() < least - EPS):
         rest.insert(0, placed.pop()[0])
     if not placed:
-        return _fit(items, width, height)
+        return _fit(items, width, height) if top else ([], list(items))
     return placed, rest
 
 
@@ -327,7 +332,8 @@ class Box(Flowable):
             return []  # on to the next page, whole
         inner, room = self._inner(availWidth), availHeight - 2 * (self.pad + self.border_width)
         if self.keep and self.keep.whole_items:
-            placed, rest = _fit_whole(self.items, inner, room, self.keep.least)
+            placed, rest = _fit_whole(self.items, inner, room, self.keep.least,
+                                      self.keep.at_top(availHeight))
         else:
             placed, rest = _fit(self.items, inner, room)
         if not placed or not rest:
@@ -387,13 +393,13 @@ class Columns(Flowable):
         if keep and keep.holds(self, availWidth, availHeight):
             return []  # on to the next page, whole
         cw = self._col_width(availWidth)
+        top = keep is not None and keep.at_top(availHeight)
         if keep and keep.whole_items:
-            fits = [_fit_whole(col, cw, availHeight, keep.least) for col in self.columns]
+            fits = [_fit_whole(col, cw, availHeight, keep.least, top) for col in self.columns]
         else:
             fits = [_fit(col, cw, availHeight) for col in self.columns]
         if not any(placed for placed, _ in fits) or not any(rest for _, rest in fits):
             return []
-        top = keep is not None and availHeight >= keep.page_height - EPS
         if not top and any(col and not placed for col, (placed, _) in zip(self.columns, fits,
                                                                             strict=True)):
             # one language would start here and the other on the next page: both move on

@@ -47,6 +47,7 @@ class FooterSpec:
     bottom: float  # baseline of the last footer line
     height: float
     column_gap: float
+    least: float = 0.8  # a piece too wide for a line of its own shrinks to this much at most
 
 
 class HandoutCanvas(canvas.Canvas):
@@ -208,11 +209,11 @@ def _width(piece, size: float) -> float:
     return sum(stringWidth(text, font, size) for text, font, *_ in piece)
 
 
-def _pack(pieces: list[tuple], size: float, widths: list[float]
+def _pack(pieces: list[tuple], size: float, widths: list[float], least: float = SHRINK
           ) -> tuple[list[FooterLine], list[tuple[tuple, float]]]:
     """Greedy: pieces into lines, line n `widths[min(n, -1)]` wide, joined by SEP. A piece
-    too wide for a line of its own shrinks (to SHRINK at most). Returns the lines and the
-    pieces that do not fit even so, with how many points they are too wide."""
+    too wide for a line of its own shrinks (to `least` of the size at most). Returns the
+    lines and the pieces that do not fit even so, with how many points they are too wide."""
     lines: list[list] = []
     sizes: list[float] = []
     too_wide = []
@@ -226,7 +227,7 @@ def _pack(pieces: list[tuple], size: float, widths: list[float]
             used += sep + w
             continue
         room = widths[min(len(lines), len(widths) - 1)]
-        fit = size if w <= room + 0.01 else max(size * SHRINK, size * room / w)
+        fit = size if w <= room + 0.01 else max(size * least, size * room / w)
         if _width(piece, fit) > room + 0.01:
             too_wide.append((piece, _width(piece, fit) - room))
         lines.append([piece])
@@ -291,7 +292,7 @@ def plan_footer(spec: FooterSpec, langs: tuple[str, ...], proc: Procedure | None
     pieces = _shared_pieces(spec.clinic, fam, spec.colors)
     if len(langs) == 1:  # one language: its pieces run on after the clinic's
         pieces += _language_pieces(proc, langs[0], labels[0], fam, spec.colors)
-    shared, wide = _pack(pieces, size, [first, width])
+    shared, wide = _pack(pieces, size, [first, width], spec.least)
     problems = [f"'{''.join(t for t, *_ in piece)}' is {over:.0f} pt too wide for the footer"
                 for piece, over in wide]
     if len(langs) == 1:
@@ -300,7 +301,7 @@ def plan_footer(spec: FooterSpec, langs: tuple[str, ...], proc: Procedure | None
     columns = []
     for lang, lab in zip(langs, labels, strict=True):
         lines, wide = _pack(_language_pieces(proc, lang, lab, fam, spec.colors), size,
-                            [col_width])
+                            [col_width], spec.least)
         columns.append(lines)
         problems += [f"the footer's '{''.join(t for t, *_ in piece)}' is {over:.0f} pt too "
                      f"wide" for piece, over in wide]

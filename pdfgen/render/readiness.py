@@ -19,6 +19,7 @@ from ..model import Clinic, Layout, Procedure
 from ..rules import finding
 from .fonts import Family, family, missing_glyphs
 from .page import (
+    SHRINK,
     FooterSpec,
     footer_height_for,
     footer_overflows,
@@ -124,7 +125,9 @@ def footer_spec(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[st
                       family=family(layout.fonts["body"]), size=layout.sizes["footer"],
                       colors=layout.colors, left=layout.margins[3],
                       right=layout.page_size[0] - layout.margins[1], bottom=layout.margins[2],
-                      height=layout.footer_height, column_gap=layout.column_gap)
+                      height=layout.footer_height, column_gap=layout.column_gap,
+                      # large print: no footer text under the layout's footer size
+                      least=1.0 if layout.large_print else SHRINK)
     from dataclasses import replace
 
     from .page import footer_height
@@ -143,7 +146,9 @@ def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     problems = list(dict.fromkeys(p for page in groups for p in footer_overflows(spec, page)))
     out = [finding(Pos(clinic.path), "footer",
                    f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
-                   f"pt: shorten it in clinic.yaml, or lower the layout's sizes.footer",
+                   f"pt: shorten it in clinic.yaml"
+                   + (", or lower the layout's sizes.footer" if spec.least < 1 else
+                      " (large print sets the footer at its full size, never smaller)"),
                    "page-geometry") for problem in problems]
     width, height = layout.page_size
     tallest = max(layout.footer_height, *(worst_footer_height(spec, g) for g in groups))

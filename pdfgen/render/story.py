@@ -364,6 +364,9 @@ class StoryBuilder:
             story.append(LangMark((lang,)))
             for name, index in self.blocks():
                 flow = self.block(name, index, lang)
+                if len(flow) > 1:  # split like a column: a heading keeps two lines with it
+                    flow = [Box(flow, keep=Keep(self.page_height, self.least, whole=False,
+                                                whole_items=False))]
                 if flow:
                     flow[0].spaceBefore = max(flow[0].getSpaceBefore(), gap)
                 story += flow
