@@ -17,11 +17,13 @@ Measured on the sample in every layout (docs/quality.md, "Reference images"): py
 and 5.15 (pdfium 7999 and 8149) give identical pixels; another text antialiasing (pdfium's LCD
 mode) gives at most mean 1.25, ink 0.8, local 7.6; moving everything by 0.02 to 0.05 pt, which
 makes pdfium round some glyphs to the next pixel, at most mean 1.01, ink 2.2, local 13.2. The
-changes tried fail: a 1 pt wider margin or everything 1 pt lower (mean 4.6 or more), a panel
-fill 5 grey levels (2%) darker (ink 4.7), headings, muted text or the risks bar in another
-color (ink 4.7 or more), 1 pt more paragraph space (mean 8.4 or more), a lost list item (mean
-6.2 or more, local 99 or more). A word swapped for another of about its length is not always
-caught (2 of the 7 renders): the text is what tests/test_render.py reads back.
+changes tried fail in all 7 renders: a 1 pt wider margin or everything 1 pt lower (mean 4.6
+or more), the risks panel's fill 5 grey levels (2%) lighter (ink 4.5 or more), the contact
+panel's 7 darker (ink 6.5 or more), headings, muted text, text, rules or the risks bar in
+another color (ink 4.6 or more), 1 pt more paragraph space (mean 8.3 or more), a lost list
+item (mean 6.1 or more, local 99 or more). A word swapped for another of about its length is
+not always caught (it passes in 2 of the 7 renders): the text is what tests/test_render.py
+reads back.
 """
 
 from __future__ import annotations
