@@ -75,7 +75,13 @@ RULES = {
     # accessible layouts
     "body-size": Rule(Severity.ERROR, "body text is at least 12 pt (18 pt for large print)"),
     "heading-size": Rule(Severity.ERROR, "headings are larger than body text"),
+    "large-print-text": Rule(Severity.ERROR, "every text of a large-print layout is at least "
+                                             "16 pt: raise sizes.footer"),
     "contrast": Rule(Severity.ERROR, "darken the text color or lighten its background"),
+    "panel-grey": Rule(Severity.ERROR, "darken the panel's fill to a 12% grey or more, or its "
+                                       "bar to 3:1 against the page"),
+    "panels-alike": Rule(Severity.ERROR, "darken one panel's fill: the risks and contact panels "
+                                         "must differ in greyscale"),
     "justified": Rule(Severity.ERROR, "use `align: left`; justified text leaves uneven gaps"),
     "line-length": Rule(Severity.WARNING, "change the margins, column gap or type size"),
     # render-readiness (pdfgen/render/readiness.py): what the renderer needs

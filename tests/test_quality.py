@@ -599,6 +599,10 @@ def test_shipped_layouts_pass():
     ("extends: bilingual\nname: custom\nsizes:\n  heading: 12pt\n", "heading-size"),
     ("extends: bilingual\nname: custom\ncolors:\n  text: \"#999999\"\n", "contrast"),
     ("extends: bilingual\nname: custom\nalign: justify\n", "justified"),
+    ("extends: bilingual\nname: custom\ncolors:\n  risk_fill: \"#f2f2f2\"\n"
+     "  risk_border: \"#dddddd\"\n", "panel-grey"),
+    ("extends: bilingual\nname: custom\ncolors:\n  callout_fill: \"#f8d8b8\"\n", "panels-alike"),
+    ("extends: large-print\nname: custom\nsizes:\n  footer: 12pt\n", "large-print-text"),
     ("extends: single\nname: custom\npage:\n  margins: {top: 0.5in, right: 0.3in, "
      "bottom: 0.5in, left: 0.3in}\n", "line-length"),
 ])
@@ -609,6 +613,100 @@ def test_each_layout_rule_fires_with_file_and_line(tmp_path, body, rule):
     assert rule in _rules(found), [str(f) for f in found]
     hit = next(f for f in found if f.rule == rule)
     assert hit.pos.file.endswith("custom.yaml") and hit.pos.line >= 3, str(hit)
+
+
+def _custom(tmp_path, body: str):
+    (tmp_path / "custom.yaml").write_text(body)
+    return layout_findings(load_layout("custom", [tmp_path, REPO / "layouts"]))
+
+
+def _at(found, rule: str) -> str:
+    """`custom.yaml:LINE: field` of the finding of `rule` (exactly one)."""
+    hits = [f for f in found if f.rule == rule]
+    assert len(hits) == 1, [str(f) for f in found]
+    return f"{Path(hits[0].pos.file).name}:{hits[0].pos.line}: {hits[0].field}"
+
+
+def test_grey_levels_and_tints():
+    grey, tint = layout_gates.grey, layout_gates.tint
+    assert grey("#ffffff") == 1 and grey("#000000") == 0
+    assert grey("#ff0000") == pytest.approx(0.299) and grey("#00ff00") == pytest.approx(0.587)
+    assert tint("#e0e0e0", "#ffffff") == pytest.approx(0.1216, abs=1e-4)  # a 12% grey
+    assert tint("#f2f2f2", "#ffffff") == pytest.approx(0.051, abs=1e-3)  # a 5% grey
+    # the panels the issue found: a 4% and a 6% grey, which an office laser drops
+    assert tint("#fff3e0", "#ffffff") == pytest.approx(0.041, abs=1e-3)
+    assert tint("#e8f1fb", "#ffffff") == pytest.approx(0.061, abs=1e-3)
+
+
+def test_a_faint_panel_with_a_weak_bar_is_an_error_at_its_color(tmp_path):
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#f2f2f2"\n  risk_border: "#dddddd"\n')
+    assert _at(found, "panel-grey") == "custom.yaml:4: colors.risk_fill"
+    hit = next(f for f in found if f.rule == "panel-grey")
+    assert hit.severity == "error"
+    assert "prints as a 5.1% grey" in hit.message and "1.36:1" in hit.message
+    # the same faint fill with the bundled dark bar (5.5:1) keeps the panel's edge
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#f2f2f2"\n')
+    assert "panel-grey" not in _rules(found)
+    # a bar just under 3:1 does not
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#f2f2f2"\n  risk_border: "#a0a0a0"\n')
+    assert layout_gates.contrast("#a0a0a0", "#ffffff") < 3
+    assert _at(found, "panel-grey") == "custom.yaml:4: colors.risk_fill"
+
+
+def test_risks_and_contact_panels_must_differ_in_grey(tmp_path):
+    # the layouts as they were: a 4% and a 6% grey
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#fff3e0"\n  callout_fill: "#e8f1fb"\n')
+    assert _at(found, "panels-alike") == "custom.yaml:4: colors.risk_fill"
+    assert "panel-grey" not in _rules(found)  # each keeps its edge by its bar
+    # both printed (12% and more) but a step of 1.6% grey apart
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  callout_fill: "#d4d4d4"\n  risk_fill: "#dadada"\n')
+    assert _at(found, "panels-alike") == "custom.yaml:5: colors.risk_fill"
+    # 8% grey apart, but the darker only a 9% grey (a laser may drop both)
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#ffffff"\n  callout_fill: "#e8e8e8"\n')
+    assert "the darker is a 9.0% grey" in next(f for f in found if f.rule == "panels-alike").message
+    # 12% and 22%: distinct
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#e0e0e0"\n  callout_fill: "#c8c8c8"\n')
+    assert not {"panels-alike", "panel-grey"} & set(_rules(found)), [str(f) for f in found]
+    # the same grey, but the contact panel has no bar (its bar is its fill) and the risks
+    # panel has a dark one: distinct by the bar
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#dddddd"\n  callout_fill: "#dddddd"\n'
+                              '  callout_border: "#dddddd"\n')
+    assert not {"panels-alike", "panel-grey"} & set(_rules(found)), [str(f) for f in found]
+    # both with bars and the same grey: alike
+    found = _custom(tmp_path, 'extends: bilingual\nname: custom\ncolors:\n'
+                              '  risk_fill: "#dddddd"\n  callout_fill: "#dddddd"\n')
+    assert "panels-alike" in _rules(found)
+
+
+def test_bundled_panels_are_grey_safe_and_keep_text_contrast():
+    for name in ("bilingual", "a4-bilingual", "stacked", "single", "large-print"):
+        colors = load_layout(name).colors
+        risk = layout_gates.tint(colors["risk_fill"], colors["background"])
+        callout = layout_gates.tint(colors["callout_fill"], colors["background"])
+        assert min(risk, callout) >= 0.12 and abs(risk - callout) >= 0.08, name
+        for fill in ("risk_fill", "callout_fill"):
+            for fg in ("text", "heading"):
+                assert layout_gates.contrast(colors[fg], colors[fill]) >= 4.5, (name, fg, fill)
+
+
+def test_large_print_text_is_at_least_16_pt(tmp_path):
+    found = _custom(tmp_path, "extends: large-print\nname: custom\nsizes:\n  footer: 12pt\n")
+    assert _at(found, "large-print-text") == "custom.yaml:4: sizes.footer"
+    assert "12 pt" in next(f for f in found if f.rule == "large-print-text").message
+    found = _custom(tmp_path, "extends: large-print\nname: custom\nsizes:\n  footer: 16pt\n")
+    assert "large-print-text" not in _rules(found)
+    # a layout that is not large print keeps its small footer
+    found = _custom(tmp_path, "extends: single\nname: custom\nsizes:\n  footer: 9pt\n")
+    assert "large-print-text" not in _rules(found)
+    assert load_layout("large-print").sizes["footer"] >= 16
 
 
 def test_contrast_matches_wcag_examples():
