@@ -193,7 +193,7 @@ def test_catalog_pages_and_sect_languages(pdfs, sample, case):
         assert "<pdfuaid:part>1</pdfuaid:part>" in xmp
         assert str(pdf.docinfo.Title) in xmp
         doc = root.StructTreeRoot.K[0]
-        sects = [k for k in doc.K if k.S == pikepdf.Name.Sect]
+        sects = [k for k in _kids(doc) if k.S == pikepdf.Name.Sect]
         assert [str(s.Lang) for s in sects] == [clinic.language(x).locale for x in langs]
         for page in pdf.pages:
             assert page.Tabs == pikepdf.Name.S and isinstance(page.StructParents, int)
