@@ -281,14 +281,30 @@ def test_footer_links_do_not_pile_up(pdfs, sample, case):
         annots = [a for page in pdf.pages for a in page.get("/Annots", [])]
         assert held == len(annots) >= len(pdf.pages) * len(targets)
         assert len(links) == places * len(targets) * len(langs)  # not one per page
-        # in the stacked layout a page's footer links join its own language's Link
-        page_of = {p.objgen: i for i, p in enumerate(pdf.pages)}
+        # a page's footer links join a Link of a language printed on that page (in the
+        # stacked layout the Spanish pages' links are the Spanish Sect's)
+        shown = {sect.objgen: _pages_with_content(sect) for sect in _sects(pdf)}
         for sect in _sects(pdf):
+            others = set().union(*(v for k, v in shown.items() if k != sect.objgen))
             for link in _elements(sect, "Link"):
                 for k in _kids(link):
                     if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR:
-                        page = pdf.pages[page_of[k.Pg.objgen]]
-                        assert any(a.objgen == k.Obj.objgen for a in page.Annots)
+                        on = k.Pg.objgen
+                        assert on in shown[sect.objgen] or on not in others
+        if name == "stacked":
+            assert all(shown.values()) and not set.intersection(*shown.values())
+
+
+def _pages_with_content(sect) -> set:
+    """The pages (objgen) a structure element and its kids have marked content on."""
+    pages = set()
+    for e in _elements(sect):
+        kids = _kids(e)
+        if any(isinstance(k, int) for k in kids):
+            pages.add(e.Pg.objgen)
+        pages |= {k.Pg.objgen for k in kids if isinstance(k, pikepdf.Dictionary)
+                  and k.get("/Type") == pikepdf.Name.MCR}
+    return pages
 
 
 def test_footer_links_without_a_body_link_share_one_link_per_target(sample, tmp_path):

@@ -156,9 +156,9 @@ class Tagger:
         self.targets: dict[tuple[str, str], Elem] = {}  # (url, lang) -> its first body Link
         self.footer_div: Elem | None = None  # footer links no body Link takes
         self.footer_links: dict[str, Elem] = {}
-        self.build_tree(pieces, locales)
+        self._build(pieces, locales)
 
-    def build_tree(self, pieces: list, locales: dict[str, str]) -> None:
+    def _build(self, pieces: list, locales: dict[str, str]) -> None:
         by_locale = {loc: code for code, loc in locales.items()}
         self.langs = list(locales.values())
         # a checklist's drawn box says what it is (its Lbl holds a path, no text)
