@@ -31,6 +31,8 @@ LABELS = {
     "doing_nothing": _("If you choose not to have treatment"),
     "prompts": _("Questions to discuss with your surgeon"),
     "prompts_hint": _("Check each box when you have talked about it."),
+    # what a screen reader says for a checklist's drawn box (its alternate text)
+    "unchecked_box": _("Unchecked box"),
     "notes": _("Notes and my own questions"),
     "notes_hint": _("Write your questions here."),
     "call_when": _("When to call us"),

@@ -8,9 +8,10 @@ inside tagged content); the structure tree against the pages both ways (each
 MCID in exactly one element, which names its page, the ParentTree pointing back
 at the same element, each annotation held through an OBJR by exactly one
 Link/Annot/Form element and in the ParentTree under its /StructParent, with
-/Contents); only standard structure types; heading levels that start at H1 and
-do not skip; /Lang on each Sect, and every /Lang a language tag; fonts embedded
-with a ToUnicode map.
+/Contents); an element whose marked content draws no text (a drawn checkbox, a
+figure) has /Alt or /ActualText, its own or an ancestor's; only standard
+structure types; heading levels that start at H1 and do not skip; /Lang on each
+Sect, and every /Lang a language tag; fonts embedded with a ToUnicode map.
 
 It is not veraPDF: it proves the structure is consistent, not that a reader
 will understand it.
@@ -36,6 +37,7 @@ Figure Formula Form
 # Operators that put marks on the page (text showing, path painting, shadings, XObjects, images).
 PAINTING = frozenset(["Tj", "TJ", "'", '"', "S", "s", "f", "F", "f*", "B", "B*", "b", "b*",
                       "sh", "Do", "INLINE IMAGE"])
+TEXT_SHOWING = frozenset(["Tj", "TJ", "'", '"'])
 # A language tag as BCP 47 writes it: en, en-US, es-419, zh-Hant-TW.
 LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 ANNOT_OWNERS = frozenset(["Link", "Annot", "Form"])
@@ -88,13 +90,14 @@ def _check(pdf, st: _State, pikepdf) -> None:
     _catalog(root, st, pikepdf)
     pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
     content: dict[tuple[int, int], int] = {}  # (page, mcid) -> how often it is marked
+    texts: set[tuple[int, int]] = set()  # (page, mcid) of sequences that show text
     for i, page in enumerate(pdf.pages):
-        _page(page, i, st, content, pikepdf)
+        _page(page, i, st, content, pikepdf, texts)
         _fonts(page, i, st, pikepdf)
     tree = root.get("/StructTreeRoot")
     if tree is None:
         return
-    walk = _Tree(pages, st, pikepdf, tree.get("/RoleMap"))
+    walk = _Tree(pages, st, pikepdf, tree.get("/RoleMap"), texts)
     for kid in _as_list(tree.get("/K")):
         walk.elem(kid, tree, None)
     for key, count in content.items():
@@ -142,7 +145,7 @@ def _catalog(root, st: _State, pikepdf) -> None:
         st.add("StructTreeRoot", "the PDF has no structure tree (untagged)", "struct-tree")
 
 
-def _page(page, index: int, st: _State, content: dict, pikepdf) -> None:
+def _page(page, index: int, st: _State, content: dict, pikepdf, texts: set) -> None:
     where = f"page {index + 1}"
     if not isinstance(page.obj.get("/StructParents"), int):
         st.add(where, "no /StructParents (its content cannot be found from the tree)",
@@ -178,6 +181,10 @@ def _page(page, index: int, st: _State, content: dict, pikepdf) -> None:
                 stack.pop()
         elif op in PAINTING and not any(m is not None or a for m, a in stack):
             loose[op] = loose.get(op, 0) + 1
+        if op in TEXT_SHOWING:
+            mcid = next((m for m, _ in reversed(stack) if m is not None), None)
+            if mcid is not None:
+                texts.add((index, mcid))
     if stack:
         st.add(where, f"{len(stack)} marked-content sequence(s) not closed", "mc-nesting")
     for op, n in sorted(loose.items()):
@@ -212,8 +219,8 @@ def _as_list(obj) -> list:
 class _Tree:
     """Walks the structure tree, collecting which element claims which MCID and annotation."""
 
-    def __init__(self, pages: dict, st: _State, pikepdf, role_map):
-        self.pages, self.st, self.pikepdf = pages, st, pikepdf
+    def __init__(self, pages: dict, st: _State, pikepdf, role_map, texts: set):
+        self.pages, self.st, self.pikepdf, self.texts = pages, st, pikepdf, texts
         self.role_map = {str(k)[1:]: str(v)[1:] for k, v in (role_map or {}).items()}
         self.mcids: dict[tuple[int, int], tuple] = {}  # (page, mcid) -> element objgen
         self.annots: dict[tuple, tuple] = {}  # annotation objgen -> element objgen
@@ -227,7 +234,7 @@ class _Tree:
             return inherited
         return self.pages.get(pg.objgen)
 
-    def elem(self, obj, parent, page) -> None:
+    def elem(self, obj, parent, page, described: bool = False) -> None:
         pk = self.pikepdf
         if not isinstance(obj, pk.Dictionary) or "/S" not in obj:
             self.st.add("StructTreeRoot", "a kid of the tree root is not a structure element",
@@ -252,15 +259,22 @@ class _Tree:
         self._heading(mapped, where)
         page = self._page_of(obj, page)
         own_page = self._page_of(obj, None)  # an MCID kid needs its element's own /Pg
+        # /Alt or /ActualText replace the element's content (and its kids') for a reader
+        described = described or any(str(obj.get(k, "")).strip() for k in ("/Alt",
+                                                                              "/ActualText"))
+        marked: list[tuple] = []  # (page, mcid) this element holds directly
         for kid in _as_list(obj.get("/K")):
             if isinstance(kid, int):
                 self._claim(own_page, int(kid), key, where)
+                marked.append((own_page, int(kid)))
             elif isinstance(kid, pk.Dictionary):
                 kind = kid.get("/Type")
                 if kind == pk.Name.MCR:
                     if "/Stm" in kid:
                         self.st.add(where, "MCR into a form XObject is not checked", "mcr-stm")
-                    self._claim(self._page_of(kid, own_page), int(kid.MCID), key, where)
+                    mcr_page = self._page_of(kid, own_page)
+                    self._claim(mcr_page, int(kid.MCID), key, where)
+                    marked.append((mcr_page, int(kid.MCID)))
                 elif kind == pk.Name.OBJR:
                     target = kid.Obj.objgen
                     if mapped not in ANNOT_OWNERS:
@@ -271,7 +285,10 @@ class _Tree:
                                     "annot-twice")
                     self.annots.setdefault(target, key)
                 else:
-                    self.elem(kid, obj, page)
+                    self.elem(kid, obj, page, described)
+        if marked and not described and not any(m in self.texts for m in marked):
+            self.st.add(where, "its content is drawing only (no text) and it has no /Alt or "
+                        "/ActualText: a screen reader says nothing for it", "alt-text")
 
     def _claim(self, page, mcid: int, owner, where: str) -> None:
         if page is None:

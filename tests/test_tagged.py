@@ -193,10 +193,164 @@ def test_catalog_pages_and_sect_languages(pdfs, sample, case):
         assert "<pdfuaid:part>1</pdfuaid:part>" in xmp
         assert str(pdf.docinfo.Title) in xmp
         doc = root.StructTreeRoot.K[0]
-        sects = [k for k in doc.K if k.S == pikepdf.Name.Sect]
+        sects = [k for k in _kids(doc) if k.S == pikepdf.Name.Sect]
         assert [str(s.Lang) for s in sects] == [clinic.language(x).locale for x in langs]
         for page in pdf.pages:
             assert page.Tabs == pikepdf.Name.S and isinstance(page.StructParents, int)
+
+
+# -- what a screen reader hears: checklist boxes, links, sub-headings ----------------------
+
+def _elements(elem, role: str | None = None) -> list:
+    """Structure elements under elem (itself included), in tree order; of one role if given."""
+    out = []
+    if isinstance(elem, pikepdf.Dictionary) and "/S" in elem:
+        if role is None or elem.S == pikepdf.Name(f"/{role}"):
+            out.append(elem)
+        for kid in _kids(elem):
+            out += _elements(kid, role)
+    return out
+
+
+def _sects(pdf) -> list:
+    return [k for k in _kids(pdf.Root.StructTreeRoot.K[0]) if k.S == pikepdf.Name.Sect]
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_checklist_boxes_are_spoken_in_the_items_language(pdfs, sample, case):
+    """A drawn checklist box is the Lbl of its item, with /Alt "Unchecked box" in the
+    item's language; bullets (text) have none; our checker's alt-text rule agrees."""
+    clinic, proc = sample
+    langs = _langs(case[1])
+    with pikepdf.open(pdfs[case]) as pdf:
+        for sect, lang in zip(_sects(pdf), langs, strict=True):
+            assert str(sect.Lang) == clinic.language(lang).locale
+            box = labels_for(clinic.language(lang).locale)["unchecked_box"]
+            labels = _elements(sect, "Lbl")
+            spoken = [lbl for lbl in labels if "/Alt" in lbl]
+            assert [str(lbl.Alt) for lbl in spoken] == [box] * len(proc.prompts)
+            for lbl in spoken:  # a label of a list item, in this language's Sect
+                assert lbl.P.S == pikepdf.Name.LI and lbl.P.P.S == pikepdf.Name.L
+                assert "/Lang" not in lbl  # inherits its Sect's
+            assert len(labels) > len(spoken)  # the bullet lists' labels are text
+    assert {"en": "Unchecked box", "es": "Casilla sin marcar"}[langs[-1]] == box
+
+
+def _link_uris(pdf) -> dict:
+    """Link element objgen -> the URIs of the annotations it holds (through OBJRs)."""
+    out = {}
+    for link in _elements(pdf.Root.StructTreeRoot.K[0], "Link"):
+        out[link.objgen] = [str(k.Obj.A.URI) for k in _kids(link)
+                            if isinstance(k, pikepdf.Dictionary)
+                            and k.get("/Type") == pikepdf.Name.OBJR]
+    return out
+
+
+def _holds_text(elem) -> bool:
+    return any(isinstance(k, int) or (isinstance(k, pikepdf.Dictionary)
+                                      and k.get("/Type") == pikepdf.Name.MCR)
+               for k in _kids(elem))
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_footer_links_do_not_pile_up(pdfs, sample, case):
+    """One Link element per place the body prints a target (the contact block and the
+    "when to call" panel), in each language's Sect; the footer's clickable repeats on
+    every page join the body's Link of their page's language instead of adding one Link
+    per page (10-22 of them used to close the tree)."""
+    clinic, _ = sample
+    name, langs = case
+    langs = _langs(langs)
+    layout = load_layout(name)
+    places = ("contact" in layout.blocks) + ("call_when" in layout.blocks)
+    targets = {"tel:+18176974038", clinic.web}
+    with pikepdf.open(pdfs[case]) as pdf:
+        uris = _link_uris(pdf)
+        links = _elements(pdf.Root.StructTreeRoot.K[0], "Link")
+        in_sects = {e.objgen for sect in _sects(pdf) for e in _elements(sect, "Link")}
+        assert {e.objgen for e in links} == in_sects  # none after the Sects
+        assert all(_holds_text(e) for e in links)  # no Link of an annotation alone
+        for sect in _sects(pdf):
+            per_target = {}
+            for link in _elements(sect, "Link"):
+                (uri,) = set(uris[link.objgen])  # one target per Link
+                per_target[uri] = per_target.get(uri, 0) + 1
+            assert per_target == {t: places for t in targets}
+        # every page's footer link is still clickable and held by a Link
+        held = sum(len(v) for v in uris.values())
+        annots = [a for page in pdf.pages for a in page.get("/Annots", [])]
+        assert held == len(annots) >= len(pdf.pages) * len(targets)
+        assert len(links) == places * len(targets) * len(langs)  # not one per page
+        # a page's footer links join a Link of a language printed on that page (in the
+        # stacked layout the Spanish pages' links are the Spanish Sect's)
+        shown = {sect.objgen: _pages_with_content(sect) for sect in _sects(pdf)}
+        for sect in _sects(pdf):
+            others = set().union(*(v for k, v in shown.items() if k != sect.objgen))
+            for link in _elements(sect, "Link"):
+                for k in _kids(link):
+                    if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR:
+                        on = k.Pg.objgen
+                        assert on in shown[sect.objgen] or on not in others
+        if name == "stacked":
+            assert all(shown.values()) and not set.intersection(*shown.values())
+
+
+def _pages_with_content(sect) -> set:
+    """The pages (objgen) a structure element and its kids have marked content on."""
+    pages = set()
+    for e in _elements(sect):
+        kids = _kids(e)
+        if any(isinstance(k, int) for k in kids):
+            pages.add(e.Pg.objgen)
+        pages |= {k.Pg.objgen for k in kids if isinstance(k, pikepdf.Dictionary)
+                  and k.get("/Type") == pikepdf.Name.MCR}
+    return pages
+
+
+def test_footer_links_without_a_body_link_share_one_link_per_target(sample, tmp_path):
+    """A layout that prints no contact panel: the footer's annotations of one target are
+    held by one Link (with /Alt), in a Div after the Sects, whatever the page count."""
+    clinic, proc = sample
+    layout = load_layout("stacked")
+    layout = dataclasses.replace(layout, blocks=tuple(
+        b for b in layout.blocks if b not in ("contact", "call_when")))
+    path = tmp_path / "no-contact.pdf"
+    path.write_bytes(render_handout(proc, clinic, layout))
+    assert check_pdf(path) == []
+    with pikepdf.open(path) as pdf:
+        uris = _link_uris(pdf)
+        assert sorted(tuple(sorted(set(v))) for v in uris.values()) == [
+            (clinic.web,), ("tel:+18176974038",)]
+        assert all(len(v) == len(pdf.pages) for v in uris.values())  # one per page each
+        (div,) = [k for k in _kids(pdf.Root.StructTreeRoot.K[0]) if k.S == pikepdf.Name.Div]
+        assert {str(link.Alt) for link in _elements(div, "Link")} == {
+            clinic.phone, clinic.web.removeprefix("https://").rstrip("/")}
+
+
+@needs("pdfinfo")
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_sub_headings_are_h3_under_their_h2(pdfs, sample, case):
+    """"If you choose not to have treatment" is an H3 in the alternatives section, over
+    its paragraph; "Call us right away if:" introduces its list and stays a P."""
+    clinic, proc = sample
+    langs = _langs(case[1])
+    tree = struct_tree(pdfs[case])
+    for sect, lang in zip(tree.find("Sect"), langs, strict=True):
+        lab = labels_for(clinic.language(lang).locale)
+        kids = sect.elements()
+        roles = [k.role for k in kids]
+        assert roles.count("H3") == 1
+        at = roles.index("H3")
+        owner = max(i for i in range(at) if roles[i] == "H2")
+        assert kids[owner].text() == lab["alternatives"]
+        assert kids[at].text() == lab["doing_nothing"]
+        assert roles[owner + 1:at] == ["L"]  # the options, then the sub-heading
+        assert roles[at + 1] == "P" and kids[at + 1].text() == plain(
+            proc.alternatives.doing_nothing[lang])
+        call = next(i for i, k in enumerate(kids) if k.role == "H2"
+                    and k.text() == lab["call_when"])
+        assert roles[call + 1:call + 3] == ["P", "L"]
+        assert kids[call + 1].text() == lab["call_when_intro"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
@@ -355,6 +509,8 @@ BREAKERS = {
     "font-embedded": lambda pdf: _first_font(pdf).FontDescriptor.__delattr__("FontFile2"),
     "mcid-in-artifact": lambda pdf: _append_to_page(
         pdf, b"/Artifact BMC /P <</MCID 999>> BDC EMC EMC"),
+    "alt-text": lambda pdf: next(e for e in _elements(pdf.Root.StructTreeRoot.K[0], "Lbl")
+                                 if "/Alt" in e).__delattr__("Alt"),
 }
 
 

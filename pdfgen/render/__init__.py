@@ -13,6 +13,7 @@ from .. import __version__, markup
 from ..errors import ContentError, Finding, PdfgenError, UsageError
 from ..i18n import Labels, labels_for
 from ..model import Clinic, Layout, Procedure
+from . import rl
 from .fonts import Family, family
 from .page import HandoutCanvas, web_label
 from .readiness import (
@@ -113,7 +114,7 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
             exc).__name__
         raise RenderError(f"{proc.path}: layout '{layout.name}' ({', '.join(langs)}): could "
                           f"not be rendered: {what}") from exc
-    return Rendered(buf.getvalue(), doc.page, langs)
+    return Rendered(buf.getvalue(), rl.page_count(doc), langs)
 
 
 class RenderError(PdfgenError):

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable, Paragraph
 
+from . import rl
+
 EPS = 1e-6
 
 
@@ -40,67 +42,6 @@ def tagged(canv, owner, part):
         yield
 
 
-def _soft_breaks(para) -> list:
-    """Each line but the last ends with a space, so tagged text keeps it; undo with the result.
-
-    ReportLab drops the space where it breaks a line; a trailing space on the
-    last word is invisible on a left-aligned line and leaves the word count
-    (so word spacing) unchanged: the layout does not move.
-    """
-    bl = para.blPara
-    lines = bl.lines
-    n = len(lines) - (1 if para.last else 0)
-    at_space = _breaks_at_spaces(para, bl)
-    saved: list = []
-    if bl.kind == 0:
-        for i in range(n):
-            line = lines[i]
-            words = line[1]
-            if words and at_space[i]:
-                saved.append((i, line))
-                lines[i] = (line[0], [*words[:-1], words[-1] + " "])
-    else:
-        for i, line in enumerate(lines[:n]):
-            if not at_space[i]:
-                continue
-            for frag in reversed(line.words):
-                if not hasattr(frag, "cbDefn"):
-                    if not frag.text.endswith(" "):
-                        saved.append((frag, frag.text))
-                        frag.text += " "
-                    break
-    return saved
-
-
-def _breaks_at_spaces(para, bl) -> list[bool]:
-    """For each line, whether the text breaks there at a space: False where ReportLab cut a
-    word too long for the column (a web address) in two, which must read as one word."""
-    source = "".join(getattr(f, "text", "") or "" for f in para.frags)
-    out, pos = [], 0
-    for line in bl.lines:
-        if bl.kind == 0:
-            tokens = [t for w in line[1] for t in w.split()]
-        else:
-            tokens = "".join(getattr(f, "text", "") or "" for f in line.words).split()
-        for token in tokens:
-            found = source.find(token, pos)
-            if found < 0:  # not the text we think it is: keep the old behaviour
-                return [True] * len(bl.lines)
-            pos = found + len(token)
-        out.append(pos >= len(source) or source[pos].isspace())
-    return out
-
-
-def _undo_soft_breaks(para, saved: list) -> None:
-    if para.blPara.kind == 0:
-        lines = para.blPara.lines
-        for i, line in saved:
-            lines[i] = line
-    else:
-        for frag, text in saved:
-            frag.text = text
-
-
 class Para(Paragraph):
     """A paragraph that knows what it is (role: H1, H2, P, LI, CHECK) and its language.
 
@@ -119,7 +60,7 @@ class Para(Paragraph):
     def wrap(self, availWidth, availHeight):
         # Line breaking depends on the width only; columns measure each piece more
         # than once (to size a row, to split it, to draw it), so break lines once.
-        if self._wrapped_at == availWidth and "blPara" in self.__dict__:
+        if self._wrapped_at == availWidth and rl.is_wrapped(self):
             return self.width, self.height
         size = super().wrap(availWidth, availHeight)
         self._wrapped_at = availWidth
@@ -140,11 +81,12 @@ class Para(Paragraph):
             super().draw()
             return
         tagger.begin_piece(self)
-        saved = _soft_breaks(self)
+        # each line's last word keeps its space, so tagged text reads "your lower back"
+        saved = rl.pad_line_ends(self, all_lines=not self.last)
         try:
             super().draw()
         finally:
-            _undo_soft_breaks(self, saved)
+            rl.unpad_line_ends(self, saved)
             tagger.end_piece()
 
 

@@ -13,6 +13,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 from ..errors import ContentError, Finding, Pos
 from ..paths import bundled
+from . import rl
 
 FACES = ("regular", "bold", "italic", "bold_italic")  # bundled
 USED = ("regular", "bold")  # registered: what the renderer sets text in
@@ -70,7 +71,7 @@ def family(name: str) -> Family:
 
 @cache
 def _charmap(font_name: str) -> frozenset[int]:
-    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+    return rl.charmap(font_name)
 
 
 def missing_glyphs(fam: Family, face: str, text: str) -> list[str]:

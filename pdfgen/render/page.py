@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from reportlab.lib.colors import HexColor
-from reportlab.pdfbase.pdfdoc import PDFName, PDFPage, PDFString
+from reportlab.pdfbase.pdfdoc import PDFName, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen import canvas
 
 from ..i18n import Labels
 from ..model import Clinic, Procedure
+from . import rl
 from .flowables import furniture
 from .fonts import Family
 from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger
@@ -50,7 +50,7 @@ class FooterSpec:
     least: float = 0.8  # a piece too wide for a line of its own shrinks to this much at most
 
 
-class HandoutCanvas(canvas.Canvas):
+class HandoutCanvas(rl.Canvas):
     """Defers each page until the page count is known, then draws the footers and outline.
 
     Content flowables call `set_page_langs`, `add_heading` and `furniture`; only
@@ -87,12 +87,12 @@ class HandoutCanvas(canvas.Canvas):
             return
         if on:
             if not tagger.artifact:
-                self._code.append(ARTIFACT_FOOTER if kind == "footer" else ARTIFACT_LAYOUT)
+                self.addLiteral(ARTIFACT_FOOTER if kind == "footer" else ARTIFACT_LAYOUT)
             tagger.artifact += 1
         else:
             tagger.artifact -= 1
             if not tagger.artifact:
-                self._code.append("EMC")
+                self.addLiteral("EMC")
 
     # -- tagging hooks (no-ops on an untagged canvas) -----------------------------------
     @contextmanager
@@ -116,8 +116,8 @@ class HandoutCanvas(canvas.Canvas):
     def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None,
                 kind="URI", **kw):
         if self.tagger is not None:
-            name = self._doc.annotationName(f"NUMBER{self._annotationCount + 1}")
-            key, contents = self.tagger.annotation(url, name, self._describe_link)
+            key, contents = self.tagger.annotation(url, self.next_annotation_name(),
+                                                   self._describe_link, self.page_langs)
             kw["StructParent"] = key
             kw["Contents"] = PDFString(contents)
         super().linkURL(url, rect, relative, thickness, color, dashArray, kind, **kw)
@@ -128,17 +128,13 @@ class HandoutCanvas(canvas.Canvas):
             return clinic.phone
         return web_label(url)
 
-    def _setAnnotations(self, page):
-        super()._setAnnotations(page)
+    def page_made(self, page):
         if self.tagger is not None:
-            page.StructParents = self.tagger.page_key()
-            page.Tabs = PDFName("S")
-            page.__NoDefault__ = PDFPage.__NoDefault__ + ["StructParents", "Tabs"]
+            rl.set_page_entries(page, StructParents=self.tagger.page_key(), Tabs=PDFName("S"))
 
     # -- page lifecycle --------------------------------------------------------------
     def showPage(self):
-        self._deferred.append((dict(self.__dict__), self.page_langs))
-        self._startPage()
+        self._deferred.append((self.hold_page(), self.page_langs))
         if self.tagger is not None:
             self.tagger.new_page()
 
@@ -148,9 +144,7 @@ class HandoutCanvas(canvas.Canvas):
         for heading in self._headings:
             firsts.setdefault(heading[1], heading)
         for index, (state, langs) in enumerate(self._deferred):
-            annotations = self._annotationCount  # a running count: never rewind it
-            self.__dict__.update(state)
-            self._annotationCount = max(annotations, self._annotationCount)
+            self.restore_page(state)
             if self.tagger is not None:
                 self.tagger.page = index
             for page, lang, _title, key, x, y in self._headings:
@@ -159,10 +153,10 @@ class HandoutCanvas(canvas.Canvas):
                     if firsts[lang][3] == key:
                         self.bookmarkHorizontal(f"lang-{lang}", x, y)
             draw_footer(self, self.footer, index + 1, total, langs)
-            canvas.Canvas.showPage(self)
+            self.emit_page()
         self._write_outline()
         if self.tagger is not None:
-            self.tagger.write(self._doc, self._doc.info.title)
+            self.tagger.write(self.pdf_document(), self.document_title())
         super().save()
 
     def _write_outline(self) -> None:

@@ -217,7 +217,7 @@ class StoryBuilder:
         alt = self.proc.alternatives
         return [self.heading(self.labels[lang]["alternatives"], lang),
                 *self.bullets(alt.options, lang),
-                self.label("doing_nothing", lang, self.st.subheading),
+                self.label("doing_nothing", lang, self.st.subheading, role="H3"),
                 self.text(alt.doing_nothing, lang)]
 
     def block_prompts(self, lang: str) -> list[Flowable]:

@@ -6,32 +6,27 @@ canvas asks a `Tagger` (one per canvas, so per build pass) for marked-content
 ids; at save time the Tagger writes the StructTreeRoot, the ParentTree, the
 catalog entries and the XMP packet with ReportLab's own PDF objects.
 
-The tree: Document > Sect per language (/Lang) > H1, H2, P, L > LI > Lbl + LBody,
-with Link elements (OBJR to their annotation) inside the paragraph that holds
-the link; the signature form is a Div (inside its language's Sect, or after
-the Sects when it is bilingual). Page furniture is /Artifact.
+The tree: Document > Sect per language (/Lang) > H1, H2, H3, P, L > LI > Lbl +
+LBody, with Link elements (OBJR to their annotation) inside the paragraph that
+holds the link; a checklist box is a Lbl with /Alt ("Unchecked box"); the
+footer's link annotations join the body's Link for the same target; the
+signature form is a Div (inside its language's Sect, or after the Sects when it
+is bilingual). Page furniture is /Artifact.
 
-Relies on ReportLab internals (pinned in pyproject.toml, covered by tests/test_tagged.py):
-the text object's `_code`/`_textOut`, the paragraph's `_linkRecord` hook, the
-canvas's `_setAnnotations` and page names "Page<n>".
+The ReportLab internals this relies on are in rl.py (each with a test of its own).
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-from reportlab.pdfbase.pdfdoc import (
-    PDFDictionary,
-    PDFName,
-    PDFObject,
-    PDFStream,
-    PDFString,
-)
-from reportlab.pdfgen.textobject import PDFTextObject
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
+
+from ..i18n import labels_for
+from . import rl
 
 ARTIFACT_LAYOUT = "/Artifact <</Type /Layout>> BDC"
 ARTIFACT_FOOTER = "/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
-PAGE_NAME = "Page{}"  # pdfdoc.PDFDocument.thisPageName, 1-based
 MCID_SPAN = 1 << 20  # marked content kid = page * MCID_SPAN + mcid
 
 
@@ -93,7 +88,7 @@ class _Shown(str):
     """A text-showing operator in a text object's code (as opposed to state operators)."""
 
 
-class MarkedText(PDFTextObject):
+class MarkedText(rl.TextObject):
     """A text object whose text is marked content (all sequences inside its BT ... ET).
 
     A link inside a paragraph switches to its Link element and back. Sequences
@@ -103,58 +98,42 @@ class MarkedText(PDFTextObject):
 
     def __init__(self, canvas, x, y, direction, tagger: Tagger, elem: Elem):
         super().__init__(canvas, x, y, direction=direction)
-        self._tagger = tagger
-        self._opens = [elem]  # an int i in the code: text from here on belongs to _opens[i]
-        self._code.append(0)
-        self._elem = elem
-        self._mark = len(self._code)
+        self.tagger = tagger
+        self.opens = [elem]  # an int i in the code: text from here on belongs to opens[i]
+        self.ops.append(0)
+        self.elem = elem
+        self.mark = len(self.ops)  # where the last text-showing operator starts
 
-    def _textOut(self, text, TStar=0):
-        self._mark = len(self._code)
-        super()._textOut(text, TStar)
-        self._code[-1] = _Shown(self._code[-1])
+    def shown(self, start: int) -> None:
+        self.mark = start
+        ops = self.ops
+        ops[-1] = _Shown(ops[-1])
 
-    def textOut(self, text):
-        super().textOut(text)
-        self._code[-1] = _Shown(self._code[-1])
-
-    def textLine(self, text=""):
-        super().textLine(text)
-        self._code[-1] = _Shown(self._code[-1])
-
-    def moveCursor(self, dx, dy):
-        # ReportLab merges a move into the previous op when that op is a move ('... Td'); a
-        # marker int there has no .endswith. An empty op keeps the move apart (and is inert).
-        if self._code and self._code[-1].__class__ is int:
-            self._code.append("")
-        super().moveCursor(dx, dy)
-
-    def _linkRecord(self, link, what):
-        # paragraph.py calls 'start' after the link's first fragment was written,
-        # 'end' before the next fragment: switch to the Link before that fragment.
+    def link_record(self, link, what: str) -> None:
+        # 'start' comes after the link's first fragment was written, 'end' before the
+        # next fragment: switch to the Link before that first fragment.
         if what == "start":
-            self._opens.append(self._tagger.link_elem(self._elem, link))
-            self._code.insert(self._mark, len(self._opens) - 1)
+            self.opens.append(self.tagger.link_elem(self.elem, link))
+            self.ops.insert(self.mark, len(self.opens) - 1)
         else:
-            self._code.append(0)
+            self.ops.append(0)
 
-    def getCode(self):
+    def finish(self, ops: list) -> list:
         out: list[str] = []
         want = current = None
-        for item in self._code:
+        for item in ops:
             if item.__class__ is int:
-                want = self._opens[item]
+                want = self.opens[item]
                 continue
             if isinstance(item, _Shown) and want is not current:
                 if current is not None:
                     out.append("EMC")
-                out.append(self._tagger.bdc(want))
+                out.append(self.tagger.bdc(want))
                 current = want
             out.append(item)
         if current is not None:
             out.append("EMC")
-        self._code = out
-        return super().getCode()
+        return out
 
 
 class Tagger:
@@ -173,12 +152,17 @@ class Tagger:
         self.root = Elem("Document")
         self.content: dict = {}  # tag key -> element that receives the text
         self.labels: dict[int, Elem] = {}  # list item -> its Lbl
-        self.footer_links: Elem | None = None
+        self.piece_lang = ""  # language of the paragraph piece being drawn
+        self.targets: dict[tuple[str, str], Elem] = {}  # (url, lang) -> its first body Link
+        self.footer_div: Elem | None = None  # footer links no body Link takes
+        self.footer_links: dict[str, Elem] = {}
         self._build(pieces, locales)
 
     def _build(self, pieces: list, locales: dict[str, str]) -> None:
         by_locale = {loc: code for code, loc in locales.items()}
         self.langs = list(locales.values())
+        # a checklist's drawn box says what it is (its Lbl holds a path, no text)
+        box_alt = {code: labels_for(loc)["unchecked_box"] for code, loc in locales.items()}
         sects = {code: Elem("Sect", self.root, lang=loc) for code, loc in locales.items()}
         lists: dict[str, tuple[str, Elem]] = {}
         late: list = []
@@ -200,7 +184,8 @@ class Tagger:
                     lst = Elem("L", sect)
                     lists[lang] = (role, lst)
                 item = Elem("LI", lst)
-                self.labels[elem_id] = Elem("Lbl", item)
+                self.labels[elem_id] = Elem("Lbl", item,
+                                            alt=box_alt[lang] if role == "CHECK" else "")
                 self.content[elem_id] = Elem("LBody", item)
             else:
                 lists.pop(lang, None)
@@ -233,15 +218,15 @@ class Tagger:
     def begin_piece(self, flowable) -> None:
         """A paragraph piece starts drawing: its bullet (first) and text go to its elements."""
         self.queue, self.links, self.urls = [], {}, {}
+        self.piece_lang = flowable.lang
         body = self.content.get(flowable.elem)
         if body is None:
             return
         label = self.labels.get(flowable.elem)
-        para = getattr(flowable, "blPara", None)
-        if para is not None and para.kind == 0 and getattr(para, "link", None):
+        link = rl.whole_link(flowable)
+        if link is not None:
             # the whole paragraph is one link (one style throughout): a Link inside it
-            link = para.link[0]
-            body = self.link_elem(body, tuple(link) if isinstance(link, list) else link)
+            body = self.link_elem(body, link)
         self.queue = [label, body] if label is not None and flowable.bulletText else [body]
 
     def end_piece(self) -> None:
@@ -277,20 +262,38 @@ class Tagger:
             elem.owner = owner
             url = link[1] if isinstance(link, tuple) else str(link)
             self.urls[url] = elem
+            self.targets.setdefault((url, self.piece_lang), elem)
         return elem
 
-    def annotation(self, url: str, name: str, describe) -> tuple[int, str]:
-        """Key and /Contents for a link annotation being made on the current page."""
-        elem = self.urls.get(url)
-        if elem is None:  # a footer link: artifact text, so a Link holding only the annotation
-            if self.footer_links is None:
-                self.footer_links = Elem("Div", self.root)
-            elem = Elem("Link", self.footer_links, alt=describe(url))
+    def annotation(self, url: str, name: str, describe, langs=()) -> tuple[int, str]:
+        """Key and /Contents for a link annotation being made on the current page.
+
+        A link in body text belongs to its Link element. A footer link (artifact
+        text, repeated on every page; `langs` are the page's languages) joins the
+        body's Link for the same target in the page's language, so the tree has one
+        Link per place the body prints a target and none for the footer's repeats
+        (PDF/UA-1 wants every visible annotation in a Link, 7.18.5; a Link may hold
+        several, ISO 32000-1 14.8.4.4.2). Without such a body Link, all the footer
+        annotations of one target share one Link, in a Div after the Sects.
+        """
+        elem = self.urls.get(url) or self.footer_link(url, langs, describe)
         key = self.next_key
         self.next_key += 1
         self.parent_keys[key] = elem
         elem.kids.append((self.page, name))
         return key, describe(url)
+
+    def footer_link(self, url: str, langs, describe) -> Elem:
+        for lang in langs:
+            elem = self.targets.get((url, lang))
+            if elem is not None and elem.parent is not None:  # its text is in the tree
+                return elem
+        elem = self.footer_links.get(url)
+        if elem is None:
+            if self.footer_div is None:
+                self.footer_div = Elem("Div", self.root)
+            elem = self.footer_links[url] = Elem("Link", self.footer_div, alt=describe(url))
+        return elem
 
     def page_key(self) -> int:
         key = self.next_key
@@ -304,8 +307,8 @@ class Tagger:
         """Add StructTreeRoot, ParentTree, MarkInfo and XMP to the document catalog.
 
         The tree's hundreds of small dictionaries are written as pre-formatted
-        PDF (`_Raw`): ReportLab's generic PDFDictionary formatting of them cost
-        more than the rest of the tagging together.
+        PDF (`rl.RawObject`): ReportLab's generic PDFDictionary formatting of them
+        cost more than the rest of the tagging together.
         """
         _prune(self.root)
         elems = list(self.root.walk())
@@ -313,61 +316,37 @@ class Tagger:
             elem.name = f"StructElem{i}"
         root_name = "StructTreeRoot"
         for elem in elems:
-            doc.Reference(_Raw(_elem_pdf, elem, root_name), elem.name)
-        tree = _Raw(_tree_pdf, self)
-        catalog = doc.Catalog
-        catalog.StructTreeRoot = doc.Reference(tree, root_name)
-        catalog.MarkInfo = PDFDictionary({"Marked": b"true"})
+            rl.reference(doc, rl.RawObject(_elem_pdf, elem, root_name), elem.name)
+        tree = rl.RawObject(_tree_pdf, self)
         meta = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
                          xmp(title, self.langs), filters=[])
-        catalog.Metadata = doc.Reference(meta, "XMPMetadata")
-
-
-class _Raw(PDFObject):
-    """An indirect object formatted by a function of (document, *args): PDF text, no parsing."""
-
-    def __init__(self, fn, *args):
-        self.fn, self.args = fn, args
-
-    def format(self, document):
-        return self.fn(document, *self.args).encode("latin-1")
-
-
-def _refs(document):
-    numbers = document.idToObjectNumberAndVersion
-
-    def ref(name: str) -> str:
-        num, gen = numbers[name]
-        return f"{num} {gen} R"
-    return ref
-
-
-def _string(document, text: str) -> str:
-    return PDFString(text).format(document).decode("latin-1")
+        rl.set_catalog(doc, StructTreeRoot=rl.reference(doc, tree, root_name),
+                       MarkInfo=PDFDictionary({"Marked": b"true"}),
+                       Metadata=rl.reference(doc, meta, "XMPMetadata"))
 
 
 def _elem_pdf(document, elem: Elem, root_name: str) -> str:
-    ref = _refs(document)
+    ref = rl.object_refs(document)
     page = _first_page(elem)
     parts = [f"<< /Type /StructElem /S /{elem.role} /P "
              f"{ref(elem.parent.name if elem.parent else root_name)}"]
     if page is not None:
-        parts.append(f" /Pg {ref(PAGE_NAME.format(page + 1))}")
+        parts.append(f" /Pg {ref(rl.page_name(page))}")
     if elem.lang:
-        parts.append(f" /Lang {_string(document, elem.lang)}")
+        parts.append(f" /Lang {rl.pdf_string(document, elem.lang)}")
     if elem.alt:
-        parts.append(f" /Alt {_string(document, elem.alt)}")
+        parts.append(f" /Alt {rl.pdf_string(document, elem.alt)}")
     kids = []
     for kid in elem.kids:
         if isinstance(kid, Elem):
             kids.append(ref(kid.name))
         elif isinstance(kid, tuple):
             kids.append(f"<< /Type /OBJR /Obj {ref(kid[1])} "
-                        f"/Pg {ref(PAGE_NAME.format(kid[0] + 1))} >>")
+                        f"/Pg {ref(rl.page_name(kid[0]))} >>")
         elif kid // MCID_SPAN == page:
             kids.append(str(kid % MCID_SPAN))
         else:
-            kids.append(f"<< /Type /MCR /Pg {ref(PAGE_NAME.format(kid // MCID_SPAN + 1))} "
+            kids.append(f"<< /Type /MCR /Pg {ref(rl.page_name(kid // MCID_SPAN))} "
                         f"/MCID {kid % MCID_SPAN} >>")
     parts.append(f" /K {kids[0]}" if len(kids) == 1 else f" /K [{' '.join(kids)}]")
     parts.append(" >>")
@@ -375,7 +354,7 @@ def _elem_pdf(document, elem: Elem, root_name: str) -> str:
 
 
 def _tree_pdf(document, tagger: Tagger) -> str:
-    ref = _refs(document)
+    ref = rl.object_refs(document)
     nums = []
     for key in sorted(tagger.parent_keys):
         target = tagger.parent_keys[key]

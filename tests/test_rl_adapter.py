@@ -1,0 +1,313 @@
+"""Each ReportLab internal that pdfgen/render/rl.py relies on, one test per assumption.
+
+The tests are named after the assumptions in rl.py's docstring (A1 text-ops ...): a
+ReportLab release that changes one fails its test here, by name, rather than a render
+deep inside. They use ReportLab's standard fonts, whose text is written as literal
+strings ("(817) Tj"), so operators can be read in the tests.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFPage
+from reportlab.pdfgen.textobject import PDFTextObject
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Paragraph
+
+from pdfgen.render import rl
+
+STYLE = ParagraphStyle("t", fontName="Helvetica", fontSize=10, leading=12)
+
+
+def _canvas(cls=rl.Canvas, **kw):
+    return cls(io.BytesIO(), **kw)
+
+
+class Spy(rl.TextObject):
+    """Records the hooks' calls with the operators as they were at the time."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.calls: list = []
+
+    def shown(self, start):
+        self.calls.append(("shown", start, list(self.ops)))
+
+    def link_record(self, link, what):
+        self.calls.append((what, link, list(self.ops)))
+
+
+class SpyCanvas(rl.Canvas):
+    """A canvas whose text objects are Spies (as the tagging canvas's are MarkedText)."""
+
+    texts: list
+
+    def beginText(self, x=0, y=0, direction=None):
+        tx = Spy(self, x, y, direction=direction)
+        self.texts = [*getattr(self, "texts", []), tx]
+        return tx
+
+
+def _draw(xml: str, width: float = 400) -> tuple[Paragraph, SpyCanvas]:
+    canv = _canvas(SpyCanvas)
+    para = Paragraph(xml, STYLE)
+    para.wrap(width, 500)
+    para.drawOn(canv, 50, 500)
+    return para, canv
+
+
+# -- text objects ----------------------------------------------------------------------------
+
+def test_a1_text_ops_a_text_object_keeps_its_operators_as_a_list_of_str():
+    tx = rl.TextObject(_canvas())
+    tx.setFont("Helvetica", 10)
+    tx.textOut("hello")
+    assert tx.ops is tx._code and isinstance(tx.ops, list)
+    assert tx.ops[0] == "BT" and all(isinstance(op, str) for op in tx.ops)
+    before = list(tx.ops)
+    assert tx.getCode() == " ".join([*before, "ET"])
+
+
+def test_a1_text_ops_finish_rewrites_what_is_written():
+    class Upper(rl.TextObject):
+        def finish(self, ops):
+            return [op.replace("hello", "HELLO") for op in ops if op.__class__ is str]
+
+    tx = Upper(_canvas())
+    tx.setFont("Helvetica", 10)
+    tx.ops.append(7)  # a marker: finish takes it out
+    tx.textOut("hello")
+    assert "(HELLO) Tj" in tx.getCode() and "7" not in tx.getCode().split()
+
+
+@pytest.mark.parametrize("call", ["_textOut", "textOut", "textLine"])
+def test_a2_text_out_each_call_appends_one_operator(call):
+    tx = Spy(_canvas())
+    tx.setFont("Helvetica", 10)
+    n = len(tx.ops)
+    getattr(tx, call)("hello")
+    assert len(tx.ops) == n + 1 and "(hello)" in tx.ops[-1]
+    assert tx.calls == [("shown", n, tx.ops[:])]
+
+
+def test_a2_text_out_a_paragraph_draws_its_lines_with_text_out():
+    _, canv = _draw("one two three " * 30)
+    (tx,) = canv.texts
+    shown = [c for c in tx.calls if c[0] == "shown"]
+    assert len(shown) >= 3  # one per line
+    for _, start, ops in shown:
+        assert ops[start].endswith("Tj T*") or ops[start].endswith("Tj")
+
+
+def test_a3_move_merge_a_move_merges_into_the_previous_move():
+    tx = PDFTextObject(_canvas())
+    tx.moveCursor(1, 2)
+    n = len(tx._code)
+    tx.moveCursor(3, 4)
+    assert len(tx._code) == n and tx._code[-1].endswith(" Td")
+    tx._code.append(0)  # a marker: ReportLab's own moveCursor cannot step over it
+    with pytest.raises(AttributeError):
+        tx.moveCursor(1, 1)
+    ours = rl.TextObject(_canvas())
+    ours.ops.append(0)
+    ours.moveCursor(1, 1)  # the adapter keeps them apart
+    assert ours.ops[-3:] == [0, "", "1 -1 Td"]
+
+
+def test_a4_link_record_start_after_the_first_fragment_end_before_the_next():
+    _, canv = _draw('Call <a href="tel:+1817"><b>817</b> now</a> or <b>later</b>.')
+    (tx,) = canv.texts
+    records = [c for c in tx.calls if c[0] in ("start", "end")]
+    assert [c[0] for c in records] == ["start", "end"]
+    (_, link, at_start), (_, link_end, at_end) = records
+    assert link == link_end and link[1] == "tel:+1817"
+    assert "(817)" in at_start[-1]  # its first fragment is written...
+    assert "(or" not in " ".join(at_end)  # ...and the next fragment not yet
+    shown = [c for c in tx.calls if c[0] == "shown"]
+    first_link_op = next(s for _, s, ops in shown if "(817)" in ops[s])
+    assert first_link_op == len(at_start) - 1
+
+
+# -- paragraphs ---------------------------------------------------------------------------
+
+def test_a5_para_lines_one_style():
+    para = Paragraph("one two three " * 20, STYLE)
+    assert not rl.is_wrapped(para)
+    para.wrap(200, 500)
+    assert rl.is_wrapped(para) and "blPara" in para.__dict__
+    bl = para.blPara
+    assert bl.kind == 0 and len(bl.lines) > 1
+    extra, words = bl.lines[0]
+    assert isinstance(extra, float | int) and all(isinstance(w, str) for w in words)
+    assert "".join(f.text for f in para.frags).startswith("one two three")
+
+
+def test_a5_para_lines_several_styles_and_callbacks():
+    para = Paragraph('<a name="here"/>one <b>two</b> three ' * 20, STYLE)
+    para.wrap(200, 500)
+    bl = para.blPara
+    assert bl.kind == 1 and len(bl.lines) > 1
+    frags = [f for line in bl.lines for f in line.words]
+    assert any(hasattr(f, "cbDefn") for f in frags)  # the anchor: a callback, no text
+    assert all(isinstance(f.text, str) for f in frags if not hasattr(f, "cbDefn"))
+
+
+@pytest.mark.parametrize("xml", ["one two three " * 20, "one <b>two</b> three " * 20])
+def test_a5_para_lines_line_ends_padded_and_restored(xml):
+    para = Paragraph(xml, STYLE)
+    para.wrap(200, 500)
+    bl = para.blPara
+
+    def ends():
+        if bl.kind == 0:
+            return [words[-1] for _, words in bl.lines]
+        return [line.words[-1].text for line in bl.lines]
+    before = ends()
+    saved = rl.pad_line_ends(para, all_lines=False)
+    padded = ends()
+    assert all(e.endswith(" ") for e in padded[:-1]) and padded[-1] == before[-1]
+    rl.unpad_line_ends(para, saved)
+    assert ends() == before
+
+
+def test_a6_whole_link_a_one_style_link_paragraph():
+    para, canv = _draw('<a href="tel:+1817">817-697-4038</a>')
+    assert para.blPara.kind == 0 and para.blPara.link
+    assert rl.whole_link(para) == (para.blPara.link[0][0], "tel:+1817")
+    (tx,) = canv.texts
+    assert not [c for c in tx.calls if c[0] in ("start", "end")]  # no _linkRecord
+    assert rl.whole_link(Paragraph("plain", STYLE)) is None
+
+
+# -- canvas -------------------------------------------------------------------------------
+
+class Pages(rl.Canvas):
+    def page_made(self, page):
+        added = list(self._doc.Pages.pages)
+        self.made = [*getattr(self, "made", []), (page, page in added)]
+
+
+def test_a7_set_annotations_called_once_per_page_before_it_is_added():
+    canv = _canvas(Pages)
+    for _ in range(3):
+        canv.drawString(10, 10, "x")
+        canv.showPage()
+    assert len(canv.made) == 3
+    assert all(isinstance(p, PDFPage) and not added for p, added in canv.made)
+
+
+def test_a8_page_entries_written_to_the_page_dictionary():
+    class Entries(rl.Canvas):
+        def page_made(self, page):
+            rl.set_page_entries(page, StructParents=4, Tabs=PDFName("S"))
+
+    buf = io.BytesIO()
+    canv = Entries(buf)
+    canv.drawString(10, 10, "x")
+    canv.save()
+    with pikepdf.open(io.BytesIO(buf.getvalue())) as pdf:
+        page = pdf.pages[0]
+        assert int(page.StructParents) == 4 and page.Tabs == pikepdf.Name.S
+
+
+def test_a9_page_state_held_pages_come_back_and_annotations_count_on():
+    buf = io.BytesIO()
+    canv = rl.Canvas(buf)
+    canv.drawString(10, 700, "first")
+    canv.linkURL("https://a.example", (0, 0, 10, 10))
+    one = canv.hold_page()
+    canv.drawString(10, 700, "second")
+    canv.linkURL("https://b.example", (0, 0, 10, 10))
+    two = canv.hold_page()
+    for held, footer in ((one, "foot1"), (two, "foot2")):
+        canv.restore_page(held)
+        canv.drawString(10, 20, footer)
+        canv.linkURL("https://c.example", (0, 0, 10, 10))
+        canv.emit_page()
+    canv.save()
+    with pikepdf.open(io.BytesIO(buf.getvalue())) as pdf:
+        texts = [p.Contents.read_bytes() for p in pdf.pages]
+        assert len(texts) == 2
+        assert b"(first)" in texts[0] and b"(foot1)" in texts[0] and b"second" not in texts[0]
+        assert b"(second)" in texts[1] and b"(foot2)" in texts[1]
+        annots = [a.objgen for p in pdf.pages for a in p.Annots]
+        assert len(annots) == len(set(annots)) == 4  # none overwritten by a rewound count
+
+
+def test_a10_annot_name_predicted_before_link_url():
+    canv = rl.Canvas(io.BytesIO())
+    for url in ("https://a.example", "tel:+1817"):
+        name = canv.next_annotation_name()
+        assert name not in canv._doc.idToObject
+        canv.linkURL(url, (0, 0, 10, 10))
+        assert canv._doc.idToObject[name]["A"]["URI"].s == url
+
+
+def test_a11_canvas_doc_document_and_title():
+    canv = rl.Canvas(io.BytesIO())
+    canv.setTitle("Hemilaminectomy")
+    assert canv.pdf_document() is canv._doc
+    assert canv.document_title() == "Hemilaminectomy"
+
+
+# -- the document -------------------------------------------------------------------------
+
+def _with_catalog(fn) -> pikepdf.Pdf:
+    """A two-page PDF whose catalog gets StructTreeRoot = RawObject(fn) and MarkInfo."""
+    buf = io.BytesIO()
+    canv = rl.Canvas(buf)
+    for text in ("one", "two"):
+        canv.drawString(10, 10, text)
+        canv.showPage()
+    doc = canv.pdf_document()
+    rl.set_catalog(doc, StructTreeRoot=rl.reference(doc, rl.RawObject(fn), "Tree"),
+                   MarkInfo=PDFDictionary({"Marked": b"true"}))
+    canv.save()
+    return pikepdf.open(io.BytesIO(buf.getvalue()))
+
+
+def test_a12_catalog_entries_are_written():
+    with _with_catalog(lambda document: "<< /Type /StructTreeRoot >>") as pdf:
+        assert pdf.Root.StructTreeRoot.Type == pikepdf.Name.StructTreeRoot
+        assert pdf.Root.StructTreeRoot.is_indirect
+        assert bool(pdf.Root.MarkInfo.Marked) is True
+
+
+def test_a13_page_names_resolve_to_the_pages():
+    def tree(document):
+        ref = rl.object_refs(document)
+        return f"<< /Pages [{ref(rl.page_name(0))} {ref(rl.page_name(1))}] >>"
+
+    with _with_catalog(tree) as pdf:
+        got = [p.objgen for p in pdf.Root.StructTreeRoot.Pages]
+        assert got == [p.objgen for p in pdf.pages]
+
+
+def test_a14_raw_object_is_the_objects_body():
+    def tree(document):
+        return f"<< /Title {rl.pdf_string(document, 'Hemilaminectomía (L4)')} /N 7 >>"
+
+    with _with_catalog(tree) as pdf:
+        assert str(pdf.Root.StructTreeRoot.Title) == "Hemilaminectomía (L4)"
+        assert int(pdf.Root.StructTreeRoot.N) == 7
+
+
+def test_a15_pages_built_after_build():
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(buf, pageTemplates=[PageTemplate("p", [Frame(50, 50, 400, 600)])])
+    doc.build([Paragraph("one", STYLE), PageBreak(), Paragraph("two", STYLE)])
+    assert rl.page_count(doc) == 2
+
+
+# -- fonts --------------------------------------------------------------------------------
+
+def test_a16_charmap_of_a_registered_ttf():
+    from pdfgen.render.fonts import family
+
+    fam = family("Atkinson Hyperlegible Next")
+    cmap = rl.charmap(fam.regular)
+    assert {ord("a"), ord("ñ"), ord("¿")} <= cmap
+    assert 0x4E2D not in cmap  # no CJK in a Latin font
