@@ -12,9 +12,10 @@ from reportlab.platypus import Flowable, PageBreak
 
 from .. import markup
 from ..i18n import Labels
-from ..model import Bullets, Clinic, Layout, Procedure, Text
+from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
+from .figure import Beside, FigureBlock, Picture, QrCode, address_lines, alt_text, web_words
 from .flowables import Box, CheckItem, Columns, FillPageIfEven, Heading, LangMark, Para, RuledLines
-from .fonts import Family
+from .fonts import Family, family
 from .page import tel_uri, web_label
 from .signature import SignatureBlock
 
@@ -131,7 +132,60 @@ class StoryBuilder:
     def block_summary(self, lang: str) -> list[Flowable]:
         return [self.text(self.proc.summary, lang)]
 
-    def block_contact(self, lang: str) -> list[Flowable]:
+    # -- figures (render/figure.py) -------------------------------------------------------
+    def _frame_height(self) -> float:
+        top, _, bottom, _ = self.layout.margins
+        return self.layout.page_size[1] - top - bottom - self.layout.footer_height
+
+    def figure(self, fig: Figure, lang: str) -> list[Flowable]:
+        """A section's picture and its caption, kept together; the picture at most half a
+        page tall."""
+        picture = Picture(fig.image, family(self.layout.fonts["body"]), self.layout.figure_width,
+                          self._frame_height() * 0.5, alt_text(markup.plain(fig.alt[lang])),
+                          lang, next(self._ids))
+        style = ParagraphStyle("caption", parent=self.st.body, spaceBefore=self.st.body.fontSize
+                               * 0.4, spaceAfter=0)
+        caption = self.text(fig.caption, lang, style)
+        return [FigureBlock([picture, caption], self._frame_height(),
+                            space_before=self.layout.paragraph_space,
+                            space_after=self.layout.paragraph_space * 1.5)]
+
+    def qr_url(self, lang: str) -> str:
+        """The handout's web address in `lang` when the layout prints the QR code, else ""."""
+        return self.clinic.url_for(self.proc.id, lang) if self.layout.qr else ""
+
+    def _with_qr(self, items: list[Flowable], lang: str) -> list[Flowable]:
+        """The contact box's text with the QR code at its right, and beneath, the address in
+        words on lines of its own, broken only after a '/'."""
+        url = self.qr_url(lang)
+        if not url:
+            return items
+        lab = self.labels[lang]
+        words = web_words(url)
+        code = QrCode(url, lab.format("qr_alt", address=words), lang, next(self._ids),
+                      self.st.body.fontName)
+        size = self.layout.sizes["body"]
+        inner = self._column_width() - 2 * size * 0.7 - size * 0.35  # inside the panel
+        lines = address_lines(words, family(self.layout.fonts["body"]).bold, size,
+                              inner)
+        link = (f'<a href="{markup.escape(url)}"><b>'
+                + "<br/>".join(markup.escape(line) for line in lines) + "</b></a>")
+        before, _, after = lab["qr_text"].partition("%(address)s")
+        address = (f"{markup.escape(before.rstrip())}<br/>" if before.strip() else "") + link
+        address += markup.escape(after)
+        style = ParagraphStyle("qr-address", parent=self.st.body, spaceBefore=size * 0.3,
+                               spaceAfter=0)
+        beneath = self._para(Para, address, style, lang, "P")
+        return [FigureBlock([Beside(items, code, size), beneath], self._frame_height())]
+
+    def _column_width(self) -> float:
+        layout = self.layout
+        if layout.arrangement == "columns":
+            return (layout.frame_width - layout.column_gap * (layout.languages - 1)
+                    ) / layout.languages
+        return layout.frame_width
+
+    def block_contact(self, lang: str, qr: bool = False) -> list[Flowable]:
         lab, clinic = self.labels[lang], self.clinic
         specialty = markup.escape(clinic.specialty(self.proc.specialty).name[lang])
         phone = (f'<a href="{tel_uri(clinic.phone)}"><b>{markup.escape(clinic.phone)}</b></a>')
@@ -143,6 +197,8 @@ class StoryBuilder:
         tail = f"{markup.escape(lab['telemedicine'])} " if clinic.telemedicine else ""
         items.append(self._para(Para, f"{tail}{web}", self.st.body, lang, "P"))
         items[-1].style = ParagraphStyle("contact-last", parent=self.st.body, spaceAfter=0)
+        if qr:
+            items = self._with_qr(items, lang)
         return [self._panel(items, "callout")]
 
     def block_section(self, index: int, lang: str) -> list[Flowable]:
@@ -151,6 +207,8 @@ class StoryBuilder:
         for block in sec.body:
             if isinstance(block, Bullets):
                 out += self.bullets(block.items, lang)
+            elif isinstance(block, Figure):
+                out += self.figure(block, lang)
             else:
                 out.append(self.text(block.text, lang))
         return out
@@ -195,7 +253,7 @@ class StoryBuilder:
         return [self.heading(self.labels[lang]["call_when"], lang),
                 self.label("call_when_intro", lang, self.st.subheading),
                 *self.bullets(self.proc.call_when, lang),
-                *self.block_contact(lang)]
+                *self.block_contact(lang, qr=True)]
 
     def block_sources(self, lang: str) -> list[Flowable]:
         if not self.proc.sources:

@@ -6,7 +6,7 @@ canvas asks a `Tagger` (one per canvas, so per build pass) for marked-content
 ids; at save time the Tagger writes the StructTreeRoot, the ParentTree, the
 catalog entries and the XMP packet with ReportLab's own PDF objects.
 
-The tree: Document > Sect per language (/Lang) > H1, H2, P, L > LI > Lbl + LBody,
+The tree: Document > Sect per language (/Lang) > H1, H2, P, Figure, L > LI > Lbl + LBody,
 with Link elements (OBJR to their annotation) inside the paragraph that holds
 the link; the signature form is a Div (inside its language's Sect, or after
 the Sects when it is bilingual). Page furniture is /Artifact.
@@ -42,10 +42,11 @@ class Elem:
     (page, name) tuple: no small containers per MCID, so fewer GC passes.
     """
 
-    __slots__ = ("role", "lang", "kids", "parent", "owner", "alt", "name")
+    __slots__ = ("role", "lang", "kids", "parent", "owner", "alt", "name", "bbox")
 
     def __init__(self, role: str, parent: Elem | None = None, lang: str = "", alt: str = ""):
         self.role, self.lang, self.alt = role, lang, alt
+        self.bbox: tuple[float, float, float, float] | None = None  # a Figure's, on its page
         self.kids: list = []
         self.parent = parent
         self.owner: Elem | None = None
@@ -202,6 +203,9 @@ class Tagger:
                 item = Elem("LI", lst)
                 self.labels[elem_id] = Elem("Lbl", item)
                 self.content[elem_id] = Elem("LBody", item)
+            elif role == "Figure":  # its /Alt and /BBox are set when it is drawn
+                lists.pop(lang, None)
+                self.content[elem_id] = Elem(role, sect, lang=locales[lang])
             else:
                 lists.pop(lang, None)
                 self.content[elem_id] = Elem(role, sect)
@@ -264,6 +268,17 @@ class Tagger:
             yield
         finally:
             self.queue = []
+
+    def figure_bdc(self, flowable, bbox: tuple[float, float, float, float]) -> str:
+        """BDC for a figure's drawing (render/figure.py): its Figure element gets the
+        flowable's alt text and the box it is drawn in; "" when untagged."""
+        elem = self.content.get(flowable.elem)
+        if elem is None or self.artifact:
+            return ""
+        elem.alt = flowable.alt
+        if elem.bbox is None:
+            elem.bbox = bbox
+        return self.bdc(elem)
 
     def label_bdc(self, flowable) -> str:
         """BDC for a list item's drawn label (the checklist box), or "" when untagged."""
@@ -357,6 +372,9 @@ def _elem_pdf(document, elem: Elem, root_name: str) -> str:
         parts.append(f" /Lang {_string(document, elem.lang)}")
     if elem.alt:
         parts.append(f" /Alt {_string(document, elem.alt)}")
+    if elem.bbox is not None:  # PDF/UA: a Figure says where it is drawn
+        box = " ".join(f"{v:.2f}" for v in elem.bbox)
+        parts.append(f" /A << /O /Layout /Placement /Block /BBox [{box}] >>")
     kids = []
     for kid in elem.kids:
         if isinstance(kid, Elem):
