@@ -9,8 +9,8 @@ MCID in exactly one element, which names its page, the ParentTree pointing back
 at the same element, each annotation held through an OBJR by exactly one
 Link/Annot/Form element and in the ParentTree under its /StructParent, with
 /Contents); only standard structure types; heading levels that start at H1 and
-do not skip; /Lang on each Sect, and every /Lang a language tag; fonts embedded
-with a ToUnicode map.
+do not skip; /Lang on each Sect, and every /Lang a language tag; every Figure with
+alternate text (/Alt) and a /BBox; fonts embedded with a ToUnicode map.
 
 It is not veraPDF: it proves the structure is consistent, not that a reader
 will understand it.
@@ -250,6 +250,8 @@ class _Tree:
         if "/Lang" in obj and not LANG_TAG.fullmatch(str(obj.Lang)):
             self.st.add(where, f"/Lang '{obj.Lang}' is not a language tag like es-MX", "lang")
         self._heading(mapped, where)
+        if mapped == "Figure":
+            self._figure(obj, where)
         page = self._page_of(obj, page)
         own_page = self._page_of(obj, None)  # an MCID kid needs its element's own /Pg
         for kid in _as_list(obj.get("/K")):
@@ -272,6 +274,22 @@ class _Tree:
                     self.annots.setdefault(target, key)
                 else:
                     self.elem(kid, obj, page)
+
+    def _figure(self, obj, where: str) -> None:
+        """PDF/UA-1 7.3: a Figure has alternate text (a screen reader reads it instead of
+        the picture), and a bounding box (/BBox in a Layout attribute)."""
+        alt = obj.get("/Alt")
+        if alt is None or not str(alt).strip():
+            if not str(obj.get("/ActualText", "")).strip():
+                self.st.add(where, "a Figure without alternate text (/Alt)", "figure-alt")
+        attrs = obj.get("/A")
+        found = False
+        for attr in _as_list(attrs):
+            if isinstance(attr, self.pikepdf.Dictionary) and "/BBox" in attr:
+                found = len(attr.BBox) == 4
+        if not found:
+            self.st.add(where, "a Figure without a bounding box (/A << /O /Layout /BBox >>)",
+                        "figure-bbox")
 
     def _claim(self, page, mcid: int, owner, where: str) -> None:
         if page is None:
