@@ -27,6 +27,10 @@ QR_SYMBOL = 0.8 * 72  # the code's own side, quiet zone left out: 0.8 in
 QR_MODULE_MIN = 1.2  # pt (0.42 mm): a longer address makes a bigger code, never finer dots
 QR_QUIET = 4  # modules of white around the code (ISO/IEC 18004)
 QR_LEVEL = "M"  # error correction: 15% of the code may be smudged
+# A figure that does not fit the rest of a page is drawn smaller there, down to this much of
+# its layout width, rather than leave the space empty (not beside another language: a
+# side-by-side row keeps its columns in step, so there it moves to the next page whole).
+MIN_SCALE = 0.7
 
 
 def alt_text(text: str) -> str:
@@ -90,7 +94,11 @@ class Picture(Flowable):
             self._aspect = self._drawing.height / self._drawing.width
         else:
             self._aspect = image.height / image.width
-        self.keepWithNext = 1
+
+    def scaled(self, scale: float) -> Picture:
+        """The same picture (the same structure element), `scale` times as wide."""
+        return Picture(self.image, self.fam, self.fraction * scale, self.max_height * scale,
+                       self.alt, self.lang, self.elem)
 
     def wrap(self, availWidth, availHeight):
         w = availWidth * self.fraction
@@ -194,6 +202,13 @@ class FigureBlock(Box):
 
     def split(self, availWidth, availHeight):
         _, h = self.wrap(availWidth, availHeight)
+        picture = self.items[0]
+        if isinstance(picture, Picture) and h > availHeight:  # a smaller picture fits here?
+            ph = picture.height
+            scale = (ph - (h - availHeight) - 1) / ph if ph else 0
+            if scale >= MIN_SCALE:
+                return [self._copy([picture.scaled(scale), *self.items[1:]], self.spaceBefore,
+                                   self.spaceAfter)]
         if h <= self.page_height:
             return []  # the next page holds it whole
         return super().split(availWidth, availHeight)
