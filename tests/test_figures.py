@@ -638,3 +638,24 @@ def test_check_pdf_passes_on_every_layout(rendered, tmp_path):
         paths.append(str(path))
     result = CliRunner().invoke(cli, ["check", "--pdf", *paths])
     assert result.exit_code == 0, result.output
+
+
+def test_a_figure_that_nearly_fits_is_drawn_smaller_and_one_that_does_not_moves(sample):
+    from pdfgen.render.figure import MIN_SCALE, FigureBlock
+
+    clinic, proc = sample
+    layout = load_layout("single")
+    body = family(layout.fonts["body"])
+    styles = make_styles(layout, body, body, body)
+    builder = StoryBuilder(proc, clinic, layout, styles, {"en": labels_for("en-US")})
+    (block,) = builder.figure(_figure(proc), "en")
+    assert isinstance(block, FigureBlock)
+    width = layout.frame_width
+    _, height = block.wrap(width, 1e9)
+    picture = block.items[0]
+    full = picture.height
+    (smaller,) = block.split(width, height - full * 0.2)  # 20% of the picture short
+    _, h = smaller.wrap(width, height - full * 0.2)
+    assert h <= height - full * 0.2 and smaller.items[0].height >= full * MIN_SCALE
+    assert smaller.items[0].elem == picture.elem and smaller.items[1] is block.items[1]
+    assert block.split(width, height - full * 0.5) == []  # to the next page, whole
