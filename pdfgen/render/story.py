@@ -162,8 +162,7 @@ class StoryBuilder:
             return items
         lab = self.labels[lang]
         words = web_words(url)
-        code = QrCode(url, lab.format("qr_alt", address=words), lang, next(self._ids),
-                      self.st.body.fontName)
+        code = QrCode(url, lab.format("qr_alt", address=words), lang, next(self._ids))
         size = self.layout.sizes["body"]
         inner = self._column_width() - 2 * size * 0.7 - size * 0.35  # inside the panel
         lines = address_lines(words, family(self.layout.fonts["body"]).bold, size,
