@@ -285,8 +285,46 @@ def _svg(data: bytes) -> Checked:
             for piece in (elem.text, *(child.tail for child in elem)):
                 if piece and piece.strip():
                     texts.append(" ".join(piece.split()))
+    _check_expansion(root)
     width, height = _svg_size(root)
     return Checked("svg", width, height, tuple(dict.fromkeys(texts)))
+
+
+MAX_DRAWN = 50_000  # shapes once every <use> is expanded
+
+
+def _check_expansion(root) -> None:
+    """Refuse <use> loops, and an SVG whose <use> copies would make more than MAX_DRAWN
+    shapes (a few lines of <use> can otherwise make millions)."""
+    ids = {elem.get("id"): elem for elem in root.iter() if isinstance(elem.tag, str)
+           and elem.get("id")}
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(elem) -> int:
+        key = id(elem)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            raise FigureError("has a <use> that refers to itself (a loop)")
+        busy.add(key)
+        total = 1
+        for child in elem:
+            if isinstance(child.tag, str):
+                total += size(child)
+        if isinstance(elem.tag, str) and elem.tag.endswith("}use"):
+            href = elem.get(f"{{{XLINK_NS}}}href") or elem.get("href") or ""
+            target = ids.get(href.strip()[1:])
+            if target is not None:
+                total += size(target)
+        total = min(total, MAX_DRAWN + 1)
+        busy.discard(key)
+        sizes[key] = total
+        return total
+
+    if size(root) > MAX_DRAWN:
+        raise FigureError(f"draws more than {MAX_DRAWN:,} shapes once its <use> copies are "
+                          "made: simplify the drawing")
 
 
 def _svg_size(root) -> tuple[float, float]:

@@ -141,6 +141,11 @@ BAD_FILES = {
                          b'width="9" height="9"/></svg>', "no size"),
     "not svg at all": ("figures/x.svg", b"<html><body>hi</body></html>", "root is not <svg>"),
     "svg not xml": ("figures/x.svg", b"<svg", "not a well-formed SVG"),
+    "svg use bomb": ("figures/x.svg", b'<svg xmlns="http://www.w3.org/2000/svg" '
+                     b'viewBox="0 0 9 9"><g id="a">' + b'<rect width="1" height="1"/>' * 900
+                     + b'</g>' + b'<use href="#a"/>' * 100 + b'</svg>', "more than 50,000"),
+    "svg use loop": ("figures/x.svg", b'<svg xmlns="http://www.w3.org/2000/svg" '
+                     b'viewBox="0 0 9 9"><g id="a"><use href="#a"/></g></svg>', "loop"),
     "svg event": ("figures/x.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">'
                   b'<rect width="9" height="9" onclick="x()"/></svg>', "event attribute"),
 }
