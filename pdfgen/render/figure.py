@@ -139,8 +139,7 @@ class QrCode(Flowable):
         super().__init__()
         self.url, self.alt, self.lang, self.elem = url, alt, lang, elem
         self.widget = QrCodeWidget(url, barLevel=QR_LEVEL, barBorder=QR_QUIET)
-        self.rows = _qr_modules(url)
-        self.modules = len(self.rows)
+        self.modules = len(_qr_modules(url))
         module = max(QR_SYMBOL / self.modules, QR_MODULE_MIN)
         self.side = module * (self.modules + 2 * QR_QUIET)  # quiet zone included
         self.widget.barWidth = self.widget.barHeight = self.side
@@ -155,8 +154,8 @@ class QrCode(Flowable):
         return self.side, self.side
 
     def draw(self):
-        """The widget's modules as one path (ReportLab's own drawing of the widget makes a
-        shape per run of dark modules: about 30 ms and 40 KB more per code)."""
+        """The code's dark modules as one filled path, in module units (ReportLab's own
+        drawing of the widget makes a shape per run of modules: ~25 ms and ~40 KB more)."""
         canv, side = self.canv, self.side
         module = side / (self.modules + 2 * QR_QUIET)
         with tagged_figure(canv, self, (0, 0, side, side)):
@@ -164,16 +163,9 @@ class QrCode(Flowable):
             canv.setFillColor(white)
             canv.rect(0, 0, side, side, stroke=0, fill=1)
             canv.setFillColor(black)
-            path = canv.beginPath()
-            for r, row in enumerate(self.rows):
-                c = 0
-                for dark, run in itertools.groupby(row):
-                    n = len(list(run))
-                    if dark:
-                        path.rect((c + QR_QUIET) * module,
-                                  side - (r + QR_QUIET + 1) * module, n * module, module)
-                    c += n
-            canv.drawPath(path, stroke=0, fill=1)
+            canv.translate(QR_QUIET * module, QR_QUIET * module)
+            canv.scale(module, module)
+            canv.addLiteral(_qr_path(self.url))
             canv.restoreState()
 
 
@@ -187,6 +179,23 @@ def _qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
     qr = QrCodeWidget(url, barLevel=QR_LEVEL, barBorder=QR_QUIET).qr
     qr.make()
     return tuple(tuple(bool(m) for m in row) for row in qr.modules)
+
+
+@lru_cache(maxsize=64)
+def _qr_path(url: str) -> str:
+    """PDF path operators filling the code's dark modules, one unit a module, the first
+    row at the top (y = modules - 1)."""
+    rows = _qr_modules(url)
+    n = len(rows)
+    ops = []
+    for r, row in enumerate(rows):
+        c = 0
+        for dark, run in itertools.groupby(row):
+            width = len(list(run))
+            if dark:
+                ops.append(f"{c} {n - 1 - r} {width} 1 re")
+            c += width
+    return "\n".join(ops) + "\nf"
 
 
 class tagged_figure:  # noqa: N801 - a context manager, used like a function
