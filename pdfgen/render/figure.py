@@ -53,8 +53,13 @@ class _Fonts:
 
 @lru_cache(maxsize=16)
 def _svg_drawing(data: bytes, regular: str, bold: str) -> Drawing:
+    import logging
+
     from svglib.svglib import SvgRenderer
 
+    # svglib logs what it skips (an editor's attributes...) to stderr; library code never
+    # prints: what matters was checked by figures.py
+    logging.getLogger("svglib").setLevel(logging.CRITICAL)
     fam = Family("svg", {"regular": regular, "bold": bold}, {})
     root = figfiles.drawing_tree(data)
     # no source path: svglib resolves no relative file (figures.py refused them anyway)
