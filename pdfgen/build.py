@@ -38,6 +38,7 @@ from .layout import load_layout
 from .load import (
     CLINIC_FILE,
     SLUG,
+    figure_files,
     handout_files,
     load_clinic,
     load_procedure,
@@ -116,10 +117,10 @@ class Task:
     """One handout's stale outputs: a unit of work for a worker process (picklable).
 
     Pure: it carries all the content its PDFs are made of, as the plan read and hashed it
-    (the handout file's bytes, its translations file's, and the clinic and layouts the plan
-    loaded from the bytes it hashed), so the job reads no file of the library nor of the
-    working folder, and what it renders is what the manifest records it was made of. A
-    task names no output file: the worker only returns bytes."""
+    (the handout file's bytes, its translations file's, its figure files', and the clinic
+    and layouts the plan loaded from the bytes it hashed), so the job reads no file of the
+    library nor of the working folder, and what it renders is what the manifest records it
+    was made of. A task names no output file: the worker only returns bytes."""
 
     handout: str  # file path (its name must be the id; the file itself is not read)
     shown: str  # file path as the user sees it
@@ -130,6 +131,8 @@ class Task:
     layouts: tuple[tuple[str, Layout], ...] = field(repr=False)  # those its outputs use
     today: str = ""  # ISO date the quality gates judge review dates by
     strict: bool = False  # warnings stop the handout too
+    # its figure files as the plan read them: (name as written, bytes or why not read)
+    figures: tuple[tuple[str, bytes | str], ...] = field(default=(), repr=False)
 
 
 @dataclass
@@ -264,7 +267,8 @@ def run_task(task: Task) -> list[JobResult]:
     the others."""
     clinic = task.clinic
     try:
-        proc, found = load_procedure(Path(task.handout), clinic, task.shown, raw=task.source)
+        proc, found = load_procedure(Path(task.handout), clinic, task.shown, raw=task.source,
+                                     figures=dict(task.figures))
         if proc is None:
             return _failed_all(task, found)
         title = {lang: proc.title[lang] for lang in clinic.lang_codes}
@@ -1052,6 +1056,8 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
             continue
         base = {"handout": look.handout, "clinic": clinic_hash,
                 "translations": look.translations, "engine": engine}
+        if look.figures:  # an edited picture rebuilds the handout
+            base["figures"] = look.figures_hash
         stale = _plan_handout(plan, hid, shown, rels, look.disk, force, base, layout_hash,
                               bad_layout, look.problem)
         if stale:  # the job gets what was hashed: content in, PDF bytes out
@@ -1060,7 +1066,8 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
                                    tuple((p.output, p.rel, p.fingerprint) for p in stale),
                                    look.source, look.confirmations, plan.clinic,
                                    tuple((name, plan.layouts[name]) for name in used),
-                                   plan.today.isoformat(), plan.strict))
+                                   plan.today.isoformat(), plan.strict,
+                                   tuple(look.figures.items())))
     for hid, found in plan.unreadable.items():  # not deleted: it keeps its last good PDFs
         plan.new_manifest.update({k: v for k, v in recorded.items() if v["handout"] == hid})
         for output in plan.outputs:
@@ -1084,6 +1091,8 @@ class _Look:
     disk: dict | Refused = field(default_factory=dict)
     source: bytes = b""  # the handout file as read and hashed
     confirmations: bytes | None = None  # its translations file as read and hashed
+    figures: dict = field(default_factory=dict)  # figure name -> bytes, or why not read
+    figures_hash: str = ""
 
 
 def _look(plan: Plan, path: Path) -> _Look:
@@ -1101,6 +1110,8 @@ def _look(plan: Plan, path: Path) -> _Look:
     except InputFileError as exc:
         bad = conf if look.handout else path
         look.problem = Finding(Pos(display(bad)), "", str(exc))
+    if look.problem is None and b"figure" in look.source:  # only then is the YAML parsed
+        _look_figures(look, path)
     if plan.folder is None:
         return look
     hid = path.stem
@@ -1122,6 +1133,24 @@ def _look(plan: Plan, path: Path) -> _Look:
     finally:
         os.close(dfd)
     return look
+
+
+def _look_figures(look: _Look, path: Path) -> None:
+    """Read (and hash) the figure files the handout names, as its loader would: what
+    cannot be read is recorded with the reason, which the job reports at the file's line."""
+    from . import figures as figfiles
+
+    h = hashlib.sha256()
+    for name in figure_files(look.source, display(path)):
+        try:
+            data: bytes | str = figfiles.read(path.parent, name)
+            digest = _sha(data)
+        except figfiles.FigureError as exc:
+            data = str(exc)
+            digest = "unreadable: " + data
+        look.figures[name] = data
+        h.update(f"{name}\0{digest}\0".encode())
+    look.figures_hash = h.hexdigest()
 
 
 def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: bool,
@@ -1192,9 +1221,9 @@ def _why(before: dict, inputs: dict) -> str | None:
     reasons = (("handout", "handout changed"), ("clinic", "clinic profile changed"),
                ("translations", "translation confirmations changed"),
                ("layout", "layout changed"), ("engine", "pdfgen, fonts or catalogs changed"),
-               ("output", "output settings changed"))
+               ("output", "output settings changed"), ("figures", "figure changed"))
     for key, label in reasons:
-        if before.get(key) != inputs[key]:
+        if before.get(key) != inputs.get(key):
             return label
     return None
 

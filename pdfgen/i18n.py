@@ -62,6 +62,11 @@ LABELS = {
     "no": _("No"),
     "interpreter_id": _("Interpreter name or ID"),
     "sources": _("Sources"),
+    # the QR code to the handout's web address (clinic.yaml handout_url), and the address
+    # printed beneath it; address: "www.example.org/en/procedures/hemilaminectomy"
+    "qr_alt": _("QR code. Scan it with a phone camera to open this handout on our web site: "
+                "%(address)s"),
+    "qr_text": _("This handout online: %(address)s"),
     "subject": _("Patient information: %(title)s"),
     # The email that carries a handout to a patient (pdfgen/mail.py).
     "email_subject": _("%(title)s: information from %(clinic)s"),

@@ -33,6 +33,8 @@ COLORS = ("text", "heading", "muted", "rule", "background", "risk_fill", "risk_b
 KEYS = ("name", "description", "page", "arrangement", "languages", "column_gap", "large_print",
         "fonts", "sizes", "leading", "paragraph_space", "section_space", "colors",
         "notes_lines", "blocks")
+OPTIONAL_KEYS = ("align", "figure_width", "qr", "footer")
+FIGURE_WIDTH = (0.25, 1.0)  # a figure's width as a fraction of its column
 
 
 def find_layout(name: str, dirs: list[Path] | None = None) -> Path:
@@ -166,7 +168,7 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
            expected: str = "") -> Layout | None:
     r = Reader()
     r.findings = findings
-    m = r.mapping(root, "", KEYS, ("align", "footer"))
+    m = r.mapping(root, "", KEYS, OPTIONAL_KEYS)
     if m is None:
         return None
     pos: dict[str, Pos] = {}
@@ -227,6 +229,11 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
         r.error(m["blocks"], "blocks", f"every handout prints {', '.join(REQUIRED_BLOCKS)} "
                                        f"(what the content itself must give): add "
                                        f"{', '.join(left_out)}")
+    figure_width = 0.8
+    if "figure_width" in m:
+        figure_width = _number(r, m["figure_width"], "figure_width", *FIGURE_WIDTH)
+        pos["figure_width"] = m["figure_width"].pos
+    qr = r.boolean(m["qr"], "qr") if "qr" in m else True
     for key in ("leading", "large_print", "fonts", "sizes"):
         if key in m:
             pos[key] = m[key].pos
@@ -259,6 +266,8 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
         blocks=tuple(blocks),
         positions=pos,
         align=align,
+        figure_width=figure_width,
+        qr=qr,
     )
     if any(f.severity is Severity.ERROR for f in r.findings):
         return None

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import figures as figfiles
 from . import markup
 from .errors import ContentError, Finding, Pos, Severity
 from .i18n import SOURCE_LANGUAGE, catalog_languages
@@ -16,6 +17,8 @@ from .model import (
     Alternatives,
     Bullets,
     Clinic,
+    Figure,
+    Image,
     Language,
     Library,
     MailSettings,
@@ -47,6 +50,8 @@ class Reader:
     def __init__(self, langs: tuple[Language, ...] = ()):
         self.langs = langs
         self.findings: list[Finding] = []
+        self.figure_source = None  # name -> bytes of a figure file (load_procedure sets it)
+        self.figure_count = 0
 
     # -- reporting ---------------------------------------------------------------
     def error(self, where: Node | Pos, field: str, message: str) -> None:
@@ -236,7 +241,8 @@ def _lang_label(langs: tuple[Language, ...], code: str) -> str:
 
 CLINIC_KEYS = ("name", "phone", "fax", "web", "telemedicine", "languages", "primary",
                "review_months", "specialties")
-CLINIC_OPTIONAL = ("address", "outputs", "email", "quality")
+CLINIC_OPTIONAL = ("address", "outputs", "email", "quality", "handout_url")
+MAX_HANDOUT_URL = 120  # characters of the pattern; the QR code grows with the address
 
 
 def read_or_parse(path: Path, name: str, raw: bytes | None = None
@@ -302,6 +308,7 @@ def load_clinic(path: Path, display: str | None = None, raw: bytes | None = None
     outputs = _outputs(r, m.get("outputs"), codes)
     address = r.string(m.get("address"), "address", required=False)
     email = _email(r, m.get("email"), Path(path).parent)
+    handout_url = _handout_url(r, m.get("handout_url"))
     clinic_name = r.string(m.get("name"), "name")
     if clinic_name and not clinic_name.isprintable():
         r.error(m["name"], "name", "the clinic name must be one line, without control characters")
@@ -321,10 +328,67 @@ def load_clinic(path: Path, display: str | None = None, raw: bytes | None = None
         path=name,
         quality=_quality(r, m.get("quality")),
         email=email,
+        handout_url=handout_url,
     )
     if any(f.severity is Severity.ERROR for f in r.findings):
         return None, r.findings
     return clinic, r.findings
+
+
+URL_PLACEHOLDERS = ("id", "lang")
+
+
+def _handout_url(r: Reader, node: Node | None) -> str:
+    """`handout_url:`, each handout's web address with {id} and {lang} in it, printed as a
+    QR code (docs/content.md). https only; the host written out; no other placeholder."""
+    import string
+
+    value = r.string(node, "handout_url", required=False)
+    if not value:
+        return ""
+    field = "handout_url"
+    example = "https://www.example.org/{lang}/procedures/{id}"
+    if len(value) > MAX_HANDOUT_URL:
+        r.error(node, field, f"is {len(value)} characters long (at most {MAX_HANDOUT_URL}): "
+                             f"a long address makes a dense QR code that phones read badly")
+        return ""
+    try:
+        parsed = list(string.Formatter().parse(value))
+    except ValueError:
+        r.error(node, field, f"a '{{' or '}}' is not closed: write the placeholders as {{id}} "
+                             f"and {{lang}}, e.g. {example}")
+        return ""
+    for _, name, spec, conv in parsed:
+        if name is None:
+            continue
+        if name not in URL_PLACEHOLDERS or spec or conv:
+            close = difflib.get_close_matches(name, URL_PLACEHOLDERS, n=1)
+            hint = f"; did you mean {{{close[0]}}}?" if close else ""
+            r.error(node, field, f"unknown placeholder {{{markup.clip(name, 30)}"
+                                 f"{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+                                 f"{hint} (only {{id}} and {{lang}})")
+            return ""
+    if "{id}" not in value:
+        r.error(node, field, f"has no {{id}}: every handout would get the same address "
+                             f"(e.g. {example})")
+        return ""
+    sample = value.replace("{id}", "x").replace("{lang}", "en")
+    if not sample.startswith("https://"):
+        r.error(node, field, f"must start with https:// (e.g. {example})")
+        return ""
+    host = sample[len("https://"):].split("/", 1)[0]
+    if "{" in value[len("https://"):].split("/", 1)[0]:
+        r.error(node, field, "the host name must be written out, not a placeholder")
+        return ""
+    if not HOST.match(host) or "." not in host:
+        r.error(node, field, f"'{markup.clip(host, 40)}' is not a host name like "
+                             f"www.example.org")
+        return ""
+    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/%?=&+:@!$,;*-]*)?", sample):
+        r.error(node, field, "has a character a web address cannot hold as printed (a space, "
+                             "quote or '#'): use letters, digits and - . _ ~ / % ? = &")
+        return ""
+    return value
 
 
 def _quality(r: Reader, node: Node | None):
@@ -523,17 +587,22 @@ REVIEWED_KEYS = ("date", "by", "role")
 
 
 def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
-                   raw: bytes | None = None) -> tuple[Procedure | None, list[Finding]]:
+                   raw: bytes | None = None, figures: dict[str, bytes | str] | None = None
+                   ) -> tuple[Procedure | None, list[Finding]]:
     """Read one procedure handout against the clinic's languages and specialties.
 
     `raw`: the file's bytes as already read, parsed instead of reading `path` (whose name
-    must still match the id); nothing is then read from disk."""
+    must still match the id). `figures`: its figure files as already read (name as
+    written -> bytes, or the one-line reason it could not be read): with both, nothing is
+    read from disk (a build job). Without `figures`, figure files are read from the
+    handout's folder."""
     name = display or str(path)
     root, findings = read_or_parse(path, name, raw)
     if root is None:
         return None, findings
     r = Reader(clinic.languages)
     r.findings = findings
+    r.figure_source = _figure_source(Path(path).parent, figures)
     m = r.mapping(root, "", PROC_KEYS, PROC_OPTIONAL)
     if m is None:
         return None, r.findings
@@ -585,6 +654,21 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
     # which translations are under review is the gate's to say (pdfgen/gate.py): it reads the
     # confirmations file with the other quality checks
     return proc, r.findings
+
+
+def _figure_source(folder: Path, given: dict[str, bytes | str] | None):
+    """name -> bytes of a figure file: from `given` (a build job's), else read from `folder`."""
+    if given is None:
+        return lambda name: figfiles.read(folder, name)
+
+    def lookup(name: str) -> bytes:
+        found = given.get(name)
+        if found is None:
+            raise figfiles.FigureError("was not read when the build was planned: build again")
+        if isinstance(found, str):
+            raise figfiles.FigureError(found)
+        return found
+    return lookup
 
 
 @dataclass(frozen=True)
@@ -670,6 +754,10 @@ def _sections(r: Reader, node: Node | None) -> tuple[Section, ...]:
                 bm = r.mapping(block, bfield, ("bullets",))
                 items = r.texts(bm.get("bullets") if bm else None, f"{bfield}.bullets")
                 body.append(Bullets(items, block.pos))
+            elif block.kind == "map" and "figure" in block.items:
+                figure = _figure(r, block, bfield)
+                if figure is not None:
+                    body.append(figure)
             else:
                 text = r.text(block, bfield)
                 if text is not None:
@@ -677,6 +765,85 @@ def _sections(r: Reader, node: Node | None) -> tuple[Section, ...]:
         if heading is not None:
             out.append(Section(heading, tuple(body), item.pos))
     return tuple(out)
+
+
+FIGURE_KEYS = ("file", "alt", "caption")
+MAX_FIGURE_TEXT = 500  # characters of a caption or alt text, per language
+
+
+def _figure(r: Reader, block: Node, field: str) -> Figure | None:
+    """`- figure: {file, alt, caption}`: a picture file beside the handout, its alt text
+    (read aloud instead of the picture) and caption (printed under it), both in every
+    language (docs/content.md, "Figures")."""
+    bm = r.mapping(block, field, ("figure",))
+    if bm is None or "figure" not in bm:
+        return None
+    field = f"{field}.figure"
+    node = bm["figure"]
+    fm = r.mapping(node, field, ("file", "caption"), ("alt",))
+    if fm is None:
+        return None
+    if "alt" not in fm:
+        r.error(node, f"{field}.alt", "missing required key 'alt': say in words what the "
+                                      "picture shows, for readers who cannot see it (in "
+                                      "every language)")
+    alt = r.text(fm.get("alt"), f"{field}.alt")
+    caption = r.text(fm.get("caption"), f"{field}.caption")
+    for key, text in (("alt", alt), ("caption", caption)):
+        for code, value in text.values if text is not None else ():
+            if len(value) > MAX_FIGURE_TEXT:
+                advice = ("say what matters in the picture" if key == "alt" else
+                          "keep the caption short; explain in the text")
+                r.error(text.pos_of(code), f"{field}.{key}.{code}",
+                        f"is {len(value):,} characters long (at most {MAX_FIGURE_TEXT}): "
+                        f"{advice}")
+            if key == "alt" and ("**" in value or "\n" in value.strip()):
+                r.error(text.pos_of(code), f"{field}.alt.{code}",
+                        "alt text is read aloud, never printed: one paragraph, no bold")
+    image = _image(r, fm.get("file"), f"{field}.file")
+    if image is None or alt is None or caption is None:
+        return None
+    return Figure(image, alt, caption, block.pos)
+
+
+def _image(r: Reader, node: Node | None, field: str) -> Image | None:
+    name = r.string(node, field)
+    if not name or node is None:
+        return None
+    source = r.figure_source
+    try:
+        data = source(name) if source is not None else b""
+        if source is None:
+            raise figfiles.FigureError("cannot be read here")
+        checked = figfiles.check(name, data)
+    except figfiles.FigureError as exc:
+        r.error(node, field, f"'{markup.clip(name, 60)}' {exc}")
+        return None
+    r.figure_count += 1
+    if r.figure_count == figfiles.MAX_FIGURES + 1:
+        r.error(node, field, f"more than {figfiles.MAX_FIGURES} figures in one handout")
+    return Image(name, checked.kind, data, checked.width, checked.height, checked.texts)
+
+
+def figure_files(raw: bytes, name: str = "") -> list[str]:
+    """The figure files a handout's YAML names (sections[].body[].figure.file), as written,
+    for a build's plan to read and hash with the handout; [] when it does not parse."""
+    root, _ = parse_yaml(raw, name or "handout")
+    out: list[str] = []
+    if root is None or root.kind != "map" or "sections" not in root.items:
+        return out
+    sections = root.items["sections"][1]
+    for sec in sections.seq if sections.kind == "seq" else ():
+        body = sec.items.get("body") if sec.kind == "map" else None
+        blocks = body[1].seq if body is not None and body[1].kind == "seq" else ()
+        for block in blocks:
+            fig = block.items.get("figure") if block.kind == "map" else None
+            if fig is None or fig[1].kind != "map" or "file" not in fig[1].items:
+                continue
+            file_node = fig[1].items["file"][1]
+            if file_node.kind == "scalar" and file_node.text.strip() not in out:
+                out.append(file_node.text.strip())
+    return out
 
 
 def _risks(r: Reader, node: Node | None) -> Risks | None:

@@ -51,7 +51,30 @@ class Bullets:
     pos: Pos = field(default=Pos(""), compare=False)
 
 
-Block = Paragraph | Bullets
+@dataclass(frozen=True)
+class Image:
+    """A figure's picture, as read and checked at load (pdfgen/figures.py): the renderer
+    draws these bytes, so a build job needs no file of the library."""
+
+    name: str  # the file as the handout names it, relative to its folder
+    kind: str  # "svg", "png" or "jpeg"
+    data: bytes = field(repr=False)
+    width: float  # pixels, or an SVG's user units: its shape
+    height: float
+    texts: tuple[str, ...] = ()  # text an SVG draws (checked for glyphs)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture in a section, with its alt text (read aloud) and caption (printed)."""
+
+    image: Image
+    alt: Text
+    caption: Text
+    pos: Pos = field(default=Pos(""), compare=False)
+
+
+Block = Paragraph | Bullets | Figure
 
 
 @dataclass(frozen=True)
@@ -114,6 +137,13 @@ class Procedure:
     old_review_fields: bool = False
     positions: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # top-level keys
 
+    def figures(self):
+        """Every (field path, Figure) of the handout, in reading order."""
+        for i, sec in enumerate(self.sections, 1):
+            for j, block in enumerate(sec.body, 1):
+                if isinstance(block, Figure):
+                    yield f"sections[{i}].body[{j}].figure", block
+
     def pos_of(self, key: str) -> Pos:
         for name, pos in self.positions:
             if name == key:
@@ -145,6 +175,9 @@ class Procedure:
             for j, block in enumerate(sec.body, 1):
                 if isinstance(block, Paragraph):
                     yield f"sections[{i}].body[{j}]", block.text
+                elif isinstance(block, Figure):
+                    yield f"sections[{i}].body[{j}].figure.alt", block.alt
+                    yield f"sections[{i}].body[{j}].figure.caption", block.caption
                 else:
                     for k, item in enumerate(block.items, 1):
                         yield f"sections[{i}].body[{j}].bullets[{k}]", item
@@ -236,6 +269,15 @@ class Clinic:
     path: str = ""
     quality: Quality = Quality()
     email: MailSettings | None = None  # how to send handouts by email; None: not set up
+    # each handout's web address, with {id} and {lang} ("https://www.example.org/{lang}/
+    # procedures/{id}"): printed as a QR code with the address beneath; "": no QR code
+    handout_url: str = ""
+
+    def url_for(self, handout_id: str, lang: str) -> str:
+        """The handout's web address in one language, or "" when the clinic has none."""
+        if not self.handout_url:
+            return ""
+        return self.handout_url.replace("{id}", handout_id).replace("{lang}", lang)
 
     @property
     def lang_codes(self) -> tuple[str, ...]:
@@ -304,6 +346,8 @@ class Layout:
     blocks: tuple[str, ...]
     positions: dict[str, Pos]  # field path -> where its value was written (for checks)
     align: str = "left"  # body text: left (ragged right) or justify
+    figure_width: float = 0.8  # a figure's width, as a fraction of the column (0.25-1)
+    qr: bool = True  # print the QR code to the handout's web address (clinic handout_url)
 
     @property
     def frame_width(self) -> float:

@@ -11,7 +11,8 @@ Link/Annot/Form element and in the ParentTree under its /StructParent, with
 /Contents); an element whose marked content draws no text (a drawn checkbox, a
 figure) has /Alt or /ActualText, its own or an ancestor's; only standard
 structure types; heading levels that start at H1 and do not skip; /Lang on each
-Sect, and every /Lang a language tag; fonts embedded with a ToUnicode map.
+Sect, and every /Lang a language tag; every Figure with alternate text (/Alt) and
+a /BBox; fonts embedded with a ToUnicode map.
 
 It is not veraPDF: it proves the structure is consistent, not that a reader
 will understand it.
@@ -257,6 +258,8 @@ class _Tree:
         if "/Lang" in obj and not LANG_TAG.fullmatch(str(obj.Lang)):
             self.st.add(where, f"/Lang '{obj.Lang}' is not a language tag like es-MX", "lang")
         self._heading(mapped, where)
+        if mapped == "Figure":
+            self._figure(obj, where)
         page = self._page_of(obj, page)
         own_page = self._page_of(obj, None)  # an MCID kid needs its element's own /Pg
         # /Alt or /ActualText replace the element's content (and its kids') for a reader
@@ -289,6 +292,22 @@ class _Tree:
         if marked and not described and not any(m in self.texts for m in marked):
             self.st.add(where, "its content is drawing only (no text) and it has no /Alt or "
                         "/ActualText: a screen reader says nothing for it", "alt-text")
+
+    def _figure(self, obj, where: str) -> None:
+        """PDF/UA-1 7.3: a Figure has alternate text (a screen reader reads it instead of
+        the picture), and a bounding box (/BBox in a Layout attribute)."""
+        alt = obj.get("/Alt")
+        if alt is None or not str(alt).strip():
+            if not str(obj.get("/ActualText", "")).strip():
+                self.st.add(where, "a Figure without alternate text (/Alt)", "figure-alt")
+        attrs = obj.get("/A")
+        found = False
+        for attr in _as_list(attrs):
+            if isinstance(attr, self.pikepdf.Dictionary) and "/BBox" in attr:
+                found = len(attr.BBox) == 4
+        if not found:
+            self.st.add(where, "a Figure without a bounding box (/A << /O /Layout /BBox >>)",
+                        "figure-bbox")
 
     def _claim(self, page, mcid: int, owner, where: str) -> None:
         if page is None:

@@ -27,6 +27,22 @@ class Pdf:
             parts.append(text[:cut] if cut >= 0 else text)
         return norm(" ".join(parts))
 
+    def column(self, left: bool, footer_top: float) -> str:
+        """One column's text over every page (the left or right half of each page), above
+        `footer_top` points: side by side, a paragraph split across pages reads on."""
+        parts: list[str] = []
+        for page in self.reader.pages:
+            middle = float(page.mediabox.width) / 2
+
+            def visit(text, cm, tm, font, size, middle=middle):
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                if y > footer_top and (x < middle) == left:
+                    parts.append(text)
+            page.extract_text(visitor_text=visit)
+            parts.append(" ")
+        return norm("".join(parts))
+
     def fonts(self) -> dict[str, dict]:
         """BaseFont name -> font dictionary, over every page."""
         found = {}

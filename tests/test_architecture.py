@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pdfgen"
 STAGES = {
     "__init__": "ground", "errors": "ground", "model": "ground", "paths": "ground",
     "i18n": "ground", "markup": "ground", "fsutil": "ground", "rules": "ground",
-    "address": "ground",
+    "address": "ground", "figures": "ground",
     "yamlio": "yamlio",
     "load": "load", "layout": "load",
     "quality": "quality",
@@ -47,7 +47,7 @@ ALLOWED = {
 }
 # third-party or standard modules only these stages may import
 ONLY_IN = {"reportlab": {"render"}, "click": {"cli"}, "smtplib": {"mail"}, "ssl": {"mail"},
-           "pikepdf": {"pdfcheck"}, "pypdfium2": {"site", "build"}}
+           "pikepdf": {"pdfcheck"}, "pypdfium2": {"site", "build"}, "svglib": {"render"}}
 
 
 def stage_of(module: str) -> str:

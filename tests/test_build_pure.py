@@ -146,7 +146,8 @@ def test_a_job_reads_nothing_from_the_library_or_the_working_folder(library, tmp
 
 def test_the_loaders_parse_bytes_already_read(library, tmp_path):
     """load_clinic, load_procedure and freshness.read take the file's bytes (raw=) instead
-    of reading it; with raw=None they read the file, as before."""
+    of reading it; with raw=None they read the file, as before. A handout's figure files
+    are given as bytes too (figures=), or else read from its folder."""
     from pdfgen.load import load_clinic, load_procedure
     from pdfgen.quality import freshness
     from pdfgen.yamlio import MAX_BYTES
@@ -157,9 +158,16 @@ def test_the_loaders_parse_bytes_already_read(library, tmp_path):
     proc, _ = load_procedure(handout, clinic, "h.yaml")
     conf, _ = freshness.read(handout, "h.yaml")
     raws = {p: p.read_bytes() for p in (clinic_path, handout, confirmations)}
+    figure = "figures/hemilaminectomy.svg"
+    figures = {figure: (library / figure).read_bytes()}
     shutil.move(library, tmp_path / "elsewhere")
     assert load_clinic(clinic_path, "clinic.yaml", raw=raws[clinic_path])[0] == clinic
-    assert load_procedure(handout, clinic, "h.yaml", raw=raws[handout])[0] == proc
+    assert load_procedure(handout, clinic, "h.yaml", raw=raws[handout],
+                          figures=figures)[0] == proc
+    gone = load_procedure(handout, clinic, "h.yaml", raw=raws[handout])  # read: it is gone
+    assert gone[0] is None and "no such file" in gone[1][0].message
+    held_back = load_procedure(handout, clinic, "h.yaml", raw=raws[handout], figures={})
+    assert "not read when the build was planned" in held_back[1][0].message
     assert freshness.read(handout, "h.yaml", raw=raws[confirmations])[0] == conf and conf.exists
     assert freshness.read(handout, "h.yaml", raw=freshness.NO_FILE)[0].exists is False
     # refused as the file would be: a name other than .yaml, more than the size limit

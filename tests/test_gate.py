@@ -559,7 +559,7 @@ def test_a_raw_line_separator_is_refused_at_its_own_line(library):
          "  - en: It aims to ease pain\u2028caused")
     result = run("check", str(library))
     assert result.exit_code == 1
-    assert (f"{HID}.yaml:167:29: benefits[1].en: character U+2028 (LINE SEPARATOR) is an "
+    assert (f"{HID}.yaml:199:29: benefits[1].en: character U+2028 (LINE SEPARATOR) is an "
             "invisible line break") in result.output
 
 

@@ -134,7 +134,14 @@ def test_stacked_starts_second_language_on_an_odd_page(rendered):
 def test_every_risk_prompt_and_section_present_in_each_language(rendered, sample):
     clinic, proc = sample
     for (name, langs), data in rendered.items():
-        body = read_pdf(data).body(clinic.name)
+        pdf = read_pdf(data)
+        body = pdf.body(clinic.name)
+        layout = load_layout(name)
+        if layout.arrangement == "columns":  # a paragraph split across pages: read on
+            from pdfgen.render.readiness import footer_spec
+
+            top = layout.margins[2] + footer_spec(proc, clinic, layout, langs).height
+            body = f"{pdf.column(True, top)} {pdf.column(False, top)}"
         for lang in langs:
             wanted = [proc.title, proc.summary, *proc.risks.items, *proc.prompts,
                       *proc.call_when, *proc.benefits, proc.alternatives.doing_nothing,
@@ -199,9 +206,11 @@ def test_bookmarks_per_language_and_section(rendered, sample):
 
 
 def test_only_phone_and_web_links(rendered):
+    """The phone, the web site, and the handout's own address beneath its QR code."""
     for key, data in rendered.items():
         links = set(read_pdf(data).links())
-        assert links == {"tel:+18176974038", "https://www.example.org"}, key
+        pages = {f"https://www.example.org/{lang}/procedures/hemilaminectomy" for lang in key[1]}
+        assert links == {"tel:+18176974038", "https://www.example.org", *pages}, key
 
 
 def test_two_renders_are_byte_identical(sample, monkeypatch):

@@ -270,17 +270,20 @@ def test_footer_links_do_not_pile_up(pdfs, sample, case):
         in_sects = {e.objgen for sect in _sects(pdf) for e in _elements(sect, "Link")}
         assert {e.objgen for e in links} == in_sects  # none after the Sects
         assert all(_holds_text(e) for e in links)  # no Link of an annotation alone
-        for sect in _sects(pdf):
+        qr = bool(layout.qr and clinic.handout_url and "contact" in layout.blocks)
+        for sect, lang in zip(_sects(pdf), langs, strict=True):
             per_target = {}
             for link in _elements(sect, "Link"):
                 (uri,) = set(uris[link.objgen])  # one target per Link
                 per_target[uri] = per_target.get(uri, 0) + 1
-            assert per_target == {t: places for t in targets}
+            # and the handout's own address, under its QR code in the first contact panel
+            handout = {clinic.url_for("hemilaminectomy", lang): 1} if qr else {}
+            assert per_target == {t: places for t in targets} | handout
         # every page's footer link is still clickable and held by a Link
         held = sum(len(v) for v in uris.values())
         annots = [a for page in pdf.pages for a in page.get("/Annots", [])]
         assert held == len(annots) >= len(pdf.pages) * len(targets)
-        assert len(links) == places * len(targets) * len(langs)  # not one per page
+        assert len(links) == (places * len(targets) + qr) * len(langs)  # not one per page
         # a page's footer links join a Link of a language printed on that page (in the
         # stacked layout the Spanish pages' links are the Spanish Sect's)
         shown = {sect.objgen: _pages_with_content(sect) for sect in _sects(pdf)}

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from .. import markup
-from ..model import Bullets
+from ..model import Bullets, Figure
 from ..rules import finding
 from .readability import sentences, words
 
@@ -236,7 +236,8 @@ def _lengths(proc, lang: str, q) -> list:
             out.append(finding(sec.heading.pos_of(lang), f"sections[{i}].heading.{lang}",
                                f"heading is {head} words (limit {q.heading_words})",
                                "heading-length"))
-        texts = [t for b in sec.body for t in (b.items if isinstance(b, Bullets) else (b.text,))]
+        texts = [t for b in sec.body if not isinstance(b, Figure)  # a caption is no prose
+                 for t in (b.items if isinstance(b, Bullets) else (b.text,))]
         total = sum(len(words(markup.plain(t[lang]))) for t in texts)
         if total > q.section_words:
             out.append(finding(sec.pos, f"sections[{i}]", f"section '{sec.heading[lang]}' is "

@@ -267,6 +267,8 @@ def units(proc, lang: str) -> list[Unit]:
     for i, sec in enumerate(proc.sections, 1):
         unit = Unit(f"sections[{i}]", sec.heading[lang], sec.pos)
         for block in sec.body:
+            if hasattr(block, "caption"):  # a figure: its caption and alt text are not prose
+                continue
             items = block.items if hasattr(block, "items") else (block.text,)
             unit.texts += [t[lang] for t in items]
         out.append(unit)

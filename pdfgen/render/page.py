@@ -329,13 +329,14 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
         canv.setStrokeColor(HexColor(spec.colors["rule"]))
         canv.setLineWidth(0.75)
         canv.line(spec.left, top, spec.right, top)
-        y = top - size * 1.15
-        canv.setFillColor(HexColor(spec.colors["text"]))
-        canv.setFont(fam.bold, size)
-        canv.drawRightString(spec.right, y, _pages_text(labels, page, total))
+        y = first = top - size * 1.15
         for line in plan.shared:
             _draw_line(canv, line, spec.left, y, fam)
             y -= lead
+        # drawn after the clinic's name, so text extraction reads the footer from its start
+        canv.setFillColor(HexColor(spec.colors["text"]))
+        canv.setFont(fam.bold, size)
+        canv.drawRightString(spec.right, first, _pages_text(labels, page, total))
         col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
         for i, lines in enumerate(plan.columns):
             ly = y

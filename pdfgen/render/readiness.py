@@ -17,6 +17,7 @@ from ..errors import Finding, Pos
 from ..i18n import labels_for
 from ..model import Clinic, Layout, Procedure
 from ..rules import finding
+from .figure import web_words
 from .fonts import Family, family, missing_glyphs
 from .page import (
     SHRINK,
@@ -253,6 +254,15 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     for i, src in enumerate(proc.sources, 1):
         check(src.title, body, sources, f"sources[{i}].title")
         check(src.url, body, sources, f"sources[{i}].url")
+    for field, fig in proc.figures():  # an SVG's own text is set in the body font too
+        for text in fig.image.texts:
+            check(text, body, fig.pos, f"{field}.file (text in '{fig.image.name}')")
+            check(text, body, fig.pos, f"{field}.file (text in '{fig.image.name}')",
+                  bold_only=True)
+    if layout.qr and clinic.handout_url:  # the address printed beneath the QR code
+        for lang in langs:
+            check(web_words(clinic.url_for(proc.id, lang)), body, Pos(clinic.path),
+                  "handout_url", bold_only=True)
     check(BULLET, body, Pos(layout.files[0] if layout.files else layout.name), "bullet")
     clinic_pos = Pos(clinic.path)
     for field, value in (("name", clinic.name), ("phone", clinic.phone), ("fax", clinic.fax),

@@ -8,11 +8,22 @@ from itertools import count
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, PageBreak
 
 from .. import markup
 from ..i18n import Labels
-from ..model import Bullets, Clinic, Layout, Procedure, Text
+from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
+from .figure import (
+    Beside,
+    FigureBlock,
+    Picture,
+    PictureBeside,
+    QrCode,
+    address_lines,
+    alt_text,
+    web_words,
+)
 from .flowables import (
     Box,
     CheckItem,
@@ -24,12 +35,14 @@ from .flowables import (
     NotesArea,
     Para,
 )
-from .fonts import Family
+from .fonts import Family, family
 from .page import tel_uri, web_label
 from .signature import SignatureBlock
 
 BULLET = "\u2022"
 EPS_LINE = 0.5  # points: two lines and a hair, not the height of a single line
+# a caption goes beside its picture when its lines there hold this many characters or more
+CAPTION_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -157,9 +170,82 @@ class StoryBuilder:
     def block_summary(self, lang: str) -> list[Flowable]:
         return [self.text(self.proc.summary, lang)]
 
-    def block_contact(self, lang: str, full: bool = False) -> list[Flowable]:
+    # -- figures (render/figure.py) -------------------------------------------------------
+    def _frame_height(self) -> float:
+        return self.page_height
+
+    def figure(self, fig: Figure, lang: str) -> list[Flowable]:
+        """A section's picture and its caption, kept together; the picture at most half a
+        page tall."""
+        picture = Picture(fig.image, family(self.layout.fonts["body"]), self.layout.figure_width,
+                          self._frame_height() * 0.5, alt_text(markup.plain(fig.alt[lang])),
+                          lang, next(self._ids))
+        style = ParagraphStyle("caption", parent=self.st.body, spaceBefore=self.st.body.fontSize
+                               * 0.4, spaceAfter=0)
+        caption = self.text(fig.caption, lang, style)
+        size, width = self.layout.sizes["body"], self._column_width()
+        share = min(self.layout.figure_width, 0.42)
+        gap = size * 1.2
+        if (width * (1 - share) - gap) / (size * 0.5) >= CAPTION_CHARS:
+            # a wide column: the caption beside the picture, not under it
+            picture = Picture(fig.image, picture.fam, 1.0, self._frame_height() * 0.5,
+                              picture.alt, lang, picture.elem)
+            caption.style = ParagraphStyle("caption-beside", parent=style, spaceBefore=0)
+            items: list[Flowable] = [PictureBeside(picture, [caption], gap, share)]
+        else:
+            items = [picture, caption]
+        return [FigureBlock(items, self._frame_height(),
+                            space_before=self.layout.paragraph_space,
+                            space_after=self.layout.paragraph_space * 1.5)]
+
+    def qr_url(self, lang: str) -> str:
+        """The handout's web address in `lang` when the layout prints the QR code, else ""."""
+        return self.clinic.url_for(self.proc.id, lang) if self.layout.qr else ""
+
+    def _with_qr(self, items: list[Flowable], lang: str) -> list[Flowable]:
+        """The contact box's text with the QR code at its right, and beneath, the address in
+        words on lines of its own, broken only after a '/'."""
+        url = self.qr_url(lang)
+        if not url:
+            return items
+        lab = self.labels[lang]
+        words = web_words(url)
+        code = QrCode(url, lab.format("qr_alt", address=words), lang, next(self._ids))
+        size = self.layout.sizes["body"]
+        inner = self._column_width() - 2 * size * 0.7 - size * 0.35  # inside the panel
+        lines = address_lines(words, family(self.layout.fonts["body"]).bold, size,
+                              inner)
+        link = (f'<a href="{markup.escape(url)}"><b>'
+                + "<br/>".join(markup.escape(line) for line in lines) + "</b></a>")
+        before, _, after = lab["qr_text"].partition("%(address)s")
+        address = (f"{markup.escape(before.rstrip())}<br/>" if before.strip() else "") + link
+        address += markup.escape(after)
+        style = ParagraphStyle("qr-address", parent=self.st.body, spaceBefore=size * 0.3,
+                               spaceAfter=0)
+        beneath = self._para(Para, address, style, lang, "P")
+        # the address under the panel's text, beside the code, when the lines there are
+        # wide enough for it; else on lines of its own under both
+        beside_width = inner - code.side - size
+        if all(stringWidth(line, family(self.layout.fonts["body"]).bold, size) <= beside_width
+               for line in lines):
+            items[-1].style = ParagraphStyle("contact-beside", parent=self.st.body,
+                                             spaceAfter=self.layout.paragraph_space)
+            return [FigureBlock([Beside([*items, beneath], code, size)], self._frame_height())]
+        return [FigureBlock([Beside(items, code, size), beneath], self._frame_height())]
+
+    def _column_width(self) -> float:
+        layout = self.layout
+        if layout.arrangement == "columns":
+            return (layout.frame_width - layout.column_gap * (layout.languages - 1)
+                    ) / layout.languages
+        return layout.frame_width
+
+    def block_contact(self, lang: str, full: bool = False, qr: bool | None = None
+                      ) -> list[Flowable]:
         """How to reach us; `full` (in "When to call us", where a patient looks for it)
-        adds the fax number and the clinic's address."""
+        adds the fax number and the clinic's address. The first panel (near the title, where
+        "read this online" is useful before anything else) has the QR code to the handout's
+        web page, unless `qr` says otherwise."""
         lab, clinic = self.labels[lang], self.clinic
         specialty = markup.escape(clinic.specialty(self.proc.specialty).name[lang])
         phone = (f'<a href="{tel_uri(clinic.phone)}"><b>{markup.escape(clinic.phone)}</b></a>')
@@ -177,6 +263,8 @@ class StoryBuilder:
                           if line.strip()]
             items.append(self._para(Para, "<br/>".join(where), self.st.body, lang, "P"))
         items[-1].style = ParagraphStyle("contact-last", parent=self.st.body, spaceAfter=0)
+        if not full if qr is None else qr:
+            items = self._with_qr(items, lang)
         return [self._panel(items, "callout", whole=True)]
 
     def block_section(self, index: int, lang: str) -> list[Flowable]:
@@ -185,6 +273,8 @@ class StoryBuilder:
         for n, block in enumerate(sec.body):
             if isinstance(block, Bullets):
                 out += self.bullets(block.items, lang)
+            elif isinstance(block, Figure):
+                out += self.figure(block, lang)
             else:
                 para = self.text(block.text, lang)
                 if n + 1 < len(sec.body) and isinstance(sec.body[n + 1], Bullets):

@@ -6,12 +6,13 @@ canvas asks a `Tagger` (one per canvas, so per build pass) for marked-content
 ids; at save time the Tagger writes the StructTreeRoot, the ParentTree, the
 catalog entries and the XMP packet with ReportLab's own PDF objects.
 
-The tree: Document > Sect per language (/Lang) > H1, H2, H3, P, L > LI > Lbl +
+The tree: Document > Sect per language (/Lang) > H1, H2, H3, P, Figure, L > LI > Lbl +
 LBody, with Link elements (OBJR to their annotation) inside the paragraph that
-holds the link; a checklist box is a Lbl with /Alt ("Unchecked box"); the
-footer's link annotations join the body's Link for the same target; the
-signature form is a Div (inside its language's Sect, or after the Sects when it
-is bilingual). Page furniture is /Artifact.
+holds the link; a checklist box is a Lbl with /Alt ("Unchecked box"); a Figure
+(a picture, the QR code) has /Alt, /Lang and a /BBox; the footer's link
+annotations join the body's Link for the same target; the signature form is a
+Div (inside its language's Sect, or after the Sects when it is bilingual). Page
+furniture is /Artifact.
 
 The ReportLab internals this relies on are in rl.py (each with a test of its own).
 """
@@ -37,10 +38,11 @@ class Elem:
     (page, name) tuple: no small containers per MCID, so fewer GC passes.
     """
 
-    __slots__ = ("role", "lang", "kids", "parent", "owner", "alt", "name")
+    __slots__ = ("role", "lang", "kids", "parent", "owner", "alt", "name", "bbox")
 
     def __init__(self, role: str, parent: Elem | None = None, lang: str = "", alt: str = ""):
         self.role, self.lang, self.alt = role, lang, alt
+        self.bbox: tuple[float, float, float, float] | None = None  # a Figure's, on its page
         self.kids: list = []
         self.parent = parent
         self.owner: Elem | None = None
@@ -187,6 +189,9 @@ class Tagger:
                 self.labels[elem_id] = Elem("Lbl", item,
                                             alt=box_alt[lang] if role == "CHECK" else "")
                 self.content[elem_id] = Elem("LBody", item)
+            elif role == "Figure":  # its /Alt and /BBox are set when it is drawn
+                lists.pop(lang, None)
+                self.content[elem_id] = Elem(role, sect, lang=locales[lang])
             else:
                 lists.pop(lang, None)
                 self.content[elem_id] = Elem(role, sect)
@@ -249,6 +254,17 @@ class Tagger:
             yield
         finally:
             self.queue = []
+
+    def figure_bdc(self, flowable, bbox: tuple[float, float, float, float]) -> str:
+        """BDC for a figure's drawing (render/figure.py): its Figure element gets the
+        flowable's alt text and the box it is drawn in; "" when untagged."""
+        elem = self.content.get(flowable.elem)
+        if elem is None or self.artifact:
+            return ""
+        elem.alt = flowable.alt
+        if elem.bbox is None:
+            elem.bbox = bbox
+        return self.bdc(elem)
 
     def label_bdc(self, flowable) -> str:
         """BDC for a list item's drawn label (the checklist box), or "" when untagged."""
@@ -336,6 +352,9 @@ def _elem_pdf(document, elem: Elem, root_name: str) -> str:
         parts.append(f" /Lang {rl.pdf_string(document, elem.lang)}")
     if elem.alt:
         parts.append(f" /Alt {rl.pdf_string(document, elem.alt)}")
+    if elem.bbox is not None:  # PDF/UA: a Figure says where it is drawn
+        box = " ".join(f"{v:.2f}" for v in elem.bbox)
+        parts.append(f" /A << /O /Layout /Placement /Block /BBox [{box}] >>")
     kids = []
     for kid in elem.kids:
         if isinstance(kid, Elem):
