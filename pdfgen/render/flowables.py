@@ -453,18 +453,15 @@ class NotesArea(Flowable):
         self.spaceBefore = space_before
         self.lines = count
         self.after: list[Flowable] = []  # what follows to the end of its language (story.py)
-        self._placed: list[list[tuple[Flowable, float]]] = []
+        self.head = Columns(self.columns, gap)  # the headings and hints, side by side
         self._head = 0.0
 
     def _col_width(self, width: float) -> float:
-        n = len(self.columns)
-        return (width - self.gap * (n - 1)) / n
+        return self.head._col_width(width)
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
-        cw = self._col_width(availWidth)
-        self._placed = [_fit(col, cw, 1e9)[0] for col in self.columns]
-        self._head = max(_stack_height(p) for p in self._placed)
+        _, self._head = self.head.wrap(availWidth, 1e9)
         least = self._head + self.count * self.spacing
         # what follows stays on this page when it can: extra lines take only the room it
         # leaves (else they fill the page, and what follows starts the next one)
@@ -482,8 +479,7 @@ class NotesArea(Flowable):
     def draw(self):
         canv = self.canv
         cw = self._col_width(self.width)
-        for i, placed in enumerate(self._placed):
-            _draw_stack(canv, placed, i * (cw + self.gap), self.height)
+        self.head.drawOn(canv, 0, self.height - self._head)
         with furniture(canv):
             canv.setStrokeColor(HexColor(self.color))
             canv.setLineWidth(0.75)
