@@ -139,3 +139,21 @@ def test_notes_lines_never_split_and_fill_only_spare_room():
     assert area.lines == int((400 - 160 - head_h) // 26)  # leaves the room for what follows
     area.wrap(200, head_h + 3 * 26 + 10)  # what follows cannot fit anyway: fill the page
     assert area.lines == 3
+
+
+def test_a_notes_area_taller_than_a_page_splits_and_keeps_every_line():
+    """30 notes lines at large print's spacing do not fit one page: the area splits, its
+    heading on the first part, and no line is lost (it used to be a LayoutError)."""
+    from pdfgen.render.flowables import NotesArea
+
+    body, head = _styles()
+    area = NotesArea([[Heading("Notes", head)]], 0, count=30, most=30, spacing=36,
+                     color="#666666", page_height=600)
+    first, rest = area.split(200, 600)
+    assert first.columns[0] and not any(rest.columns)  # the heading only on the first part
+    first.wrap(200, 600)
+    assert first.height <= 600
+    assert first.lines + rest.count == 30
+    small = NotesArea([[Heading("Notes", head)]], 0, count=3, most=6, spacing=36,
+                      color="#666666", page_height=600)
+    assert small.split(200, 100) == []  # fits a page: moves on whole

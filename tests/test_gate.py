@@ -755,3 +755,16 @@ def test_a_second_build_into_the_same_folder_is_refused(library, tmp_path):
         held.close()
     assert run("build", "--library", str(library), "--out", str(out), "--jobs", "1"
                ).exit_code == 0
+
+
+def test_the_most_notes_lines_a_layout_may_ask_for_render(library, tmp_path, monkeypatch):
+    """notes_lines: 30 passes check, so it must render: at large print's spacing the notes
+    area is taller than a page, and splits (it was a LayoutError)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "big-notes.yaml").write_text(
+        "extends: large-print\nname: big-notes\nnotes_lines: 30\n")
+    assert run("check", "--strict", str(library)).exit_code == 0
+    result = run("render", HID, "--library", str(library), "--layout", "big-notes", "--lang",
+                 "en", "-o", str(tmp_path / "big.pdf"))
+    assert result.exit_code == 0, result.output

@@ -441,12 +441,14 @@ class LangMark(Flowable):
 class NotesArea(Flowable):
     """Where the patient writes: per language (side by side on a bilingual page) a heading
     and a hint, then ruled lines under each. At least `count` lines; where the page has
-    room, more (up to `most`), so the page is used rather than left blank. It never
-    splits: the heading, the hint and the lines move on together."""
+    room, more (up to `most`), so the page is used rather than left blank. The heading, the
+    hint and the lines move on together; only an area taller than a whole page
+    (`page_height`) splits, its lines going on under no heading."""
 
     def __init__(self, columns, gap: float, count: int, most: int, spacing: float, color: str,
-                 space_before: float = 0.0):
+                 space_before: float = 0.0, page_height: float = 1e9):
         super().__init__()
+        self.page_height = page_height
         self.columns = [list(col) for col in columns]
         self.gap, self.count, self.most = gap, count, max(count, most)
         self.spacing, self.color = spacing, color
@@ -474,7 +476,16 @@ class NotesArea(Flowable):
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
-        return []
+        self.wrap(availWidth, availHeight)
+        fit = int((availHeight - self._head + EPS) // self.spacing)
+        if self._head + self.count * self.spacing <= self.page_height + EPS or fit < 1:
+            return []  # on to the next page, whole
+        first = NotesArea(self.columns, self.gap, fit, fit, self.spacing, self.color,
+                          self.spaceBefore, self.page_height)
+        rest = NotesArea([[] for _ in self.columns], self.gap, self.count - fit,
+                         self.count - fit, self.spacing, self.color, 0.0, self.page_height)
+        rest.after = self.after
+        return [first, rest]
 
     def draw(self):
         canv = self.canv

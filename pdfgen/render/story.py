@@ -334,7 +334,7 @@ class StoryBuilder:
                   self.label("notes_hint", lang, hint)] for lang in langs]
         most = max(count, min(count * 2, int(self.page_height * 0.5 // spacing)))
         return [NotesArea(heads, self.layout.column_gap, count, most, spacing,
-                          self.layout.colors["rule"])]
+                          self.layout.colors["rule"], page_height=self.page_height)]
 
     def block_call_when(self, lang: str) -> list[Flowable]:
         """When to call: the signs, the boxed emergency line, how to reach us; kept
