@@ -146,6 +146,8 @@ class JobResult:
     findings: list[Finding] = field(default_factory=list)
     data: bytes = b""
     title: dict = field(default_factory=dict)  # {lang: title} when the handout loaded
+    # not made: the handout is not written in these languages (codes, "es"); not a failure
+    absent: str = ""
 
 
 @dataclass
@@ -164,6 +166,8 @@ class BuildResult:
     # handout id -> {"file", "title", "reason", "outputs"}: what write_catalog gets as `failed`
     failed_handouts: dict[str, dict] = field(default_factory=dict)
     disk_full: bool = False  # a write failed for want of space (or quota)
+    # outputs not made because the handout is not written in their language: path -> codes
+    not_built: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -177,6 +181,9 @@ class BuildResult:
         verb = "would build" if self.dry_run else "built"
         text = (f"{verb} {len(self.built)}, skipped {len(self.skipped)} unchanged, "
                 f"removed {len(self.removed)}, failed {len(self.failed)} in {self.seconds:.2f} s")
+        if self.not_built:
+            text += (f"; {len(self.not_built)} not made (the handout is not written in its "
+                     f"language)")
         errors = sum(f.severity is Severity.ERROR for f in self.findings)
         if errors:
             text += f"; {errors} error{'s' if errors != 1 else ''}"
@@ -190,7 +197,8 @@ class BuildResult:
     def as_dict(self) -> dict:
         return {"built": self.built, "skipped": len(self.skipped), "removed": self.removed,
                 "failed": self.failed, "reasons": self.reasons, "seconds": round(self.seconds, 3),
-                "dry_run": self.dry_run, "findings": [f.as_dict() for f in self.findings]}
+                "dry_run": self.dry_run, "findings": [f.as_dict() for f in self.findings],
+                "not_built": self.not_built}
 
 
 # -- worker side -------------------------------------------------------------------------------
@@ -271,7 +279,7 @@ def run_task(task: Task) -> list[JobResult]:
                                      figures=dict(task.figures))
         if proc is None:
             return _failed_all(task, found)
-        title = {lang: proc.title[lang] for lang in clinic.lang_codes}
+        title = {lang: proc.title[lang] for lang in proc.langs_in(clinic)}
     except Exception as exc:  # the job boundary: a finding, never a traceback
         return _failed_all(task, [Finding(Pos(task.shown), "",
                                           f"could not be loaded: {_exc_line(exc)}")])
@@ -287,6 +295,11 @@ def run_task(task: Task) -> list[JobResult]:
     results = []
     layouts = dict(task.layouts)
     for output, rel, fingerprint in task.outputs:
+        lacking = [lang for lang in output.langs if not proc.has(lang)]
+        if lacking:  # a language the handout is not written in: not made, and not a failure
+            results.append(JobResult(rel, output.name, False, findings=gates, title=title,
+                                     absent=", ".join(lacking)))
+            continue
         try:
             from .render import render_pdf
 
@@ -417,7 +430,7 @@ def _catalog_fields(proc, clinic: Clinic) -> dict:
         names = {lang: clinic.specialty(proc.specialty).name[lang] for lang in clinic.lang_codes}
     except KeyError:
         names = {}
-    role = ({lang: proc.reviewer_role[lang] for lang in clinic.lang_codes}
+    role = ({lang: proc.reviewer_role[lang] for lang in proc.langs_in(clinic)}
             if proc.reviewer_role is not None and not proc.pending_review else {})
     return {"specialty": proc.specialty, "specialty_name": names, "reviewer_role": role,
             # the review's due date; never reviewed: the first review's
@@ -1489,7 +1502,9 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
             for task, results in execute(plan.tasks, jobs, executor):
                 for job in results:
                     hid = job.path.split("/", 1)[0]
-                    if job.ok:
+                    if job.absent:
+                        _not_built(plan, job)
+                    elif job.ok:
                         problem = _commit(plan, job)
                         job.data = b""  # written: no need to hold it
                         if problem is None:
@@ -1528,6 +1543,17 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     return result
 
 
+def _not_built(plan: Plan, job: JobResult) -> None:
+    """An output the handout has no text for: noted, not failed; a PDF an earlier build
+    made of it (when the handout still had the language) is removed with the gone ones."""
+    plan.result.not_built[job.path] = job.absent
+    plan.result.reasons.pop(job.path, None)
+    plan.note(job.findings)
+    plan.new_manifest.pop(job.path, None)
+    if job.path in plan.manifest.outputs and job.path not in plan.gone:
+        plan.gone.append(job.path)
+
+
 def _failed_records(plan: Plan) -> dict[str, dict]:
     """This build's failed handouts, plus the recorded ones it did not judge (--only)."""
     order = {o.name: i for i, o in enumerate(plan.outputs)}
@@ -1544,5 +1570,7 @@ def summary_lines(result: BuildResult) -> list[str]:
     lines += [f"{'would remove' if result.dry_run else 'removed'} {rel}" for rel in result.removed]
     lines += [f"{'would fail' if result.dry_run else 'FAILED'} {rel} (previous PDF kept, if any)"
               for rel in result.failed]
+    lines += [f"not made {rel}: the handout is not written in {codes} (its language-missing "
+              f"warning names the texts)" for rel, codes in sorted(result.not_built.items())]
     lines.append(result.summary())
     return lines

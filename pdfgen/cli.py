@@ -326,6 +326,12 @@ def translations_confirm(handout_id: str, langs: tuple[str, ...], library: Path 
         others = ", ".join(c for c in lib.clinic.lang_codes if c != lib.clinic.primary)
         raise UsageError(f"{', '.join(unknown)}: not a translation of this library "
                          f"(translations: {others})")
+    from .gate import missing_language
+
+    lacking = [missing_language(proc, code, "be confirmed in") for code in langs
+               if not proc.has(code)]
+    if lacking:  # nothing to confirm: the handout is not written in it
+        raise ContentError(lacking)
     changed = freshness.confirm(proc, lib.clinic, root / f"{handout_id}.yaml", langs or None)
     target = display(freshness.confirmations_path(root / f"{handout_id}.yaml"))
     for lang, fields in changed.items():
@@ -350,7 +356,9 @@ def translations_status(handout_id: str, library: Path | None) -> None:
     conf, problems = freshness.read(root / f"{handout_id}.yaml", proc.path)
     if problems:
         raise ContentError(problems)
-    found = freshness.check(proc, lib.clinic, conf)
+    from .quality.gates import missing_language_findings
+
+    found = missing_language_findings(proc, lib.clinic) + freshness.check(proc, lib.clinic, conf)
     for finding in found:
         out(str(finding))
     out(f"{handout_id}: {len(found)} translation{'s' if len(found) != 1 else ''} "
@@ -404,6 +412,11 @@ def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
     settings = mail.require_settings(clinic)
     layout = load_layout(layout_name)
     langs = mail.handout_langs(clinic, layout, lang or clinic.primary)
+    if proc.has(langs[0]):  # the other languages of a bilingual PDF: those the handout has
+        from .quality.gates import clinic_of
+
+        ours = mail.handout_langs(clinic_of(proc, clinic), layout, langs[0])
+        langs = ours if len(ours) == len(langs) else langs
     passed = pass_one(lib, proc, path, layout, langs, _today(), _policy(strict, allow_overdue))
     credentials = None if eml else mail.credentials_from_env()
     _warn(passed.warnings)

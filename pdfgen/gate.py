@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ContentError, Finding, Severity, UsageError
+from .errors import ContentError, Finding, Pos, Severity, UsageError
 from .load import load_library
 from .model import Clinic, Layout, Library, Output, Procedure
 from .rules import OVERDUE_RULES
@@ -114,6 +114,8 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
 
     for target in targets:
         langs, layout = target.langs, target.layout
+        if not all(proc.has(lang) for lang in langs):
+            continue  # not made of this handout: reported once, as language-missing
         add(check_content(proc, langs))
         for lang in langs:  # many targets share their fonts and languages: each pair once
             key = (tuple(sorted(layout.fonts.items())), lang)
@@ -142,6 +144,19 @@ def load_one(root: Path, handout_id: str, shown_root: str) -> tuple[Library, Pro
     return lib, lib.procedure(handout_id), Path(root) / f"{handout_id}.yaml"
 
 
+def missing_language(proc: Procedure, code: str, doing: str = "be rendered in") -> Finding:
+    """The error of a PDF asked for in a language the handout is not (fully) written in."""
+    from .languages import profile
+
+    p = profile(code)
+    name = p.english_name if p else code
+    fields = proc.missing_fields(code)
+    shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")
+    return Finding(Pos(proc.path), code,
+                   f"handout '{proc.id}' cannot {doing} {name} ({code}): its {name} "
+                   f"text is missing ({shown})")
+
+
 @dataclass(frozen=True)
 class Passed:
     """One handout let through the gate for one PDF: what to render, and its warnings."""
@@ -156,9 +171,18 @@ def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,
              langs: tuple[str, ...], today: dt.date, policy: Policy) -> Passed:
     """The rest of the gate for one PDF of one loaded handout (render, email): raises
     ContentError with every finding that stops it; returns the warnings to show."""
+    from .quality.gates import clinic_of
     from .render import choose_langs
 
-    target = Target(layout, choose_langs(lib.clinic, layout, langs or None))
+    chosen = ()
+    if not langs:  # the first languages of the clinic that the handout is written in
+        chosen = choose_langs(clinic_of(proc, lib.clinic), layout, None)
+    if len(chosen) < layout.languages:
+        chosen = choose_langs(lib.clinic, layout, langs or None)
+    lacking = [missing_language(proc, code) for code in chosen if not proc.has(code)]
+    if lacking:
+        raise ContentError(lacking)
+    target = Target(layout, chosen)
     gated = gate_handout(proc, lib.clinic, handout, today, [target], policy)
     gated.findings[:0] = layout_findings(layout)
     blocking = gated.blocking(policy)

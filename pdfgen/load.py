@@ -6,13 +6,14 @@ import difflib
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import figures as figfiles
 from . import markup
 from .errors import ContentError, Finding, Pos, Severity
 from .i18n import SOURCE_LANGUAGE, catalog_languages
+from .languages import registry
 from .model import (
     Alternatives,
     Bullets,
@@ -50,6 +51,10 @@ class Reader:
     def __init__(self, langs: tuple[Language, ...] = ()):
         self.langs = langs
         self.findings: list[Finding] = []
+        # a handout's reader: a language the clinic does not mark `required` may be missing
+        # from a text; lang -> the fields that lack it (the handout is not built in it)
+        self.optional_missing = False
+        self.missing: dict[str, list[str]] = {}
         self.figure_source = None  # name -> bytes of a figure file (load_procedure sets it)
         self.figure_count = 0
 
@@ -208,6 +213,9 @@ class Reader:
             where.append((code, value.pos))
         for lang in self.langs:
             if lang.code not in node.items:
+                if self.optional_missing and not lang.required:
+                    self.missing.setdefault(lang.code, []).append(field)
+                    continue
                 self.error(node, field, f"missing {_lang_label(self.langs, lang.code)} text "
                                         f"({lang.code})")
         ordered = sorted(values, key=lambda kv: codes.index(kv[0]))
@@ -284,6 +292,10 @@ def load_clinic(path: Path, display: str | None = None, raw: bytes | None = None
     if primary and codes and primary not in codes:
         r.error(m["primary"], "primary",
                 f"'{primary}' is not one of the languages ({', '.join(codes)})")
+    # the primary language is what translations are made from: every handout has it
+    langs = tuple(replace(lang, required=True) if lang.code == primary else lang
+                  for lang in langs)
+    r.langs = langs
     phone = _phone(r, m.get("phone"), "phone")
     fax = _phone(r, m.get("fax"), "fax")
     web = r.string(m.get("web"), "web")
@@ -453,10 +465,11 @@ def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
     langs = []
     for i, item in enumerate(r.sequence(node, "languages"), 1):
         field = f"languages[{i}]"
-        m = r.mapping(item, field, ("code", "locale", "name"))
+        m = r.mapping(item, field, ("code", "locale", "name"), ("required",))
         if not m:
             continue
         code = r.string(m.get("code"), f"{field}.code")
+        required = r.boolean(m.get("required"), f"{field}.required")
         locale = r.string(m.get("locale"), f"{field}.locale")
         lname = r.string(m.get("name"), f"{field}.name")
         match = LOCALE.match(locale)
@@ -481,7 +494,12 @@ def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
                         f"pdfgen's own labels ('What are the risks?', 'Page 1 of 2'...) have "
                         f"no {lname} translation: its PDFs would print them in English. Add "
                         f"the catalog pdfgen/locales/{code} first (docs/translations.md)")
-            langs.append(Language(code, locale, lname))
+            elif code not in registry():
+                r.error(m["code"], f"{field}.code",
+                        f"pdfgen has no profile for '{code}' (its script, direction, "
+                        f"readability formulas...): add one to pdfgen/languages.yaml first "
+                        f"(docs/languages.md)")
+            langs.append(Language(code, locale, lname, required))
     return tuple(langs)
 
 
@@ -601,6 +619,7 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
     if root is None:
         return None, findings
     r = Reader(clinic.languages)
+    r.optional_missing = True
     r.findings = findings
     r.figure_source = _figure_source(Path(path).parent, figures)
     m = r.mapping(root, "", PROC_KEYS, PROC_OPTIONAL)
@@ -648,6 +667,8 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
         path=name,
         waivers=_waivers(r, m.get("waivers")),
         positions=tuple((key, node.pos) for key, node in m.items()) + dates.positions,
+        missing=tuple((code, tuple(r.missing[code])) for code in clinic.lang_codes
+                      if code in r.missing),
     )
     if any(f.severity is Severity.ERROR for f in r.findings):
         return None, r.findings

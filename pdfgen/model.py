@@ -136,6 +136,22 @@ class Procedure:
     # read as meaning the same, and warned about (rule old-review-fields)
     old_review_fields: bool = False
     positions: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # top-level keys
+    # clinic languages the handout is not written in (not `required` in clinic.yaml), each
+    # with the fields that lack it: (lang, (field, ...)). Those languages' PDFs are not
+    # made of this handout; a text may still have them (a partial translation).
+    missing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def has(self, lang: str) -> bool:
+        """Whether every text of the handout is written in `lang` (its PDFs can be made)."""
+        return all(code != lang for code, _ in self.missing)
+
+    def missing_fields(self, lang: str) -> tuple[str, ...]:
+        """The fields that lack `lang` ((): none, the handout has it)."""
+        return dict(self.missing).get(lang, ())
+
+    def langs_in(self, clinic: Clinic) -> tuple[str, ...]:
+        """The clinic's languages this handout is written in, in the clinic's order."""
+        return tuple(code for code in clinic.lang_codes if self.has(code))
 
     def figures(self):
         """Every (field path, Figure) of the handout, in reading order."""
@@ -199,6 +215,10 @@ class Language:
     code: str  # "en"
     locale: str  # "en-US" (BCP 47, as written into the PDF's /Lang)
     name: str  # "English", in that language
+    # required: a handout without this language is an error; otherwise it is reported
+    # (a warning) and the handout's PDFs in this language are not made. The primary
+    # language is always required.
+    required: bool = False
 
     @property
     def babel_locale(self) -> str:

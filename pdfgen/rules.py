@@ -59,6 +59,11 @@ RULES = {
     # translation freshness
     "translation-stale": Rule(Severity.WARNING, "have the translation checked, then run "
                                          "`pdfgen translations confirm ID`"),
+    # a clinic language the handout is not (fully) written in: its PDFs in it are not made
+    "language-missing": Rule(Severity.WARNING, "translate the missing texts, or leave the "
+                                               "language out of this handout on purpose; "
+                                               "`required: true` in clinic.yaml makes it an "
+                                               "error"),
     # review governance
     "review-overdue": Rule(Severity.ERROR, "have a clinician review the handout and update "
                                            "`reviewed:` (date, by, role)"),

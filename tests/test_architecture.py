@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pdfgen"
 STAGES = {
     "__init__": "ground", "errors": "ground", "model": "ground", "paths": "ground",
     "i18n": "ground", "markup": "ground", "fsutil": "ground", "rules": "ground",
-    "address": "ground", "figures": "ground",
+    "address": "ground", "figures": "ground", "languages": "ground",
     "yamlio": "yamlio",
     "load": "load", "layout": "load",
     "quality": "quality",

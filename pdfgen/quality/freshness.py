@@ -110,7 +110,7 @@ def stale(proc, clinic, conf: Confirmations) -> list[Stale]:
     texts = list(proc.texts())
     fields = [field for field, _ in texts]
     for lang in clinic.lang_codes:
-        if lang == src:
+        if lang == src or not proc.has(lang):  # not written in it: language-missing says so
             continue
         now = [(fingerprint(text[src]), fingerprint(text[lang])) for _, text in texts]
         for j, why in sorted(_unconfirmed(conf.by_lang.get(lang, {}), fields, now).items()):
@@ -211,7 +211,7 @@ def confirm(proc, clinic, handout: Path, langs: tuple[str, ...] | None = None
     conf, _ = read(handout)
     src = clinic.primary
     translations = tuple(code for code in clinic.lang_codes if code != src)
-    chosen = langs or translations
+    chosen = langs or tuple(code for code in translations if proc.has(code))
     before = {s.field for s in stale(proc, clinic, conf)}
     changed = {}
     by_lang = {lang: dict(fields) for lang, fields in conf.by_lang.items()

@@ -11,11 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import Severity
+from ..errors import Pos, Severity
+from ..languages import profile
 from ..markup import clip
 from ..rules import finding
 from . import freshness, lint, review, translation
-from .readability import METRICS, HandoutScore, score_handout
+from .readability import HandoutScore, metrics, score_handout
 
 SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
 # A part (the summary, a section, the risks...) with fewer words is not judged on its own:
@@ -39,7 +40,8 @@ def run_gates(proc, clinic, handout: Path, today: dt.date | None = None,
     None reads it now."""
     today = today or review.today()
     conf, problems = freshness.read(Path(handout), proc.path, translations)
-    found = list(problems)
+    found = list(problems) + missing_language_findings(proc, clinic)
+    clinic = clinic_of(proc, clinic)  # every check below reads the handout's languages only
     found += review.check(proc, clinic, today)
     found += readability_findings(proc, clinic)
     found += lint.check(proc, clinic)
@@ -47,6 +49,39 @@ def run_gates(proc, clinic, handout: Path, today: dt.date | None = None,
     found += freshness.check(proc, clinic, conf)
     return QualityResult(apply_waivers(found, dict(proc.waivers)),
                          freshness.under_review(proc, clinic, conf))
+
+
+def clinic_of(proc, clinic):
+    """The clinic as one handout sees it: only the languages the handout is written in (a
+    language it lacks is reported once, by missing_language_findings, not by every check)."""
+    if not proc.missing:
+        return clinic
+    return replace(clinic, languages=tuple(lang for lang in clinic.languages
+                                           if proc.has(lang.code)))
+
+
+def missing_language_findings(proc, clinic) -> list:
+    """One warning per clinic language the handout is not fully written in, at the
+    handout's file: which language, which texts lack it, and that its PDFs are not made."""
+    out = []
+    total = sum(1 for _ in proc.texts()) + (proc.reviewer_role is not None)
+    for code, fields in proc.missing:
+        p = profile(code)
+        name = p.english_name if p else code
+        if len(fields) >= total:
+            what = f"has no {name} text ({code})"
+        else:
+            shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5
+                                             else "")
+            what = (f"is missing {name} text ({code}) in {len(fields)} of {total} texts: "
+                    f"{shown}")
+        outputs = [o.name for o in clinic.output_matrix() if code in o.langs]
+        made = (f"its output{'s' if len(outputs) > 1 else ''} {', '.join(outputs)} "
+                f"{'are' if len(outputs) > 1 else 'is'} not made" if outputs
+                else f"no PDF in {name} is made")
+        out.append(finding(Pos(proc.path), code, f"handout '{proc.id}' {what}; {made}",
+                           "language-missing"))
+    return out
 
 
 def check_handout(proc, clinic, handout: Path, today: dt.date | None = None) -> list:
@@ -65,7 +100,8 @@ def apply_waivers(found: list, waivers: dict[str, str]) -> list:
 
 
 def scores(proc, clinic) -> list[HandoutScore]:
-    return [s for lang in clinic.lang_codes if (s := score_handout(proc, lang)) is not None]
+    return [s for lang in clinic.lang_codes
+            if proc.has(lang) and (s := score_handout(proc, lang)) is not None]
 
 
 def _fails(metric, value: float, clinic) -> tuple[bool, float]:
@@ -104,7 +140,7 @@ def _over(values: dict[str, float], lang: str, clinic, smog: bool) -> str:
     """'Fernández-Huerta 52.3 (limit at least 60), Szigriszt-Pazos (INFLESZ) 48.0 (...)':
     every formula of the language over its limit, or '' when none is."""
     over = []
-    for metric in METRICS[lang]:
+    for metric in metrics(lang):
         value = values.get(metric.key)
         if value is None or (metric.key == "smog" and not smog):
             continue
@@ -118,16 +154,30 @@ def _limit_words(metric, bound: float) -> str:
     return f"limit {'at least' if metric.higher_is_easier else 'at most'} {bound:g}"
 
 
+def not_judged_reason(lang: str) -> str:
+    """Why the reading level of text in `lang` is not judged."""
+    p = profile(lang)
+    return p.not_judged_reason() if p else (f"pdfgen has no profile for language '{lang}' "
+                                            f"(pdfgen/languages.yaml)")
+
+
 def readability_report(proc, clinic) -> list[dict]:
-    """Per language: the whole text and each part, worst first (for --readability)."""
+    """Per language: the whole text and each part, worst first (for --readability). A
+    language no formula judges gets a row saying so ("judged": false and the reason)."""
     out = []
+    by_lang = {hs.lang: hs for hs in scores(proc, clinic)}
+    for lang in clinic.lang_codes:
+        if lang in by_lang or not proc.has(lang):
+            continue
+        out.append({"handout": proc.id, "lang": lang, "metrics": {}, "judged": False,
+                    "reason": not_judged_reason(lang)})
     for hs in scores(proc, clinic):
         limits = {m.key: {"limit": clinic.quality.limit(m.key, m.limit), "aim": m.aim,
                           "name": m.name, "short": m.short,
                           "higher_is_easier": m.higher_is_easier}
-                  for m in METRICS[hs.lang]}
+                  for m in metrics(hs.lang)}
         out.append({
-            "handout": proc.id, "lang": hs.lang, "metrics": limits,
+            "handout": proc.id, "lang": hs.lang, "metrics": limits, "judged": True,
             "total": {"words": hs.total.words, "sentences": hs.total.sentences,
                       "judged": hs.total.words >= MIN_WORDS,
                       **{k: round(v, 1) for k, v in hs.scores.items()}},
@@ -137,6 +187,7 @@ def readability_report(proc, clinic) -> list[dict]:
                        **{k: round(v, 1) for k, v in p.scores.items() if k != "smog"},
                        "hardest_sentence": p.worst_sentence} for p in hs.parts],
         })
+    out.sort(key=lambda rep: clinic.lang_codes.index(rep["lang"]))  # the clinic's order
     return out
 
 
@@ -147,6 +198,10 @@ def format_report(rows: list[dict]) -> list[str]:
     """The --readability table, one block per handout and language, worst part first."""
     lines = []
     for rep in rows:
+        if not rep.get("judged", True):
+            lines.append(f"{rep['handout']} ({rep['lang']}): not judged: {rep['reason']}")
+            lines.append("")
+            continue
         keys = list(rep["metrics"])
         heads = "".join(f"{rep['metrics'][k]['short']:>9}{'':<{CELL - 9}}" for k in keys)
         lines.append(f"{rep['handout']} ({rep['lang']})")

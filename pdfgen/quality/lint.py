@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from .. import markup
+from ..languages import lints
 from ..model import Bullets, Figure
 from ..rules import finding
 from .readability import sentences, words
@@ -193,11 +194,11 @@ def check(proc, clinic) -> list:
             value, pos = markup.plain(text[lang]), text.pos_of(lang)
             field = f"{name}.{lang}"
             addressed = addressed or addresses_reader(value, lang)
-            vague = VAGUE[lang].search(value) if lang in VAGUE else None
+            vague = VAGUE[lang].search(value) if lints(lang, "vague-instruction") else None
             if vague:
                 out.append(finding(pos, field, f"vague instruction: '{vague.group(0)}' does not "
                                                f"say what to do", "vague-instruction"))
-            if lang in NUMBER_WORDS:
+            if lints(lang, "number-words"):
                 pattern = r"\b(" + "|".join(NUMBER_WORDS[lang].split()) + r")\b"
                 found = re.search(pattern, value, re.IGNORECASE)
                 if found:
@@ -215,7 +216,7 @@ def check(proc, clinic) -> list:
                 out.append(finding(pos, field, f"starts with '{mark.group(1)}': the list "
                                                f"draws its own mark, so it would print twice",
                                    "pasted-bullet"))
-        if lang in SECOND_PERSON and not addressed:
+        if lints(lang, "second-person") and not addressed:
             out.append(finding(proc.summary.pos_of(lang), f"summary.{lang}",
                                "the handout never speaks to the reader directly (no "
                                + ("you or your" if lang == "en" else
@@ -303,7 +304,7 @@ def _forms_regex(forms: tuple[str, ...], lang: str) -> str:
 
 def _terms(proc, clinic, lang: str) -> list:
     terms = glossary(clinic, lang)
-    if not terms or lang not in VERBS:
+    if not terms or not lints(lang, "term-undefined"):
         return []
     seen: set[int] = set()
     out = []

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import markup
+from ..languages import profile
 from .spoken import syllables_en, syllables_es, syllables_of, syllables_word, tokens
 
 __all__ = ["syllables_en", "syllables_es", "sentences", "words", "count", "score",
@@ -31,38 +32,27 @@ __all__ = ["syllables_en", "syllables_es", "sentences", "words", "count", "score
 # an end mark (one or more of . ! ? …), any closing quotes or brackets, then a space or the end
 END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
 OPENING = "\"'“‘«(¿¡["
-# Per language, abbreviations written with a full stop (lower case, without the stop):
-# TITLES come before a name or a number and never end a sentence (Dr. Lee, St. James,
-# pág. 5); NUMBERED only before a numeral (No. 5: "The answer is no." ends); AFTER end
+# Per language, abbreviations written with a full stop (lower case, without the stop),
+# from the language's profile (pdfgen/languages.yaml, `abbreviations` and `openers`):
+# titles come before a name or a number and never end a sentence (Dr. Lee, St. James,
+# pág. 5); numbered only before a numeral (No. 5: "The answer is no." ends); after end
 # a name or a time (Jr., Inc., a.m.) and end the sentence when a capital follows (anything
-# else than a lower-case word is taken as a new sentence); COUNTRY names (U.S., EE. UU.)
+# else than a lower-case word is taken as a new sentence); country names (U.S., EE. UU.)
 # are so often followed by a proper noun (U.S. Food and Drug Administration) that they end
-# a sentence only before a word that usually opens one (The, It, Los, Es...).
-TITLES = {
-    "en": {"dr", "drs", "mr", "mrs", "ms", "prof", "st", "mt", "gen", "gov", "rep", "sen",
-           "rev", "hon", "sgt", "capt", "lt", "col", "vs", "approx", "e.g", "i.e", "cf",
-           "fig", "figs", "dept", "ave"},
-    "es": {"dr", "dra", "drs", "dres", "sr", "sra", "srta", "sres", "sras", "lic", "ing",
-           "prof", "ud", "uds", "vd", "vds", "pág", "págs", "p. ej", "p.ej", "v. gr", "vs",
-           "aprox", "fig", "av", "avda", "núm", "art", "cap", "tel", "dpto", "col", "gral",
-           "ee"},  # the first half of EE. UU.
-}
-NUMBERED = {"en": {"no", "nos", "vol", "p", "pp", "ch", "sec"}, "es": {"no", "n.º", "nro"}}
-AFTER = {
-    "en": {"jr", "sr", "inc", "ltd", "co", "corp", "llc", "etc", "a.m", "p.m", "a. m",
-           "p. m", "ph.d", "m.d", "d.o", "r.n", "min", "hr", "hrs", "oz", "lb", "lbs"},
-    "es": {"etc", "a. m", "p. m", "a.m", "p.m", "s. a", "s.a", "hnos", "cía", "min", "hrs",
-           "máx", "mín"},
-}
-COUNTRY = {"en": {"u.s", "u.s.a", "u.k", "u. s"}, "es": {"ee. uu", "ee.uu", "ee. uu.", "ee.uu."}}
-OPENERS = {
-    "en": set("a an the this that these those it its he she we you they i there here if "
-              "when while in on at for but so and or after before most many some all call "
-              "ask".split()),
-    "es": set("el la los las un una unos unas este esta estos estas eso esto es en si "
-              "cuando pero y o usted su sus le se no hay para por con llame pregunte "
-              "ella él ellos".split()),
-}
+# a sentence only before a word that usually opens one (The, It, Los, Es...). A language
+# without a profile (or without tables) has no abbreviations: every full stop can end.
+
+
+def _table(kind: str, lang: str) -> frozenset[str]:
+    p = profile(lang)
+    return p.abbreviation_table(kind) if p else frozenset()
+
+
+def _openers(lang: str) -> frozenset[str]:
+    p = profile(lang)
+    return p.openers if p else frozenset()
+
+
 # the longest abbreviation that ends just before a full stop: "a. m", "EE. UU", "U.S", "Dr"
 _ABBR_BEFORE = re.compile(r"(?:(?<=\s)|^)((?:[^\W\d_]{1,4}\.\s?){0,3}[^\W\d_]+)$")
 
@@ -81,9 +71,9 @@ def _abbreviation(before: str, lang: str) -> str | None:
               if i == 0 or text[i - 1] in " ."]
     for piece in pieces:
         piece = piece.lstrip(OPENING)
-        for kind, table in (("country", COUNTRY), ("title", TITLES),
-                            ("numbered", NUMBERED), ("after", AFTER)):
-            if piece in table.get(lang, ()):
+        for kind, table in (("country", "country"), ("title", "titles"),
+                            ("numbered", "numbered"), ("after", "after")):
+            if piece in _table(table, lang):
                 return kind
     return None
 
@@ -97,15 +87,17 @@ def _initial(before: str, rest: str, lang: str) -> bool:
     prev = m.group(1).lstrip(OPENING)
     nxt = re.match(r"[^\W\d_]+", rest)
     if (not nxt or not nxt.group(0)[0].isupper()
-            or nxt.group(0).lower() in OPENERS.get(lang, ())):
+            or nxt.group(0).lower() in _openers(lang)):
         return False
     return prev[:1].isupper() or prev.endswith(".")
 
 
 # the last word of every abbreviation in the tables ("ej" of "p. ej"): a full stop after any
 # other word of two letters or more ends the sentence without a closer look
-_LAST_WORDS = {lang: {entry.split()[-1] for table in (TITLES, NUMBERED, AFTER, COUNTRY)
-                      for entry in table.get(lang, ())} for lang in TITLES}
+@functools.cache
+def _last_words(lang: str) -> frozenset[str]:
+    return frozenset(entry.split()[-1] for kind in ("titles", "numbered", "after", "country")
+                     for entry in _table(kind, lang))
 
 
 def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
@@ -120,7 +112,7 @@ def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
         return True  # ! ? … or several marks
     before = flat[:mark.start()]
     last = before[before.rfind(" ") + 1:].lstrip(OPENING).lower()
-    if len(last) > 1 and last not in _LAST_WORDS.get(lang, ()):
+    if len(last) > 1 and last not in _last_words(lang):
         return True
     kind = _abbreviation(before, lang)
     if kind is None and _initial(before, rest, lang):
@@ -132,7 +124,7 @@ def _is_boundary(flat: str, mark: re.Match, lang: str) -> bool:
     if kind == "numbered":
         return not first.isdigit()
     nxt = re.match(r"[^\W\d_]+", rest)  # country: only before a usual opener
-    return bool(nxt) and nxt.group(0).lower() in OPENERS.get(lang, ())
+    return bool(nxt) and nxt.group(0).lower() in _openers(lang)
 
 
 _ANY_WORD = re.compile(r"[^\W_]")
@@ -227,21 +219,26 @@ class Metric:
         return value >= bound if self.higher_is_easier else value <= bound
 
 
-METRICS = {
-    "en": (Metric("fk_grade", "Flesch-Kincaid grade", "FK grade", flesch_kincaid_grade,
-                  False, 8, 6),
-           Metric("smog", "SMOG grade", "SMOG", smog, False, 8, 8)),
-    "es": (Metric("fernandez_huerta", "Fernández-Huerta", "F-Huerta", fernandez_huerta,
-                  True, 60, 70),
-           Metric("inflesz", "Szigriszt-Pazos (INFLESZ)", "INFLESZ", szigriszt_pazos,
-                  True, 55, 65)),
-}
+# Every formula pdfgen computes, by the key clinic.yaml's quality.readability uses. Which
+# apply to a language is its profile's `readability` list (pdfgen/languages.yaml).
+FORMULAS = {m.key: m for m in (
+    Metric("fk_grade", "Flesch-Kincaid grade", "FK grade", flesch_kincaid_grade, False, 8, 6),
+    Metric("smog", "SMOG grade", "SMOG", smog, False, 8, 8),
+    Metric("fernandez_huerta", "Fernández-Huerta", "F-Huerta", fernandez_huerta, True, 60, 70),
+    Metric("inflesz", "Szigriszt-Pazos (INFLESZ)", "INFLESZ", szigriszt_pazos, True, 55, 65),
+)}
+
+
+def metrics(lang: str) -> tuple[Metric, ...]:
+    """The formulas that judge text in `lang`, in its profile's order; () when none does."""
+    p = profile(lang)
+    return tuple(FORMULAS[key] for key in p.readability) if p else ()
 
 
 def score(c: Counts, lang: str) -> dict[str, float]:
-    if lang not in METRICS or not c.words or not c.sentences:
+    if not metrics(lang) or not c.words or not c.sentences:
         return {}
-    return {m.key: m.formula(c) for m in METRICS[lang]}
+    return {m.key: m.formula(c) for m in metrics(lang)}
 
 
 # -- a handout, unit by unit --------------------------------------------------------------------
@@ -302,21 +299,21 @@ class HandoutScore:
     parts: list[UnitScore]  # worst first
 
 
-LONG_WORD = {"en": 3, "es": 4}  # syllables that make a word long in that language
 
 
 def _badness(scores: dict[str, float], lang: str) -> float:
     """One number, higher = harder, from the language's first metric (no words: easiest)."""
     if not scores:
         return -math.inf
-    first = METRICS[lang][0]
+    first = metrics(lang)[0]
     value = scores[first.key]
     return -value if first.higher_is_easier else value
 
 
 def _hurt(per_word: list[int], lang: str) -> int:
     """How much a sentence costs a reader: its words, and twice its long words."""
-    return len(per_word) + 2 * sum(n >= LONG_WORD[lang] for n in per_word)
+    long_word = profile(lang).long_word_syllables  # syllables that make a word long
+    return len(per_word) + 2 * sum(n >= long_word for n in per_word)
 
 
 def _counts(per_word: list[int]) -> Counts:
@@ -324,7 +321,8 @@ def _counts(per_word: list[int]) -> Counts:
 
 
 def score_handout(proc, lang: str) -> HandoutScore | None:
-    if lang not in METRICS:
+    """The handout's scores in `lang`; None when no formula judges that language."""
+    if not metrics(lang):
         return None
     parts, total = [], Counts()
     for unit in units(proc, lang):

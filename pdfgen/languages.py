@@ -1,0 +1,155 @@
+"""Language profiles: what pdfgen knows of each language, as data (pdfgen/languages.yaml).
+
+One entry per language: its code, its name in its own language, script, direction, line
+breaking, the readability formulas and plain-language lint rules that apply to it, and
+its sentence-splitting abbreviations. The quality gates read them here instead of
+branching on language codes; a language with no formula is reported as "not judged".
+Read and checked once per process (docs/languages.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+REGISTRY_FILE = Path(__file__).with_name("languages.yaml")
+
+# What this version of pdfgen can do with a profile. A profile that asks for more is
+# refused when the registry is read, not half-honoured at render time.
+SCRIPTS = ("Latn",)  # the bundled Atkinson Hyperlegible Next; other scripts: issue #15
+DIRECTIONS = ("ltr",)  # right-to-left layout is not implemented yet (issue #15)
+LINE_BREAKING = ("spaces",)
+# readability formulas, by the key clinic.yaml's quality.readability uses (pdfgen/rules.py)
+FORMULAS = ("fk_grade", "smog", "fernandez_huerta", "inflesz")
+# lint rules that need a word list of the language (pdfgen/quality/lint.py has them)
+# languages whose syllables pdfgen/quality/spoken.py counts (every formula needs them)
+SYLLABLES = ("en", "es")
+WORD_LIST_RULES = ("second-person", "number-words", "vague-instruction", "term-undefined")
+ABBREVIATION_KINDS = ("titles", "numbered", "after", "country")
+KEYS = ("name", "english_name", "script", "direction", "line_breaking", "readability",
+        "lint", "long_word_syllables", "abbreviations", "openers")
+REQUIRED = ("name", "english_name", "script", "direction", "line_breaking", "readability",
+            "lint")
+
+
+class RegistryError(ValueError):
+    """languages.yaml does not say what pdfgen expects: a bug in the package, not content."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    code: str  # "es"
+    name: str  # "Español": the language's name in that language
+    english_name: str  # "Spanish": as messages to editors name it
+    script: str  # ISO 15924: "Latn"
+    direction: str  # "ltr"
+    line_breaking: str  # "spaces": lines break at spaces and hyphens
+    readability: tuple[str, ...]  # formula keys, first is the one parts are ranked by
+    lint: tuple[str, ...]  # word-list lint rules that apply
+    long_word_syllables: int = 3  # syllables that make a word long (hardest sentence)
+    abbreviations: tuple[tuple[str, frozenset[str]], ...] = ()  # kind -> entries
+    openers: frozenset[str] = frozenset()
+
+    def abbreviation_table(self, kind: str) -> frozenset[str]:
+        return dict(self.abbreviations).get(kind, frozenset())
+
+    @property
+    def judged(self) -> bool:
+        """Whether pdfgen can judge the reading level of text in this language."""
+        return bool(self.readability)
+
+    def not_judged_reason(self) -> str:
+        return (f"pdfgen has no readability formula for {self.english_name} "
+                f"(pdfgen/languages.yaml lists none; docs/languages.md)")
+
+    def lints(self, rule: str) -> bool:
+        """Whether a word-list lint rule applies to this language."""
+        return rule in self.lint
+
+
+def _strings(value, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise RegistryError(f"{where}: expected a list of words")
+    return value
+
+
+def parse(data) -> dict[str, Profile]:
+    """Check a registry's data (as yaml.safe_load gives it) and return code -> Profile."""
+    if not isinstance(data, dict) or data.get("version") != 1 \
+            or not isinstance(data.get("languages"), dict):
+        raise RegistryError("expected `version: 1` and a `languages:` mapping")
+    out = {}
+    for code, entry in data["languages"].items():
+        where = f"languages.{code}"
+        if not isinstance(code, str) or not code.isascii() or not code.isalpha() \
+                or not code.islower() or not 2 <= len(code) <= 3:
+            raise RegistryError(f"{where}: a language code is 2 or 3 lower-case letters")
+        if not isinstance(entry, dict):
+            raise RegistryError(f"{where}: expected a mapping")
+        unknown = set(entry) - set(KEYS)
+        missing = [k for k in REQUIRED if k not in entry]
+        if unknown or missing:
+            raise RegistryError(f"{where}: unknown keys {sorted(unknown)}, missing {missing}")
+        for key, allowed in (("script", SCRIPTS), ("direction", DIRECTIONS),
+                             ("line_breaking", LINE_BREAKING)):
+            if entry[key] not in allowed:
+                raise RegistryError(f"{where}.{key}: '{entry[key]}' is not supported yet "
+                                    f"(pdfgen can print {', '.join(allowed)})")
+        for key in ("name", "english_name"):
+            if not isinstance(entry[key], str) or not entry[key].strip():
+                raise RegistryError(f"{where}.{key}: must not be empty")
+        formulas = entry["readability"] or []
+        for f in _strings(formulas, f"{where}.readability") if formulas else []:
+            if f not in FORMULAS:
+                raise RegistryError(f"{where}.readability: unknown formula '{f}' "
+                                    f"(known: {', '.join(FORMULAS)})")
+        if formulas and code not in SYLLABLES:
+            raise RegistryError(f"{where}.readability: the formulas count syllables, and "
+                                f"pdfgen counts them for {', '.join(SYLLABLES)} only")
+        rules = entry["lint"] or []
+        for rule in _strings(rules, f"{where}.lint") if rules else []:
+            if rule not in WORD_LIST_RULES:
+                raise RegistryError(f"{where}.lint: '{rule}' is not a rule that needs a word "
+                                    f"list (known: {', '.join(WORD_LIST_RULES)})")
+        long_word = entry.get("long_word_syllables", 3)
+        if not isinstance(long_word, int) or isinstance(long_word, bool) or long_word < 2:
+            raise RegistryError(f"{where}.long_word_syllables: a whole number from 2")
+        abbr = entry.get("abbreviations") or {}
+        if not isinstance(abbr, dict) or set(abbr) - set(ABBREVIATION_KINDS):
+            raise RegistryError(f"{where}.abbreviations: the kinds are "
+                                f"{', '.join(ABBREVIATION_KINDS)}")
+        tables = tuple((kind, frozenset(w.lower() for w in _strings(abbr[kind],
+                                                                     f"{where}.{kind}")))
+                       for kind in ABBREVIATION_KINDS if kind in abbr)
+        openers = entry.get("openers") or []
+        out[code] = Profile(code, entry["name"].strip(), entry["english_name"].strip(),
+                            entry["script"], entry["direction"], entry["line_breaking"],
+                            tuple(formulas), tuple(rules), long_word, tables,
+                            frozenset(w.lower() for w in _strings(openers, f"{where}.openers"))
+                            if openers else frozenset())
+    return out
+
+
+@cache
+def registry() -> dict[str, Profile]:
+    """Every language profile, read and checked once per process."""
+    with open(REGISTRY_FILE, encoding="utf-8") as fh:
+        return parse(yaml.safe_load(fh))
+
+
+def profile(code: str) -> Profile | None:
+    """The language's profile, or None when pdfgen has none."""
+    return registry().get(code)
+
+
+def formulas(code: str) -> tuple[str, ...]:
+    p = profile(code)
+    return p.readability if p else ()
+
+
+def lints(code: str, rule: str) -> bool:
+    p = profile(code)
+    return p is not None and p.lints(rule)
