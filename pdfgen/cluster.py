@@ -25,6 +25,7 @@ from .errors import PdfgenError, UsageError
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before the build gives up
 INSTALL = 'pip install "pdfgen[dask]"'
 KEY_PREFIX = "pdfgen-build"  # task keys: pdfgen-build-<handout id>-<random>
+LOST = "the Dask scheduler was lost before its job finished ({reason}); build again"
 WRONG_ENGINE = ("not built: the Dask worker {worker} runs a different pdfgen (its version, "
                 "code, fonts, catalogs or libraries differ from this machine's): install the "
                 "same pdfgen on every worker, then build again")
@@ -118,6 +119,20 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT):
     A scheduler that does not answer within `timeout` seconds is a SchedulerError."""
     distributed = _distributed()
     check_address(address)
+    import logging
+
+    # the client logs a lost scheduler with a traceback; the build reports it in its own
+    # words (each job not finished fails, naming the lost connection)
+    quiet = logging.getLogger("distributed.client")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        yield from _connected(distributed, address, timeout)
+    finally:
+        quiet.setLevel(level)
+
+
+def _connected(distributed, address: str, timeout: float):
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -147,7 +162,9 @@ class DaskExecutor(cf.Executor):
         self.client = client
         self.epoch = os.environ.get("SOURCE_DATE_EPOCH")
         self.engine = engine_hash()
-        self._futures = []
+        # the Dask futures not settled yet (held: a Dask future dropped is a task cancelled);
+        # a settled one is let go, so the cluster does not hold every PDF until the build ends
+        self._pending = set()
         self._shutdown = False
 
     def submit(self, fn, /, *args, **kwargs):
@@ -161,10 +178,17 @@ class DaskExecutor(cf.Executor):
         key = f"{KEY_PREFIX}-{Path(task.handout).stem}-{uuid.uuid4().hex}"
         future = self.client.submit(remote_job, task, self.epoch, self.engine, key=key,
                                     pure=False)
-        self._futures.append(future)
+        self._pending.add(future)
         mirror = cf.Future()
         mirror.set_running_or_notify_cancel()
-        future.add_done_callback(lambda f: _settle(f, mirror))
+
+        def settle(done) -> None:
+            try:
+                _settle(done, mirror)
+            finally:
+                self._pending.discard(done)
+
+        future.add_done_callback(settle)
         return mirror
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -172,8 +196,7 @@ class DaskExecutor(cf.Executor):
             return
         self._shutdown = True
         if cancel_futures or not wait:
-            self.client.cancel(self._futures)
-        self._futures = []
+            self.client.cancel(list(self._pending))
 
 
 def _settle(future, mirror: cf.Future) -> None:
@@ -186,6 +209,9 @@ def _settle(future, mirror: cf.Future) -> None:
         result = future.result()
     except KilledWorker as exc:
         mirror.set_exception(cf.BrokenExecutor(str(exc)))
+    except cf.CancelledError as exc:  # the scheduler went away (or the job was cancelled)
+        reason = str(getattr(exc, "reason", "") or "cancelled").splitlines()[0].strip(" .")
+        mirror.set_exception(ConnectionError(LOST.format(reason=reason)))
     except BaseException as exc:  # cancelled, lost scheduler, an error in the job
         mirror.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
     else:

@@ -21,13 +21,17 @@ from pdfgen.build import MANIFEST, build_library  # noqa: E402
 from pdfgen.cli import cli  # noqa: E402
 from pdfgen.cluster import KEY_PREFIX, DaskExecutor, connect  # noqa: E402
 
+# The scheduler serves HTTP (health, metrics) even without a dashboard, on port 8787 unless
+# told otherwise: ":0" takes a free port, so a second cluster (or anything else on 8787)
+# is no conflict.
+HTTP = ":0"
 COPIES = ("knee", "shoulder", "wrist", "ankle", "hip")  # the sample under other ids
 
 
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=HTTP) as cluster:
         yield cluster
 
 
@@ -214,4 +218,55 @@ def test_jobs_carry_everything_no_library_on_the_workers(bigger, tmp_path, clien
     executor = DaskExecutor(client)
     futures = [executor.submit(__import__("pdfgen.build").build.run_task, t) for t in tasks]
     results = [f.result(timeout=120) for f in futures]
-    assert all(job.ok and job.data.startswith(b"%PDF") for jobs in results for job in jobs)
+    jobs = [job for found in results for job in found]
+    assert len(jobs) == 3 * (1 + len(COPIES))
+    assert [(j.path, [str(f) for f in j.findings]) for j in jobs if not j.ok] == []
+    assert all(job.data.startswith(b"%PDF") for job in jobs)
+
+
+def test_the_cluster_lets_go_of_each_result_once_it_is_written(bigger, tmp_path, client):
+    """A job's result (its PDFs' bytes) is released on the cluster once it has arrived: a
+    big build does not keep every PDF in the workers' memory until it ends."""
+    executor = DaskExecutor(client)
+    result = build_library(bigger, tmp_path / "out", executor=executor)
+    assert result.ok and len(result.built) == 3 * (1 + len(COPIES))
+
+    def held(dask_scheduler) -> list[str]:
+        return [str(k) for k in dask_scheduler.tasks if str(k).startswith(KEY_PREFIX)]
+
+    deadline = time.monotonic() + 10
+    while client.run_on_scheduler(held) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.run_on_scheduler(held) == []
+    assert executor._pending == set()  # the executor is still alive, and holds none
+
+
+def test_a_scheduler_lost_mid_build_fails_what_is_left_and_says_so(bigger, tmp_path):
+    """The scheduler stops after the first result: the build ends at once, what arrived is
+    written and recorded, every other handout fails naming the lost connection."""
+    import hashlib
+
+    cluster = distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                       host="127.0.0.1", dashboard_address=HTTP)
+    out = tmp_path / "out"
+    try:
+        with connect(cluster.scheduler_address) as client:
+            def stop_the_scheduler(job) -> None:
+                if cluster.status.name == "running":
+                    cluster.close()
+
+            started = time.monotonic()
+            result = build_library(bigger, out, executor=DaskExecutor(client),
+                                   progress=stop_the_scheduler)
+            took = time.monotonic() - started
+    finally:
+        cluster.close()
+    assert took < 60 and not result.ok and result.built and result.failed
+    assert len(result.built) + len(result.failed) == 3 * (1 + len(COPIES))
+    lost = [f.message for f in result.findings if "scheduler was lost" in f.message]
+    assert lost and all("build again" in m for m in lost)
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert sorted(manifest["outputs"]) == sorted(result.built)
+    for rel, entry in manifest["outputs"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == entry["sha256"]
+    assert not [p for p in out.rglob("*.tmp")]
