@@ -7,6 +7,7 @@ cannot send escape codes to the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -245,6 +246,16 @@ def render(handout_id: str, layout_name: str, langs: str | None, output_arg: str
 @click.option("--only", multiple=True, metavar="ID", help="Build only this handout (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Run the jobs on the Dask cluster whose scheduler is at this address "
+                   "(as `dask scheduler` prints it) instead of local processes; this process "
+                   "still plans and writes every file. Needs pip install \"pdfgen[dask]\" "
+                   "here and on the workers (same pdfgen version). Not with --jobs: the "
+                   "cluster's workers decide how many jobs run at once.")
+@click.option("--scheduler-timeout", type=click.FloatRange(min=0.1), default=10.0,
+              show_default=True, metavar="SECONDS",
+              help="With --scheduler: give up (exit status 1) when the scheduler does not "
+                   "answer within this time.")
 @click.option("--force", is_flag=True, help="Rebuild everything, changed or not.")
 @click.option("--dry-run", is_flag=True, help="List what would be rebuilt and why; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -253,7 +264,8 @@ def render(handout_id: str, layout_name: str, langs: str | None, output_arg: str
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
               help="Judge review dates as of this day (for tests).")
 def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int | None,
-          force: bool, dry_run: bool, as_json: bool, strict: bool, today) -> None:
+          scheduler: str | None, scheduler_timeout: float, force: bool, dry_run: bool,
+          as_json: bool, strict: bool, today) -> None:
     """Bring every handout's PDFs up to date in OUT (see docs/build.md).
 
     Unchanged PDFs are skipped; a handout that fails (content errors, or a quality
@@ -263,19 +275,31 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
     from .build import build_library, summary_lines
     from .paths import library_dir
 
+    if scheduler is not None:
+        from .cluster import check_address
+
+        if jobs is not None:
+            raise UsageError("--jobs and --scheduler cannot be used together: with "
+                             "--scheduler the cluster's workers run the jobs (start more "
+                             "workers, or give them more processes, for more at once)")
+        check_address(scheduler)  # and that Dask is installed: a usage error, before planning
     root = library_dir(library)
     kwargs = dict(only=list(only) or None, jobs=jobs, force=force, strict=strict,
                   today=today.date() if today else None)
-    if dry_run or as_json or not sys.stdout.isatty():
-        def line(job):  # a failure is listed, with its reason, in the summary
-            if not as_json and job.ok:
-                out(f"built {job.path}")
-        result = build_library(root, out_dir, dry_run=dry_run,
-                               progress=None if dry_run else line, **kwargs)
-    else:
-        plan = build_library(root, out_dir, dry_run=True, **kwargs)
-        with click.progressbar(length=len(plan.built), label="Building handouts") as bar:
-            result = build_library(root, out_dir, progress=lambda job: bar.update(1), **kwargs)
+    with _executor(None if dry_run else scheduler, scheduler_timeout) as executor:
+        if executor is not None:
+            kwargs["executor"] = executor
+        if dry_run or as_json or not sys.stdout.isatty():
+            def line(job):  # a failure is listed, with its reason, in the summary
+                if not as_json and job.ok:
+                    out(f"built {job.path}")
+            result = build_library(root, out_dir, dry_run=dry_run,
+                                   progress=None if dry_run else line, **kwargs)
+        else:
+            plan = build_library(root, out_dir, dry_run=True, **kwargs)
+            with click.progressbar(length=len(plan.built), label="Building handouts") as bar:
+                result = build_library(root, out_dir, progress=lambda job: bar.update(1),
+                                       **kwargs)
     if as_json:
         out_json(result.as_dict())
     else:
@@ -285,6 +309,19 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
         for text in summary_lines(result):
             out(text)
     sys.exit(0 if result.ok else 1)
+
+
+@contextlib.contextmanager
+def _executor(scheduler: str | None, timeout: float):
+    """None (the build's own process pool), or one running the jobs on the Dask cluster
+    whose scheduler is at `scheduler` (pdfgen/cluster.py), disconnected on leaving."""
+    if scheduler is None:
+        yield None
+        return
+    from .cluster import DaskExecutor, connect
+
+    with connect(scheduler, timeout) as client:
+        yield DaskExecutor(client)
 
 
 @cli.group(cls=Group)

@@ -4,7 +4,8 @@ or inside a function) must point down the pipeline (docs/architecture.md):
     ground floor <- yamlio <- load <- quality <- render <- gate <- check / build / mail <- cli
 
 and the heavy or special libraries stay where they belong (ReportLab in render/, click in
-the CLI, smtplib in mail, pikepdf in the PDF checker, pypdfium2 in the thumbnails)."""
+the CLI, smtplib in mail, pikepdf in the PDF checker, pypdfium2 in the thumbnails, Dask in
+the cluster builds)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ STAGES = {
     "quality": "quality",
     "render": "render",
     "gate": "gate",
-    "check": "check", "site": "site", "build": "build", "mail": "mail", "pdfcheck": "pdfcheck",
+    "check": "check", "site": "site", "build": "build", "cluster": "build", "mail": "mail",
+    "pdfcheck": "pdfcheck",
     "cli": "cli", "__main__": "cli",
 }
 LOWER = ("ground", "yamlio", "load", "quality")
@@ -47,7 +49,8 @@ ALLOWED = {
 }
 # third-party or standard modules only these stages may import
 ONLY_IN = {"reportlab": {"render"}, "click": {"cli"}, "smtplib": {"mail"}, "ssl": {"mail"},
-           "pikepdf": {"pdfcheck"}, "pypdfium2": {"site", "build"}, "svglib": {"render"}}
+           "pikepdf": {"pdfcheck"}, "pypdfium2": {"site", "build"}, "svglib": {"render"},
+           "distributed": {"build"}, "dask": {"build"}}  # the cluster jobs (cluster.py)
 
 
 def stage_of(module: str) -> str:
