@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import figures as figfiles
 from . import markup
 from .errors import ContentError, Finding, Pos, Severity
 from .i18n import SOURCE_LANGUAGE, catalog_languages
@@ -679,10 +678,17 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
 
 def _figure_source(folder: Path, given: dict[str, bytes | str] | None):
     """name -> bytes of a figure file: from `given` (a build job's), else read from `folder`."""
+    def read(name: str) -> bytes:
+        from . import figures as figfiles  # only a handout with a figure needs it
+
+        return figfiles.read(folder, name)
+
     if given is None:
-        return lambda name: figfiles.read(folder, name)
+        return read
 
     def lookup(name: str) -> bytes:
+        from . import figures as figfiles
+
         found = given.get(name)
         if found is None:
             raise figfiles.FigureError("was not read when the build was planned: build again")
@@ -828,6 +834,8 @@ def _figure(r: Reader, block: Node, field: str) -> Figure | None:
 
 
 def _image(r: Reader, node: Node | None, field: str) -> Image | None:
+    from . import figures as figfiles  # only a handout with a figure needs it
+
     name = r.string(node, field)
     if not name or node is None:
         return None

@@ -17,7 +17,6 @@ from ..errors import Finding, Pos
 from ..i18n import labels_for
 from ..model import Clinic, Layout, Procedure
 from ..rules import finding
-from .figure import web_words
 from .fonts import Family, family, missing_glyphs
 from .page import (
     SHRINK,
@@ -260,6 +259,8 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
             check(text, body, fig.pos, f"{field}.file (text in '{fig.image.name}')",
                   bold_only=True)
     if layout.qr and clinic.handout_url:  # the address printed beneath the QR code
+        from .figure import web_words
+
         for lang in langs:
             check(web_words(clinic.url_for(proc.id, lang)), body, Pos(clinic.path),
                   "handout_url", bold_only=True)

@@ -14,16 +14,6 @@ from reportlab.platypus import Flowable, PageBreak
 from .. import markup
 from ..i18n import Labels
 from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
-from .figure import (
-    Beside,
-    FigureBlock,
-    Picture,
-    PictureBeside,
-    QrCode,
-    address_lines,
-    alt_text,
-    web_words,
-)
 from .flowables import (
     Box,
     CheckItem,
@@ -177,6 +167,8 @@ class StoryBuilder:
     def figure(self, fig: Figure, lang: str) -> list[Flowable]:
         """A section's picture and its caption, kept together; the picture at most half a
         page tall."""
+        from .figure import FigureBlock, Picture, PictureBeside, alt_text  # (only when used)
+
         picture = Picture(fig.image, family(self.layout.fonts["body"]), self.layout.figure_width,
                           self._frame_height() * 0.5, alt_text(markup.plain(fig.alt[lang])),
                           lang, next(self._ids))
@@ -208,6 +200,8 @@ class StoryBuilder:
         url = self.qr_url(lang)
         if not url:
             return items
+        from .figure import Beside, FigureBlock, QrCode, address_lines, web_words
+
         lab = self.labels[lang]
         words = web_words(url)
         code = QrCode(url, lab.format("qr_alt", address=words), lang, next(self._ids))

@@ -1,0 +1,77 @@
+"""`pdfgen render` imports what the render needs, not what other commands or features need
+(issue #16: a process's start-up is most of one render's time)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import SAMPLE
+
+HID = "hemilaminectomy"
+# Never needed to render a handout: mail, the build's cluster, the front-desk site, the PDF
+# checker and its readers, the test-time rasterizer.
+NEVER = ("smtplib", "ssl", "pdfgen.mail", "pdfgen.cluster", "dask", "distributed",
+         "pdfgen.site", "pdfgen.pdfcheck", "pikepdf", "pypdf", "pypdfium2")
+# Needed only by a handout with a figure or a QR code.
+FIGURES = ("pdfgen.figures", "pdfgen.render.figure", "svglib", "lxml")
+
+CHILD = """
+import json, runpy, sys
+sys.argv = ["pdfgen", *sys.argv[1:]]
+try:
+    runpy.run_module("pdfgen", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def rendered_modules(library: Path, out: Path) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", CHILD, "render", HID, "--library",
+                             str(library), "-o", str(out)], capture_output=True, text=True,
+                            check=True)
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["code"] in (0, None), result.stdout + result.stderr
+    assert out.is_file()
+    return set(found["modules"])
+
+
+def loaded(modules: set[str], names) -> list[str]:
+    return sorted(m for m in modules for name in names if m == name or m.startswith(name + "."))
+
+
+def without_figure(tmp_path: Path) -> Path:
+    """The sample with its figure and the clinic's QR code address taken out."""
+    library = tmp_path / "plain"
+    shutil.copytree(SAMPLE, library)
+    handout = library / f"{HID}.yaml"
+    text = handout.read_text(encoding="utf-8")
+    text = re.sub(r"\n      - figure:\n(?:          .*\n|            .*\n|              .*\n)+",
+                  "\n", text)
+    assert "figure:" not in text
+    handout.write_text(text, encoding="utf-8")
+    clinic = library / "clinic.yaml"
+    clinic.write_text(re.sub(r"\nhandout_url:.*\n", "\n", clinic.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    return library
+
+
+def test_a_plain_render_imports_nothing_it_does_not_need(tmp_path):
+    modules = rendered_modules(without_figure(tmp_path), tmp_path / "plain.pdf")
+    assert not loaded(modules, NEVER)
+    assert not loaded(modules, FIGURES)  # no figure, no QR code: none of their code
+
+
+def test_the_import_check_sees_what_a_figure_needs(tmp_path):
+    """The check can fail: the sample, with its SVG figure and QR code, does load them."""
+    modules = rendered_modules(SAMPLE, tmp_path / "sample.pdf")
+    assert {"pdfgen.figures", "pdfgen.render.figure", "svglib"} <= set(loaded(modules,
+                                                                            FIGURES))
+    assert not loaded(modules, NEVER)
