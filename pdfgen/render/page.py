@@ -367,16 +367,17 @@ def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family) -> None:
             x += w
 
 
-def footer_overflows(spec: FooterSpec, langs: tuple[str, ...]) -> list[str]:
-    """The footer pieces too wide for their line even at the smallest size (a long clinic
-    name or web address, a large footer size), in words, for every review state a page can
-    show."""
-    out = []
+def footer_worst_case(spec: FooterSpec, langs: tuple[str, ...]) -> tuple[list[str], float]:
+    """Over every review state a page in `langs` can show: the footer pieces too wide for
+    their line even at the smallest size (a long clinic name or web address, a large footer
+    size), in words; and the tallest footer (points above the bottom margin)."""
+    problems: list[str] = []
+    tallest = 0.0
     for state in _states(spec.procedure, langs):
-        for problem in plan_footer(spec, langs, state).problems:
-            if problem not in out:
-                out.append(problem)
-    return out
+        plan = plan_footer(spec, langs, state)
+        problems += [p for p in plan.problems if p not in problems]
+        tallest = max(tallest, footer_height_for(spec.size, plan.lines))
+    return problems, tallest
 
 
 def _states(proc: Procedure, langs: tuple[str, ...]) -> list[Procedure]:
@@ -386,8 +387,3 @@ def _states(proc: Procedure, langs: tuple[str, ...]) -> list[Procedure]:
     return [replace(proc, under_review=tuple(langs), review_overdue=True, reviewed=None),
             replace(proc, under_review=tuple(langs), review_overdue=True,
                     reviewed=proc.shown_date)]
-
-
-def worst_footer_height(spec: FooterSpec, langs: tuple[str, ...]) -> float:
-    """The tallest footer any review state of this handout can need on a page in `langs`."""
-    return max(footer_height(spec, langs, state) for state in _states(spec.procedure, langs))

@@ -9,6 +9,7 @@ and the content's counts are bounded (nothing a patient handout needs comes clos
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -21,10 +22,10 @@ from .fonts import Family, family, missing_glyphs
 from .page import (
     SHRINK,
     FooterSpec,
+    footer_height,
     footer_height_for,
-    footer_overflows,
+    footer_worst_case,
     web_label,
-    worst_footer_height,
 )
 from .signature import SignatureBlock
 from .story import BULLET
@@ -70,15 +71,10 @@ def check_layout(layout: Layout) -> list[Finding]:
     def error(key: str, message: str) -> None:
         out.append(finding(where.get(key, first), key, message, "page-geometry"))
 
-    width, height = layout.page_size
+    width = layout.page_size[0]
     top, right, bottom, left = layout.margins
     body = layout.sizes["body"]
-    # the footer takes at least two lines (clinic; version and review): the frame check with
-    # this handout's own footer is check_footer's
-    frame_h = height - top - bottom - max(layout.footer_height,
-                                          footer_height_for(layout.sizes["footer"], 2))
-    lines_h = MIN_FRAME_LINES * body * layout.leading
-    sig_h = SignatureBlock.height_for(body)
+    frame_h = _least_frame(layout)
     for side, margin in zip(("top", "right", "bottom", "left"), (top, right, bottom, left),
                             strict=True):
         if margin < PRINTABLE_EDGE:
@@ -92,7 +88,7 @@ def check_layout(layout: Layout) -> list[Finding]:
         error("column_gap" if layout.arrangement == "columns" else "page.margins.left",
               f"a column is {column_width(layout):.0f} pt wide: too narrow for {body:g} pt "
               f"text (at least {MIN_COLUMN_CHARS * body * 0.5:.0f} pt)")
-    if frame_h < max(lines_h, sig_h):
+    if frame_h < _frame_need(layout):
         error(_frame_key(layout), _frame_message(layout, frame_h))
     return out
 
@@ -101,9 +97,22 @@ def _frame_key(layout: Layout) -> str:
     return "footer.height" if "footer.height" in layout.positions else "page.margins.top"
 
 
+def _frame_need(layout: Layout) -> float:
+    """The text frame's least height: 20 lines of body text, and the signature block."""
+    body = layout.sizes["body"]
+    return max(MIN_FRAME_LINES * body * layout.leading, SignatureBlock.height_for(body))
+
+
+def _least_frame(layout: Layout) -> float:
+    """The text frame's height above the shortest footer (two lines: clinic; version and
+    review); check_footer measures it above this handout's own tallest footer."""
+    return layout.page_size[1] - layout.margins[0] - layout.margins[2] - max(
+        layout.footer_height, footer_height_for(layout.sizes["footer"], 2))
+
+
 def _frame_message(layout: Layout, frame_h: float) -> str:
     body = layout.sizes["body"]
-    need = max(MIN_FRAME_LINES * body * layout.leading, SignatureBlock.height_for(body))
+    need = _frame_need(layout)
     return (f"the page leaves {max(frame_h, 0):.0f} pt for text between the top margin and "
             f"the footer; {body:g} pt text needs at least {need:.0f} pt ({MIN_FRAME_LINES} "
             f"lines, and the signature block): reduce the margins, the footer size or "
@@ -128,9 +137,6 @@ def footer_spec(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[st
                       height=layout.footer_height, column_gap=layout.column_gap,
                       # large print: no footer text under the layout's footer size
                       least=1.0 if layout.large_print else SHRINK)
-    from dataclasses import replace
-
-    from .page import footer_height
     need = max(footer_height(spec, group) for group in page_groups(layout, langs))
     return replace(spec, height=max(layout.footer_height, need))
 
@@ -143,21 +149,17 @@ def check_footer(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     spec = footer_spec(proc, clinic, layout, langs)
     where = layout.files[0] if layout.files else layout.name
     groups = page_groups(layout, langs)
-    problems = list(dict.fromkeys(p for page in groups for p in footer_overflows(spec, page)))
+    worst = [footer_worst_case(spec, page) for page in groups]
+    problems = list(dict.fromkeys(p for found, _ in worst for p in found))
     out = [finding(Pos(clinic.path), "footer",
                    f"{problem} in layout '{layout.name}' ({where}), at {layout.sizes['footer']:g} "
                    f"pt: shorten it in clinic.yaml"
                    + (", or lower the layout's sizes.footer" if spec.least < 1 else
                       " (large print sets the footer at its full size, never smaller)"),
                    "page-geometry") for problem in problems]
-    width, height = layout.page_size
-    tallest = max(layout.footer_height, *(worst_footer_height(spec, g) for g in groups))
-    frame_h = height - layout.margins[0] - layout.margins[2] - tallest
-    body = layout.sizes["body"]
-    need = max(MIN_FRAME_LINES * body * layout.leading, SignatureBlock.height_for(body))
-    least = height - layout.margins[0] - layout.margins[2] - max(
-        layout.footer_height, footer_height_for(layout.sizes["footer"], 2))
-    if frame_h < need <= least:  # (else check_layout has said so)
+    tallest = max(layout.footer_height, *(height for _, height in worst))
+    frame_h = layout.page_size[1] - layout.margins[0] - layout.margins[2] - tallest
+    if frame_h < _frame_need(layout) <= _least_frame(layout):  # (else check_layout said so)
         first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
         out.append(finding(layout.positions.get(_frame_key(layout), first), _frame_key(layout),
                            _frame_message(layout, frame_h), "page-geometry"))
@@ -172,8 +174,8 @@ def check_signature(clinic: Clinic, layout: Layout, langs: tuple[str, ...]) -> l
 
     body = ParagraphStyle("body", fontName=family(layout.fonts["body"]).regular,
                           fontSize=layout.sizes["body"])
-    labels = [labels_for(clinic.language(lang).locale) for lang in langs]
-    groups = [labels] if layout.arrangement == "columns" else [[lab] for lab in labels]
+    groups = [[labels_for(clinic.language(lang).locale) for lang in group]
+              for group in page_groups(layout, langs)]
     first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
     out = []
     for group in groups:
