@@ -325,6 +325,74 @@ def _executor(scheduler: str | None, timeout: float):
 
 
 @cli.group(cls=Group)
+def fonts() -> None:
+    """Install the fonts a language in another script needs (docs/languages.md#fonts)."""
+
+
+@fonts.command("install")
+@click.argument("langs", nargs=-1, metavar="[LANG]...")
+@click.option("--family", "names", multiple=True, metavar="NAME",
+              help="A family by its name in fonts/families.yaml (repeatable).")
+@click.option("--from", "tarball", type=click.Path(exists=True, dir_okay=False,
+                                                   path_type=Path),
+              help="Install from a tarball made by `npm pack` (no network needed).")
+@click.option("--force", is_flag=True, help="Download and replace installed families too.")
+@click.option("--library", type=click.Path(path_type=Path), default=None,
+              help="With no LANG: the library whose clinic.yaml lists the languages.")
+def fonts_install(langs: tuple[str, ...], names: tuple[str, ...], tarball: Path | None,
+                  force: bool, library: Path | None) -> None:
+    """Install the font families LANG needs (say: vi zh-Hans ar) from the npm registry.
+
+    With no LANG, the families of every language in the library's clinic.yaml."""
+    from . import fontinstall
+
+    if tarball is not None:
+        if langs or names:
+            raise UsageError("--from installs the one family its tarball holds: name no "
+                             "language or family with it")
+        out(fontinstall.install(fontinstall.match_tarball(tarball), tarball, force=True))
+        return
+    if not langs and not names:
+        langs = _clinic_languages(library)
+    wanted = list(names) + [n for n in fontinstall.families_for(langs) if n not in names]
+    if not wanted:
+        out(f"{', '.join(langs) or 'these languages'}: the bundled fonts are all they need")
+    for name in wanted:
+        out(fontinstall.install(name, force=force))
+
+
+def _clinic_languages(library: Path | None) -> tuple[str, ...]:
+    from .load import CLINIC_FILE, load_clinic
+    from .paths import display, library_dir
+
+    path = library_dir(library) / CLINIC_FILE
+    clinic, findings = load_clinic(path, display(path))
+    if clinic is None:
+        raise ContentError(findings)
+    return tuple(lang.code for lang in clinic.languages)
+
+
+@fonts.command("list")
+def fonts_list() -> None:
+    """Every font family pdfgen knows, the languages that use it, and whether it is here."""
+    from .languages import registry
+    from .render import fonts as f
+
+    users: dict[str, list[str]] = {}
+    for code, prof in registry().items():
+        for name in prof.fonts:
+            users.setdefault(name, []).append(code)
+    for name in f.families_table():
+        if f.is_bundled(name):
+            state = "bundled"
+        else:
+            state = ("installed" if f.installed(name) else "not installed") + \
+                f" ({f.families_table()[name]['package']})"
+        langs = ", ".join(users.get(name, [])) or ("Latin text" if f.is_bundled(name) else "-")
+        out(f"{name}: {state}; for {langs}")
+
+
+@cli.group(cls=Group)
 def translations() -> None:
     """Track which translations were checked against the current source text."""
 

@@ -117,8 +117,9 @@ class Labels:
 
 def translations(locale: str) -> gettext.NullTranslations:
     """The compiled catalog for a locale (es-MX falls back to es); English needs none."""
-    babel_locale = locale.replace("-", "_")
-    candidates = [babel_locale, babel_locale.split("_")[0]]
+    babel_locale = locale.replace("-", "_")  # zh-Hans-CN: zh_Hans_CN, zh_Hans, zh
+    parts = babel_locale.split("_")
+    candidates = ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=candidates, fallback=True)
 
 

@@ -9,6 +9,7 @@ Read and checked once per process (docs/languages.md).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,9 +20,15 @@ REGISTRY_FILE = Path(__file__).with_name("languages.yaml")
 
 # What this version of pdfgen can do with a profile. A profile that asks for more is
 # refused when the registry is read, not half-honoured at render time.
-SCRIPTS = ("Latn",)  # the bundled Atkinson Hyperlegible Next; other scripts: issue #15
-DIRECTIONS = ("ltr",)  # right-to-left layout is not implemented yet (issue #15)
-LINE_BREAKING = ("spaces",)
+# ISO 15924 scripts pdfgen can set: Latin in the bundled Atkinson Hyperlegible Next (with
+# the profile's `fonts` for letters it lacks), the others in the profile's `fonts`
+SCRIPTS = ("Latn", "Cyrl", "Grek", "Hans", "Hant", "Jpan", "Kore", "Arab", "Deva", "Gujr",
+           "Laoo")
+DIRECTIONS = ("ltr", "rtl")
+# spaces: lines break at spaces and hyphens; cjk: between any two characters too, but not
+# before closing or after opening punctuation (Chinese, Japanese)
+LINE_BREAKING = ("spaces", "cjk")
+CODE = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?")  # en, zh-Hans
 # readability formulas, by the key clinic.yaml's quality.readability uses (pdfgen/rules.py)
 FORMULAS = ("fk_grade", "smog", "fernandez_huerta", "inflesz")
 # lint rules that need a word list of the language (pdfgen/quality/lint.py has them)
@@ -30,7 +37,7 @@ SYLLABLES = ("en", "es")
 WORD_LIST_RULES = ("second-person", "number-words", "vague-instruction", "term-undefined")
 ABBREVIATION_KINDS = ("titles", "numbered", "after", "country")
 KEYS = ("name", "english_name", "script", "direction", "line_breaking", "readability",
-        "lint", "long_word_syllables", "abbreviations", "openers")
+        "lint", "long_word_syllables", "abbreviations", "openers", "fonts")
 REQUIRED = ("name", "english_name", "script", "direction", "line_breaking", "readability",
             "lint")
 
@@ -52,6 +59,13 @@ class Profile:
     long_word_syllables: int = 3  # syllables that make a word long (hardest sentence)
     abbreviations: tuple[tuple[str, frozenset[str]], ...] = ()  # kind -> entries
     openers: frozenset[str] = frozenset()
+    # font families (fonts/families.yaml) the language's text needs besides the layout's
+    # Latin faces: a non-Latin script's family, or one with the Latin letters they lack
+    fonts: tuple[str, ...] = ()
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
 
     def abbreviation_table(self, kind: str) -> frozenset[str]:
         return dict(self.abbreviations).get(kind, frozenset())
@@ -76,17 +90,26 @@ def _strings(value, where: str) -> list[str]:
     return value
 
 
-def parse(data) -> dict[str, Profile]:
-    """Check a registry's data (as yaml.safe_load gives it) and return code -> Profile."""
+def _families() -> frozenset[str]:
+    from .paths import bundled
+
+    with open(bundled("fonts") / "families.yaml", encoding="utf-8") as fh:
+        return frozenset(yaml.safe_load(fh))
+
+
+def parse(data, families: frozenset[str] | None = None) -> dict[str, Profile]:
+    """Check a registry's data (as yaml.safe_load gives it) and return code -> Profile;
+    `families`: the font families it may name (default: fonts/families.yaml's)."""
+    families = _families() if families is None else families
     if not isinstance(data, dict) or data.get("version") != 1 \
             or not isinstance(data.get("languages"), dict):
         raise RegistryError("expected `version: 1` and a `languages:` mapping")
     out = {}
     for code, entry in data["languages"].items():
         where = f"languages.{code}"
-        if not isinstance(code, str) or not code.isascii() or not code.isalpha() \
-                or not code.islower() or not 2 <= len(code) <= 3:
-            raise RegistryError(f"{where}: a language code is 2 or 3 lower-case letters")
+        if not isinstance(code, str) or not CODE.fullmatch(code):
+            raise RegistryError(f"{where}: a language code is 2 or 3 lower-case letters, "
+                                f"with a script after a hyphen where it matters (zh-Hans)")
         if not isinstance(entry, dict):
             raise RegistryError(f"{where}: expected a mapping")
         unknown = set(entry) - set(KEYS)
@@ -125,11 +148,19 @@ def parse(data) -> dict[str, Profile]:
                                                                      f"{where}.{kind}")))
                        for kind in ABBREVIATION_KINDS if kind in abbr)
         openers = entry.get("openers") or []
+        fonts = entry.get("fonts") or []
+        for name in _strings(fonts, f"{where}.fonts") if fonts else []:
+            if name not in families:
+                raise RegistryError(f"{where}.fonts: no font family '{name}' in "
+                                    f"fonts/families.yaml")
+        if entry["script"] != "Latn" and not fonts:
+            raise RegistryError(f"{where}.fonts: the {entry['script']} script needs a font "
+                                f"family that has it (the bundled faces are Latin only)")
         out[code] = Profile(code, entry["name"].strip(), entry["english_name"].strip(),
                             entry["script"], entry["direction"], entry["line_breaking"],
                             tuple(formulas), tuple(rules), long_word, tables,
                             frozenset(w.lower() for w in _strings(openers, f"{where}.openers"))
-                            if openers else frozenset())
+                            if openers else frozenset(), tuple(fonts))
     return out
 
 

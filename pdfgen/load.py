@@ -34,7 +34,8 @@ from .model import (
 from .yamlio import ALIAS, BOOL, FLOAT, INT, MAX_BYTES, STR, Node, is_date, parse_yaml, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LOCALE = re.compile(r"^([a-z]{2,3})-([A-Z]{2})$")
+LOCALE = re.compile(r"^([a-z]{2,3}(?:-[A-Z][a-z]{3})?)-([A-Z]{2})$")  # en-US, zh-Hans-CN
+CODE = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?")  # en, zh-Hans: language, script
 PHONE = re.compile(r"^(?:\+|\()?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:/[A-Za-z0-9._~/%-]*)?$")
 CLINIC_FILE = "clinic.yaml"
@@ -474,7 +475,7 @@ def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
         match = LOCALE.match(locale)
         if locale and not match:
             r.error(m["locale"], f"{field}.locale",
-                    f"'{locale}' is not a locale like en-US or es-MX")
+                    f"'{locale}' is not a locale like en-US, es-MX or zh-Hans-CN")
         elif match:
             try:
                 Locale.parse(locale.replace("-", "_"))
@@ -483,16 +484,18 @@ def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
             if code and match.group(1) != code:
                 r.error(m["locale"], f"{field}.locale",
                         f"locale '{locale}' does not belong to language '{code}'")
-        if code and not re.fullmatch(r"[a-z]{2,3}", code):
-            r.error(m["code"], f"{field}.code", f"'{code}' is not a language code like en or es")
+        if code and not CODE.fullmatch(code):
+            r.error(m["code"], f"{field}.code",
+                    f"'{code}' is not a language code like en, es or zh-Hans")
         elif code in [lang.code for lang in langs]:
             r.error(m["code"], f"{field}.code", f"language '{code}' is listed twice")
         elif code and locale and lname:
-            if code != SOURCE_LANGUAGE and code not in catalog_languages():
+            if code != SOURCE_LANGUAGE and code.replace("-", "_") not in catalog_languages():
                 r.error(m["code"], f"{field}.code",
                         f"pdfgen's own labels ('What are the risks?', 'Page 1 of 2'...) have "
                         f"no {lname} translation: its PDFs would print them in English. Add "
-                        f"the catalog pdfgen/locales/{code} first (docs/translations.md)")
+                        f"the catalog pdfgen/locales/{code.replace('-', '_')} first "
+                        f"(docs/translations.md)")
             elif code not in registry():
                 r.error(m["code"], f"{field}.code",
                         f"pdfgen has no profile for '{code}' (its script, direction, "

@@ -91,6 +91,8 @@ RULES = {
     "line-length": Rule(Severity.WARNING, "change the margins, column gap or type size"),
     # render-readiness (pdfgen/render/readiness.py): what the renderer needs
     "missing-glyph": Rule(Severity.ERROR, "every character must be in the font it is set in"),
+    "font-missing": Rule(Severity.ERROR, "a language's fonts must be installed: `pdfgen fonts "
+                                         "install LANG` (docs/languages.md#fonts)"),
     "page-geometry": Rule(Severity.ERROR, "the margins, footer and type sizes must leave room "
                                           "for the text"),
     "too-long": Rule(Severity.ERROR, "a handout is a few pages: split it"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,28 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "handouts"
+
+# The languages in other scripts the tests render (#15): their fonts are installed once, by
+# pdfgen's own `fonts install`, into a cache the test runs share (a fresh machine downloads
+# them from the npm registry on its first run: about 70 MB, a few seconds).
+FONT_LANGS = ("vi", "zh-Hans", "ar")
+FONTS_CACHE = Path(os.environ.get("PDFGEN_TEST_FONTS")
+                   or Path.home() / ".cache" / "pdfgen-test-fonts")
+
+
+def pytest_configure(config):
+    os.environ["PDFGEN_FONTS"] = str(FONTS_CACHE)  # for the subprocesses the tests run too
+
+
+@pytest.fixture(scope="session")
+def script_fonts() -> Path:
+    """The fonts of FONT_LANGS, installed (a test that needs them fails, never skips,
+    when they cannot be: say, no network on the first run)."""
+    from pdfgen import fontinstall
+
+    for name in fontinstall.families_for(FONT_LANGS):
+        fontinstall.install(name)
+    return FONTS_CACHE
 
 
 # System programs some tests read PDFs or pages with, and the Debian package of each. A test

@@ -25,7 +25,7 @@ STAGES = {
     "yamlio": "yamlio",
     "load": "load", "layout": "load",
     "quality": "quality",
-    "render": "render",
+    "render": "render", "fontinstall": "render",  # the fonts the renderer sets text in
     "gate": "gate",
     "check": "check", "site": "site", "build": "build", "cluster": "build", "mail": "mail",
     "pdfcheck": "pdfcheck",

@@ -41,8 +41,13 @@ def test_the_registry_profiles_english_and_spanish_as_the_quality_code_judged_th
     assert (reg["en"].name, reg["es"].name) == ("English", "Español")
     assert "ee" in reg["es"].abbreviation_table("titles")
     assert "u.s" in reg["en"].abbreviation_table("country")
-    for p in reg.values():
-        assert (p.script, p.direction, p.line_breaking) == ("Latn", "ltr", "spaces")
+    for code in ("en", "es", "fr", "pt", "tl"):
+        p = reg[code]
+        assert (p.script, p.direction, p.line_breaking, p.fonts) == ("Latn", "ltr", "spaces", ())
+    # the three scripts of the sample's other languages, each with the family it needs
+    assert (reg["vi"].script, reg["vi"].fonts) == ("Latn", ("Noto Sans",))
+    assert (reg["zh-Hans"].line_breaking, reg["zh-Hans"].fonts) == ("cjk", ("Noto Sans SC",))
+    assert (reg["ar"].direction, reg["ar"].fonts) == ("rtl", ("Noto Naskh Arabic",))
     # every formula the registry may name is one clinic.yaml can set a limit for, and back
     assert set(readability.FORMULAS) == set(languages.FORMULAS) == set(READABILITY_KEYS)
 
@@ -72,9 +77,11 @@ def _registry(**changes) -> dict:
 
 
 @pytest.mark.parametrize("entry,said", [
-    ({"direction": "rtl"}, "'rtl' is not supported yet"),
-    ({"script": "Arab"}, "'Arab' is not supported yet"),
-    ({"line_breaking": "cjk"}, "'cjk' is not supported yet"),
+    ({"direction": "ttb"}, "'ttb' is not supported yet"),
+    ({"script": "Tibt", "fonts": ["Noto Sans"]}, "'Tibt' is not supported yet"),
+    ({"line_breaking": "dictionary"}, "'dictionary' is not supported yet"),
+    ({"script": "Arab"}, "the Arab script needs a font family"),
+    ({"fonts": ["Comic Sans"]}, "no font family 'Comic Sans'"),
     ({"readability": ["flesch"]}, "unknown formula 'flesch'"),
     ({"lint": ["all-caps"]}, "'all-caps' is not a rule that needs a word list"),
     ({"colour": "red"}, "unknown keys ['colour']"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from reportlab.lib.colors import HexColor
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from . import rl
@@ -399,9 +400,11 @@ class FillPageIfEven(Flowable):
     furniture: a reader of the printout knows nothing is missing; a screen reader skips it.
     """
 
-    def __init__(self, note: str = "", font: str = "", size: float = 12, color: str = "#333333"):
+    def __init__(self, note: str = "", font: str = "", size: float = 12, color: str = "#333333",
+                 fonts=None):
         super().__init__()
         self.note, self.font, self.size, self.color = note, font, size, color
+        self.fonts = fonts  # the note's FontStack, when its language needs more than `font`
 
     def wrap(self, availWidth, availHeight):
         even = self.canv.getPageNumber() % 2 == 0
@@ -414,8 +417,17 @@ class FillPageIfEven(Flowable):
             return
         with furniture(self.canv):
             self.canv.setFillColor(HexColor(self.color))
-            self.canv.setFont(self.font, self.size)
-            self.canv.drawCentredString(self.width / 2, self.height / 2, self.note)
+            runs = self.fonts.runs(self.note, "regular") if self.fonts else []
+            if len(runs) <= 1:
+                font = runs[0][1].regular if runs else self.font
+                self.canv.setFont(font, self.size)
+                self.canv.drawCentredString(self.width / 2, self.height / 2, self.note)
+                return
+            x = (self.width - self.fonts.width(self.note, "regular", self.size)) / 2
+            for run, fam in runs:
+                self.canv.setFont(fam.regular, self.size)
+                self.canv.drawString(x, self.height / 2, run)
+                x += stringWidth(run, fam.regular, self.size)
 
 
 class LangMark(Flowable):

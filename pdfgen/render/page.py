@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reportlab.lib.colors import HexColor
@@ -16,7 +16,7 @@ from ..i18n import Labels
 from ..model import Clinic, Procedure
 from . import rl
 from .flowables import furniture
-from .fonts import Family
+from .fonts import Family, FontStack
 from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger
 
 
@@ -49,6 +49,10 @@ class FooterSpec:
     height: float
     column_gap: float
     least: float = 0.8  # a piece too wide for a line of its own shrinks to this much at most
+    fonts: dict = field(default_factory=dict)  # lang -> FontStack of its footer text
+
+    def stack(self, lang: str) -> FontStack:
+        return self.fonts.get(lang) or FontStack(self.family)
 
 
 class HandoutCanvas(rl.Canvas):
@@ -236,6 +240,20 @@ def _pages_text(labels: list[Labels], page: int, total: int) -> str:
     return " / ".join(lab.format("page_of", page=page, pages=total) for lab in labels)
 
 
+def _pages_piece(spec: FooterSpec, langs: tuple[str, ...], page: int, total: int) -> tuple:
+    """"Page 2 of 5 / Página 2 de 5" as runs, each language's words in its own fonts."""
+    out: list = []
+    for n, lang in enumerate(langs):
+        text = spec.labels[lang].format("page_of", page=page, pages=total)
+        for run in _piece((" / " if n else "") + text, spec.stack(lang), "bold",
+                          spec.colors["text"]):
+            if out and out[-1][1:] == run[1:]:  # one font: one string, as one language's
+                out[-1] = (out[-1][0] + run[0], *run[1:])
+            else:
+                out.append(run)
+    return tuple(out)
+
+
 def _shared_pieces(clinic: Clinic, fam: Family, colors: dict[str, str]) -> list[tuple]:
     """Line 1: the clinic, its phone and web address (phone and web clickable)."""
     text = colors["text"]
@@ -244,21 +262,27 @@ def _shared_pieces(clinic: Clinic, fam: Family, colors: dict[str, str]) -> list[
             ((web_label(clinic.web), fam.regular, text, clinic.web),)]
 
 
-def _language_pieces(proc: Procedure, lang: str, lab: Labels, fam: Family,
+def _piece(text: str, fonts: FontStack, face: str, color: str, link: str | None = None
+           ) -> tuple:
+    """One footer piece: `text` as runs, each in the face of the stack that has it."""
+    return tuple((run, fam.faces[face], color, link) for run, fam in fonts.runs(text, face))
+
+
+def _language_pieces(proc: Procedure, lang: str, lab: Labels, fonts: FontStack,
                      colors: dict[str, str]) -> list[tuple]:
     """A language's own pieces: the version; "Updated November 2026" or "Reviewed November
     2026" (the reviewer's role is in the status line under the title); then "Pending
     clinical review", "Review overdue" and "Translation under review" when they apply."""
     text, warn = colors["text"], colors["risk_border"]
-    out = [((lab.format("version", version=proc.version), fam.regular, text, None),),
-           ((lab.review_words(proc.shown_date, proc.pending_review), fam.regular, text,
-             None),)]
+    out = [_piece(lab.format("version", version=proc.version), fonts, "regular", text),
+           _piece(lab.review_words(proc.shown_date, proc.pending_review), fonts, "regular",
+                  text)]
     if proc.pending_review:
-        out.append(((lab["pending_review"], fam.bold, warn, None),))
+        out.append(_piece(lab["pending_review"], fonts, "bold", warn))
     if proc.review_overdue:
-        out.append(((lab["review_overdue"], fam.bold, warn, None),))
+        out.append(_piece(lab["review_overdue"], fonts, "bold", warn))
     if lang in proc.under_review:
-        out.append(((lab["translation_review"], fam.regular, colors["muted"], None),))
+        out.append(_piece(lab["translation_review"], fonts, "regular", colors["muted"]))
     return out
 
 
@@ -283,11 +307,11 @@ def plan_footer(spec: FooterSpec, langs: tuple[str, ...], proc: Procedure | None
     labels = [spec.labels[lang] for lang in langs]
     fam, size = spec.family, spec.size
     width = spec.right - spec.left
-    pages = _pages_text(labels, PAGES_ROOM, PAGES_ROOM)
-    first = width - stringWidth(pages, fam.bold, size) - size * 1.5
+    first = width - _width(_pages_piece(spec, langs, PAGES_ROOM, PAGES_ROOM), size) - size * 1.5
     pieces = _shared_pieces(spec.clinic, fam, spec.colors)
     if len(langs) == 1:  # one language: its pieces run on after the clinic's
-        pieces += _language_pieces(proc, langs[0], labels[0], fam, spec.colors)
+        pieces += _language_pieces(proc, langs[0], labels[0], spec.stack(langs[0]),
+                                   spec.colors)
     shared, wide = _pack(pieces, size, [first, width], spec.least)
     problems = [f"'{''.join(t for t, *_ in piece)}' is {over:.0f} pt too wide for the footer"
                 for piece, over in wide]
@@ -296,7 +320,7 @@ def plan_footer(spec: FooterSpec, langs: tuple[str, ...], proc: Procedure | None
     col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
     columns = []
     for lang, lab in zip(langs, labels, strict=True):
-        lines, wide = _pack(_language_pieces(proc, lang, lab, fam, spec.colors), size,
+        lines, wide = _pack(_language_pieces(proc, lang, lab, spec.stack(lang), spec.colors), size,
                             [col_width], spec.least)
         columns.append(lines)
         problems += [f"the footer's '{''.join(t for t, *_ in piece)}' is {over:.0f} pt too "
@@ -321,7 +345,6 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
     """The compact footer: a rule; clinic, phone and web (page X of Y at the right); each
     language's version and review state, side by side on a bilingual page."""
     langs = langs or tuple(spec.labels)
-    labels = [spec.labels[lang] for lang in langs]
     plans = canv.__dict__.setdefault("footer_plans", {})  # the same on every page
     plan = plans.get(langs) or plans.setdefault(langs, plan_footer(spec, langs))
     fam, size = spec.family, spec.size
@@ -337,9 +360,9 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
             _draw_line(canv, line, spec.left, y, fam)
             y -= lead
         # drawn after the clinic's name, so text extraction reads the footer from its start
-        canv.setFillColor(HexColor(spec.colors["text"]))
-        canv.setFont(fam.bold, size)
-        canv.drawRightString(spec.right, first, _pages_text(labels, page, total))
+        pages = _pages_piece(spec, langs, page, total)
+        _draw_line(canv, FooterLine((pages,), size), spec.right - _width(pages, size), first,
+                   fam)
         col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
         for i, lines in enumerate(plan.columns):
             ly = y

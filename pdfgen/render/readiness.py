@@ -18,7 +18,7 @@ from ..errors import Finding, Pos
 from ..i18n import labels_for
 from ..model import Clinic, Layout, Procedure
 from ..rules import finding
-from .fonts import Family, family, missing_glyphs
+from .fonts import FontMissing, FontStack, family, stack
 from .page import (
     SHRINK,
     FooterSpec,
@@ -125,6 +125,18 @@ def page_groups(layout: Layout, langs: tuple[str, ...]) -> list[tuple[str, ...]]
     return [langs] if layout.arrangement == "columns" else [(lang,) for lang in langs]
 
 
+def body_stacks(layout: Layout, langs: tuple[str, ...]) -> dict[str, FontStack]:
+    """Each language's body font stack; the Latin face alone where a language's fonts are
+    not installed (check_glyphs reports that, and nothing renders until it is fixed)."""
+    out = {}
+    for lang in langs:
+        try:
+            out[lang] = stack(layout.fonts["body"], lang)
+        except FontMissing:
+            out[lang] = stack(layout.fonts["body"])
+    return out
+
+
 def footer_spec(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...],
                 labels=None) -> FooterSpec:
     """The footer of this handout in this layout, its height what its tallest page needs
@@ -136,7 +148,8 @@ def footer_spec(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[st
                       right=layout.page_size[0] - layout.margins[1], bottom=layout.margins[2],
                       height=layout.footer_height, column_gap=layout.column_gap,
                       # large print: no footer text under the layout's footer size
-                      least=1.0 if layout.large_print else SHRINK)
+                      least=1.0 if layout.large_print else SHRINK,
+                      fonts=body_stacks(layout, langs))
     need = max(footer_height(spec, group) for group in page_groups(layout, langs))
     return replace(spec, height=max(layout.footer_height, need))
 
@@ -174,12 +187,12 @@ def check_signature(clinic: Clinic, layout: Layout, langs: tuple[str, ...]) -> l
 
     body = ParagraphStyle("body", fontName=family(layout.fonts["body"]).regular,
                           fontSize=layout.sizes["body"])
-    groups = [[labels_for(clinic.language(lang).locale) for lang in group]
-              for group in page_groups(layout, langs)]
+    fonts = body_stacks(layout, langs)
     first = Pos(layout.files[0]) if layout.files else Pos(layout.name)
     out = []
-    for group in groups:
-        block = SignatureBlock(group, body, layout.colors)
+    for group in page_groups(layout, langs):
+        block = SignatureBlock([labels_for(clinic.language(lang).locale) for lang in group],
+                               body, layout.colors, fonts=[fonts[lang] for lang in group])
         for problem in block.overflows(layout.frame_width):
             f = finding(layout.positions.get("sizes.body", first), "sizes.body",
                         f"signature block: {problem} at {layout.sizes['body']:g} pt body text: "
@@ -228,29 +241,55 @@ def check_content(proc: Procedure, langs: tuple[str, ...]) -> list[Finding]:
 
 def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...]
                  ) -> list[Finding]:
-    """Every character the PDF will print against the font face it will be set in."""
-    body, head = family(layout.fonts["body"]), family(layout.fonts["heading"])
-    title = family(layout.fonts["title"])
+    """Every character the PDF will print against the fonts it will be set in: the
+    layout's Latin face for the role, and the language's own families (its profile's
+    `fonts`), which must be installed."""
     findings: list[Finding] = []
+    stacks: dict[tuple[str, str | None], FontStack | None] = {}
 
-    def check(text: str, fam: Family, pos, field: str, bold_only: bool = False) -> None:
+    def get(role: str, lang: str | None) -> FontStack | None:
+        key = (layout.fonts[role], lang)
+        if key not in stacks:
+            try:
+                stacks[key] = stack(layout.fonts[role], lang)
+            except FontMissing as e:
+                stacks[key] = None
+                where = Pos(clinic.path)
+                f = finding(where, f"languages ({lang})" if lang else "fonts", str(e),
+                            "font-missing")
+                if f not in findings:
+                    findings.append(f)
+        return stacks[key]
+
+    def check(text: str, fonts: FontStack | None, pos, field: str,
+              bold_only: bool = False) -> None:
+        if fonts is None:  # its font is not installed: reported once, above
+            return
         for run, bold in markup.segments(markup.clean(text)):
             face = "bold" if bold or bold_only else "regular"
-            for ch in missing_glyphs(fam, face, run):
-                findings.append(finding(pos, field, glyph_message(ch, fam, face),
+            for ch in fonts.missing(run, face):
+                findings.append(finding(pos, field, glyph_message(ch, fonts, face),
                                         "missing-glyph"))
         for i, ch in enumerate(text):  # after NFC, a mark left is one no letter holds
             if unicodedata.category(ch) in ("Mn", "Me"):
+                fam = fonts.word_family(ch, "regular")
+                if fam is not None and fam.shaping:  # Arabic vowel marks, Indic signs
+                    continue
                 base = text[i - 1] if i else ""
                 finding_ = finding(pos, field, mark_message(ch, base), "missing-glyph")
                 if finding_ not in findings:
                     findings.append(finding_)
 
+    body = get("body", None)
+    lang_body = {lang: get("body", lang) for lang in langs}
+    lang_head = {lang: get("heading", lang) for lang in langs}
+    lang_title = {lang: get("title", lang) for lang in langs}
     for field, text in proc.texts():
-        fam = title if field == "title" else head if field.endswith("heading") else body
+        fams = lang_title if field == "title" else lang_head if field.endswith("heading") \
+            else lang_body
         bold_only = field == "title" or field.endswith("heading")
         for lang in langs:
-            check(text[lang], fam, text.pos_of(lang), f"{field}.{lang}", bold_only)
+            check(text[lang], fams[lang], text.pos_of(lang), f"{field}.{lang}", bold_only)
     sources = proc.pos_of("sources")
     for i, src in enumerate(proc.sources, 1):
         check(src.title, body, sources, f"sources[{i}].title")
@@ -274,6 +313,7 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     if clinic.address:
         check(clinic.address, body, clinic_pos, "address")
     for lang in langs:
+        body, head = lang_body[lang], lang_head[lang]
         check(clinic.specialty(proc.specialty).name[lang], body, clinic_pos,
               f"specialties.{proc.specialty}.name.{lang}")
         lab = labels_for(clinic.language(lang).locale)
@@ -306,12 +346,13 @@ def mark_message(ch: str, base: str) -> str:
             f"letter that has the accent (é, ñ, ü...) or leave the accent out")
 
 
-def glyph_message(ch: str, fam: Family, face: str) -> str:
+def glyph_message(ch: str, fonts: FontStack, face: str) -> str:
     try:
         name = f" {unicodedata.name(ch)}"
     except ValueError:
         name = ""
     shown = ch if ch.isprintable() else "?"
-    return (f"character '{shown}' (U+{ord(ch):04X}{name}) is not in the font {fam.name} "
+    names = " or ".join(fam.name for fam in fonts.families)
+    return (f"character '{shown}' (U+{ord(ch):04X}{name}) is not in the font {names} "
             f"{face.replace('_', ' ')}; it would print as an empty box or nothing: replace "
             f"it (e.g. 'micrograms' for 'µg', 'to' for '→') or delete it")

@@ -9,6 +9,7 @@ from reportlab.platypus import Flowable
 
 from ..i18n import Labels
 from .flowables import furniture, tagged
+from .fonts import FontStack, family_of
 
 
 class SignatureBlock(Flowable):
@@ -24,9 +25,11 @@ class SignatureBlock(Flowable):
     ROWS = 3.9  # the block's height, in rows
 
     def __init__(self, labels: list[Labels], body: ParagraphStyle, colors: dict[str, str],
-                 space_before: float = 0.0):
+                 space_before: float = 0.0, fonts: list[FontStack] | None = None):
         super().__init__()
         self.labels = labels
+        # each language's labels in its own fonts (the layout's body face, else)
+        self.fonts = fonts or [FontStack(family_of(body.fontName))] * len(labels)
         self.font = body.fontName
         self.bold = body.fontName.replace("-regular", "-bold")
         self.size = self.label_size(body.fontSize)
@@ -51,17 +54,36 @@ class SignatureBlock(Flowable):
         Returns the x where the label ends. A piece followed by more text ends
         with an invisible space, so the tagged text keeps the words apart.
         """
-        pieces: dict[str, str] = {}
-        for lab in self.labels:
-            pieces.setdefault(lab[key], lab.locale)
-        canv.setFont(font, self.size)
-        items = list(pieces.items())
-        for i, (text, locale) in enumerate(items):
+        face = "bold" if font == self.bold else "regular"
+        items = self._pieces(key)
+        current = None
+        for i, (text, locale, fonts) in enumerate(items):
             text += " / " if i < len(items) - 1 else suffix
+            # a piece followed by more text ends with a space that takes no room
+            runs = fonts.runs(text + ("" if text.endswith(" ") else " "), face)
             with tagged(canv, self, (part, locale)):
-                canv.drawString(x, y, text + ("" if text.endswith(" ") else " "))
-            x += stringWidth(text, font, self.size)
+                rx = x
+                for run, fam in runs:
+                    if fam.faces[face] != current:
+                        current = fam.faces[face]
+                        canv.setFont(current, self.size)
+                    canv.drawString(rx, y, run)
+                    rx += stringWidth(run, current, self.size)
+            x += fonts.width(text, face, self.size)
         return x
+
+    def _pieces(self, key: str) -> list[tuple[str, str, FontStack]]:
+        """Each language's label for `key` (said once when two say the same)."""
+        pieces: dict[str, tuple[str, FontStack]] = {}
+        for lab, fonts in zip(self.labels, self.fonts, strict=True):
+            pieces.setdefault(lab[key], (lab.locale, fonts))
+        return [(text, locale, fonts) for text, (locale, fonts) in pieces.items()]
+
+    def _width(self, key: str, face: str, suffix: str = "") -> float:
+        """How wide the label for `key` prints, all its languages and `suffix` included."""
+        items = self._pieces(key)
+        return sum(fonts.width(text + (" / " if i < len(items) - 1 else suffix), face,
+                               self.size) for i, (text, _, fonts) in enumerate(items))
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
@@ -79,9 +101,9 @@ class SignatureBlock(Flowable):
     def _choices_end(self) -> float:
         """Where "Interpreter used: [ ] Yes  [ ] No" ends, from the block's left edge."""
         size = self.size
-        x = stringWidth(self._text("interpreter_used", ":"), self.bold, size) + size
+        x = self._width("interpreter_used", "bold", ":") + size
         for i, key in enumerate(("yes", "no")):
-            x += size * 1.45 + stringWidth(self._text(key), self.font, size)
+            x += size * 1.45 + self._width(key, "regular")
             x += size * 1.6 if i == 0 else 0
         return x
 
@@ -91,7 +113,7 @@ class SignatureBlock(Flowable):
         out = []
         for key, room in (("patient_name", wide), ("patient_signature", wide),
                           ("interpreter_id", wide), ("date", w - wide - gap)):
-            over = stringWidth(self._text(key), self.font, self.size) - room
+            over = self._width(key, "regular") - room
             if over > 0.01:
                 out.append(f"the label '{self._text(key)}' is {over:.0f} pt wider than its line")
         over = self._choices_end() - w

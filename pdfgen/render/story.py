@@ -13,6 +13,7 @@ from reportlab.platypus import Flowable, PageBreak
 
 from .. import markup
 from ..i18n import Labels
+from ..languages import profile
 from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
 from .flowables import (
     Box,
@@ -25,7 +26,7 @@ from .flowables import (
     NotesArea,
     Para,
 )
-from .fonts import Family, family
+from .fonts import Family, FontStack, family, stack
 from .page import tel_uri, web_label
 from .signature import SignatureBlock
 
@@ -95,11 +96,51 @@ class StoryBuilder:
         self.page_height = page_height  # the body frame's height: what keeps can hold
         # no piece of a panel or kept block is shorter than two lines of body text
         self.least = styles.body.leading * 2 + EPS_LINE
+        self._stacks: dict[tuple[str, str], FontStack] = {}
+        self._styles: dict[tuple[int, str], ParagraphStyle] = {}
+        # the Latin family of each font a style may name: body, heading and title faces
+        self._latin = {face: fam.name for fam in (family(layout.fonts[role]) for role in
+                       ("body", "heading", "title")) for face in fam.faces.values()}
+
+    # -- languages: fonts, line breaking ---------------------------------------------------
+    def fonts(self, lang: str, font: str) -> FontStack:
+        """The font stack of text in `lang` whose style names `font` (a Latin face)."""
+        key = (lang, self._latin.get(font, self.layout.fonts["body"]))
+        if key not in self._stacks:
+            self._stacks[key] = stack(key[1], lang)
+        return self._stacks[key]
+
+    def localize(self, style: ParagraphStyle, lang: str) -> ParagraphStyle:
+        """`style` for text in `lang`: the same object for a Latin-script language the
+        layout's faces can set; else in the script's family (its line height, its shaping),
+        with the language's line breaking."""
+        prof = profile(lang)
+        if prof is None or (not prof.fonts and prof.line_breaking == "spaces"
+                            and not prof.rtl):
+            return style
+        key = (id(style), lang)
+        if key not in self._styles:
+            fonts = self.fonts(lang, style.fontName)
+            face = "bold" if style.fontName.endswith("-bold") else "regular"
+            extra = {"fontName": fonts.font(face)}
+            if prof.line_breaking == "cjk":
+                extra["wordWrap"] = "CJK"
+            self._styles[key] = ParagraphStyle(f"{style.name}-{lang}", parent=style, **extra)
+            self._styles[key]._pdfgen_base = style  # keeps id(style) from being reused
+        return self._styles[key]
+
+    def restyle(self, para: Para, style: ParagraphStyle) -> Para:
+        """Give a paragraph made by _para another style, localized like the first."""
+        para.style = self.localize(style, para.lang)
+        return para
 
     # -- leaf pieces -------------------------------------------------------------------
     def _para(self, cls, xml: str, style: ParagraphStyle, lang: str, role: str,
               bullet: str | None = None, **extra) -> Para:
-        p = cls(xml, style, bulletText=bullet)
+        local = self.localize(style, lang)
+        if local is not style:  # runs the script's family lacks in the Latin face, or back
+            xml = self.fonts(lang, style.fontName).para_xml(xml)
+        p = cls(xml, local, bulletText=bullet)
         p.role, p.lang, p.elem = role, lang, next(self._ids)
         for key, value in extra.items():
             setattr(p, f"x_{key}", value)
@@ -182,7 +223,8 @@ class StoryBuilder:
             # a wide column: the caption beside the picture, not under it
             picture = Picture(fig.image, picture.fam, 1.0, self._frame_height() * 0.5,
                               picture.alt, lang, picture.elem)
-            caption.style = ParagraphStyle("caption-beside", parent=style, spaceBefore=0)
+            self.restyle(caption, ParagraphStyle("caption-beside", parent=style,
+                                                 spaceBefore=0))
             items: list[Flowable] = [PictureBeside(picture, [caption], gap, share)]
         else:
             items = [picture, caption]
@@ -222,8 +264,8 @@ class StoryBuilder:
         beside_width = inner - code.side - size
         if all(stringWidth(line, family(self.layout.fonts["body"]).bold, size) <= beside_width
                for line in lines):
-            items[-1].style = ParagraphStyle("contact-beside", parent=self.st.body,
-                                             spaceAfter=self.layout.paragraph_space)
+            self.restyle(items[-1], ParagraphStyle("contact-beside", parent=self.st.body,
+                                                   spaceAfter=self.layout.paragraph_space))
             return [FigureBlock([Beside([*items, beneath], code, size)], self._frame_height())]
         return [FigureBlock([Beside(items, code, size), beneath], self._frame_height())]
 
@@ -256,7 +298,8 @@ class StoryBuilder:
                 where += [markup.escape(line.strip()) for line in clinic.address.splitlines()
                           if line.strip()]
             items.append(self._para(Para, "<br/>".join(where), self.st.body, lang, "P"))
-        items[-1].style = ParagraphStyle("contact-last", parent=self.st.body, spaceAfter=0)
+        self.restyle(items[-1], ParagraphStyle("contact-last", parent=self.st.body,
+                                               spaceAfter=0))
         if not full if qr is None else qr:
             items = self._with_qr(items, lang)
         return [self._panel(items, "callout", whole=True)]
@@ -349,8 +392,8 @@ class StoryBuilder:
                          "emergency-intro", parent=self.st.subheading)),
                      *self.bullets(self.proc.emergency, lang, ParagraphStyle(
                          "emergency-item", parent=self.st.bullet, fontName=strong.fontName))]
-            items[-1].style = ParagraphStyle("emergency-last", parent=items[-1].style,
-                                             spaceAfter=0)
+            self.restyle(items[-1], ParagraphStyle("emergency-last", parent=items[-1].style,
+                                                   spaceAfter=0))
         else:
             items = [self.label("emergency_line", lang, strong)]
         return Box(items, pad=size * 0.6, border=self.layout.colors["risk_border"],
@@ -409,7 +452,8 @@ class StoryBuilder:
         if "signature" not in self.layout.blocks:
             return []
         block = SignatureBlock([self.labels[lang] for lang in langs], self.st.body,
-                               self.layout.colors, space_before=self.layout.paragraph_space)
+                               self.layout.colors, space_before=self.layout.paragraph_space,
+                               fonts=[self.fonts(lang, self.st.body.fontName) for lang in langs])
         block.tag_id = next(self._ids)
         if len(langs) > 1:
             intro: list[Flowable] = [Columns([self.signature_intro(lang) for lang in langs],
@@ -444,7 +488,8 @@ class StoryBuilder:
             if n:  # the back of the previous language's last sheet, when it is blank
                 story += [PageBreak(), FillPageIfEven(
                     self.labels[langs[n - 1]]["blank_page"], self.st.note.fontName,
-                    self.st.note.fontSize, self.layout.colors["muted"])]
+                    self.st.note.fontSize, self.layout.colors["muted"],
+                    self.fonts(langs[n - 1], self.st.note.fontName))]
             story.append(LangMark((lang,)))
             for name, index in self.blocks():
                 flow = self.block(name, index, lang)
