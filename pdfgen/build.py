@@ -1488,7 +1488,13 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                       dry_run=dry_run)
     result = plan.result
     if dry_run:
-        result.built = list(plan.planned)
+        absent = _absent_languages(plan.tasks)  # as the jobs would find: "not made"
+        for rel, codes in absent.items():
+            result.not_built[rel] = codes
+            result.reasons.pop(rel, None)
+            if rel in plan.manifest.outputs and rel not in plan.gone:
+                plan.gone.append(rel)
+        result.built = [rel for rel in plan.planned if rel not in absent]
         result.removed = list(plan.gone)
         result.failed.sort()
         result.failed_handouts = _failed_records(plan)
@@ -1541,6 +1547,26 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     result.failed.sort()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _absent_languages(tasks: list[Task]) -> dict[str, str]:
+    """For a dry run: each planned output whose handout is not written in one of its
+    languages (rel -> "vi, ar"), as the build's jobs would find it; a handout that does not
+    load is left to the build to report."""
+    out: dict[str, str] = {}
+    for task in tasks:
+        try:
+            proc, _ = load_procedure(Path(task.handout), task.clinic, task.shown,
+                                     raw=task.source, figures=dict(task.figures))
+        except Exception:  # noqa: BLE001 (the real build names it; a dry run plans)
+            continue
+        if proc is None:
+            continue
+        for output, rel, _ in task.outputs:
+            lacking = [lang for lang in output.langs if not proc.has(lang)]
+            if lacking:
+                out[rel] = ", ".join(lacking)
+    return out
 
 
 def _not_built(plan: Plan, job: JobResult) -> None:

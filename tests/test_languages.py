@@ -266,6 +266,25 @@ def test_build_makes_the_other_outputs_and_says_which_were_not_made(library, tmp
             in cli_run.output)
 
 
+def test_a_dry_run_says_not_made_as_the_build_does(library, tmp_path):
+    _optional_spanish(library)
+    _without(library, "english-only")
+    out = tmp_path / "out"
+    dry = build_library(library, out, jobs=1, dry_run=True)
+    assert set(dry.not_built) == {"english-only/english-only.bilingual.pdf",
+                                  "english-only/english-only.es.pdf"}
+    assert "english-only/english-only.es.pdf" not in dry.built
+    assert "english-only/english-only.en.pdf" in dry.built
+    real = build_library(library, out, jobs=1)
+    assert (set(real.not_built), sorted(real.built)) == (set(dry.not_built), sorted(dry.built))
+    cli_run = CliRunner().invoke(cli, ["build", "--library", str(library), "--out",
+                                       str(tmp_path / "out2"), "-j", "1", "--dry-run"])
+    assert cli_run.exit_code == 0, cli_run.output
+    assert ("not made english-only/english-only.es.pdf: the handout is not written in es"
+            in cli_run.output)
+    assert not (tmp_path / "out2" / "english-only").exists()
+
+
 def test_build_strict_fails_as_check_strict_does(library, tmp_path):
     _optional_spanish(library)
     _without(library, "english-only")
