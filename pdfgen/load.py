@@ -360,7 +360,11 @@ def _taglines(r: Reader, node: Node | None, clinic_phone: str) -> Taglines | Non
     if m is None:
         return None
     phone = _phone(r, m["phone"], "taglines.phone") if "phone" in m else clinic_phone
-    tty = _phone(r, m["tty"], "taglines.tty") if "tty" in m else ""
+    tty = ""
+    if "tty" in m:  # 711, the relay service, or a number of the clinic's own
+        tty = r.string(m["tty"], "taglines.tty") if m["tty"].kind == "scalar" and \
+            re.fullmatch(r"\s*[0-9]{3}\s*", m["tty"].text) else _phone(r, m["tty"],
+                                                                     "taglines.tty")
     known, written = registry(), texts().taglines
     codes: list[str] = []
     positions: list[Pos] = []
