@@ -343,7 +343,8 @@ def fonts_install(langs: tuple[str, ...], names: tuple[str, ...], tarball: Path 
                   force: bool, library: Path | None) -> None:
     """Install the font families LANG needs (say: vi zh-Hans ar) from the npm registry.
 
-    With no LANG, the families of every language in the library's clinic.yaml."""
+    With no LANG, the families of every language in the library's clinic.yaml (its
+    taglines: languages too)."""
     from . import fontinstall
 
     if tarball is not None:
@@ -369,7 +370,9 @@ def _clinic_languages(library: Path | None) -> tuple[str, ...]:
     clinic, findings = load_clinic(path, display(path))
     if clinic is None:
         raise ContentError(findings)
-    return tuple(lang.code for lang in clinic.languages)
+    codes = [lang.code for lang in clinic.languages]  # and the taglines page's
+    codes += [c for c in (clinic.taglines.languages if clinic.taglines else ()) if c not in codes]
+    return tuple(codes)
 
 
 @fonts.command("list")

@@ -98,7 +98,13 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
     confirmations file as already read (bytes, or quality.freshness.NO_FILE when there is
     none); None reads it now."""
     from .quality.gates import run_gates
-    from .render.readiness import check_content, check_footer, check_glyphs, check_signature
+    from .render.readiness import (
+        check_content,
+        check_footer,
+        check_glyphs,
+        check_signature,
+        check_taglines,
+    )
 
     quality = run_gates(proc, clinic, handout, today, translations)
     proc = replace(proc, under_review=quality.under_review)
@@ -123,6 +129,11 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
                 glyphs[key] = check_glyphs(proc, clinic, layout, (lang,))
             add(glyphs[key])
         add(check_footer(proc, clinic, layout, langs) + check_signature(clinic, layout, langs))
+        if layout.taglines == "page":
+            key = (tuple(sorted(layout.fonts.items())), "taglines")
+            if key not in glyphs:
+                glyphs[key] = check_taglines(clinic, layout)
+            add(glyphs[key])
     if policy.allow_overdue and any(f.rule in OVERDUE_RULES for f in found):
         proc = replace(proc, review_overdue=True)
     return Gated(proc, found)

@@ -26,8 +26,11 @@ SCRIPTS = ("Latn", "Cyrl", "Grek", "Hans", "Hant", "Jpan", "Kore", "Arab", "Deva
            "Laoo")
 DIRECTIONS = ("ltr", "rtl")
 # spaces: lines break at spaces and hyphens; cjk: between any two characters too, but not
-# before closing or after opening punctuation (Chinese, Japanese)
-LINE_BREAKING = ("spaces", "cjk")
+# before closing or after opening punctuation (Chinese, Japanese); phrases: only at the
+# spaces the text writes between phrases, and a phrase wider than the line is never split
+# (Lao, which writes no spaces between words: a break inside a phrase could fall inside a
+# syllable)
+LINE_BREAKING = ("spaces", "cjk", "phrases")
 CODE = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?")  # en, zh-Hans
 # readability formulas, by the key clinic.yaml's quality.readability uses (pdfgen/rules.py)
 FORMULAS = ("fk_grade", "smog", "fernandez_huerta", "inflesz")

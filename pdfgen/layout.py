@@ -33,7 +33,10 @@ COLORS = ("text", "heading", "muted", "rule", "background", "risk_fill", "risk_b
 KEYS = ("name", "description", "page", "arrangement", "languages", "column_gap", "large_print",
         "fonts", "sizes", "leading", "paragraph_space", "section_space", "colors",
         "notes_lines", "blocks")
-OPTIONAL_KEYS = ("align", "figure_width", "qr", "footer")
+OPTIONAL_KEYS = ("align", "figure_width", "qr", "footer", "taglines")
+# taglines: page appends the language-assistance taglines page (clinic.yaml `taglines:`)
+# to every handout; none (the default) does not
+TAGLINES = ("none", "page")
 FIGURE_WIDTH = (0.25, 1.0)  # a figure's width as a fraction of its column
 
 
@@ -234,6 +237,12 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
         figure_width = _number(r, m["figure_width"], "figure_width", *FIGURE_WIDTH)
         pos["figure_width"] = m["figure_width"].pos
     qr = r.boolean(m["qr"], "qr") if "qr" in m else True
+    taglines = r.string(m.get("taglines"), "taglines") if "taglines" in m else "none"
+    if taglines and taglines not in TAGLINES:
+        r.error(m["taglines"], "taglines", f"'{taglines}' is not a taglines setting; use "
+                                           f"{' or '.join(TAGLINES)}")
+    if "taglines" in m:
+        pos["taglines"] = m["taglines"].pos
     for key in ("leading", "large_print", "fonts", "sizes"):
         if key in m:
             pos[key] = m[key].pos
@@ -268,6 +277,7 @@ def _build(root: Node, files: tuple[str, ...], findings: list[Finding],
         align=align,
         figure_width=figure_width,
         qr=qr,
+        taglines=taglines or "none",
     )
     if any(f.severity is Severity.ERROR for f in r.findings):
         return None

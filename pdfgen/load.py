@@ -29,6 +29,7 @@ from .model import (
     Section,
     Source,
     Specialty,
+    Taglines,
     Text,
 )
 from .yamlio import ALIAS, BOOL, FLOAT, INT, MAX_BYTES, STR, Node, is_date, parse_yaml, read_yaml
@@ -249,7 +250,7 @@ def _lang_label(langs: tuple[Language, ...], code: str) -> str:
 
 CLINIC_KEYS = ("name", "phone", "fax", "web", "telemedicine", "languages", "primary",
                "review_months", "specialties")
-CLINIC_OPTIONAL = ("address", "outputs", "email", "quality", "handout_url")
+CLINIC_OPTIONAL = ("address", "outputs", "email", "quality", "handout_url", "taglines")
 MAX_HANDOUT_URL = 120  # characters of the pattern; the QR code grows with the address
 
 
@@ -321,6 +322,7 @@ def load_clinic(path: Path, display: str | None = None, raw: bytes | None = None
     address = r.string(m.get("address"), "address", required=False)
     email = _email(r, m.get("email"), Path(path).parent)
     handout_url = _handout_url(r, m.get("handout_url"))
+    taglines = _taglines(r, m.get("taglines"), phone)
     clinic_name = r.string(m.get("name"), "name")
     if clinic_name and not clinic_name.isprintable():
         r.error(m["name"], "name", "the clinic name must be one line, without control characters")
@@ -341,10 +343,54 @@ def load_clinic(path: Path, display: str | None = None, raw: bytes | None = None
         quality=_quality(r, m.get("quality")),
         email=email,
         handout_url=handout_url,
+        taglines=taglines,
     )
     if any(f.severity is Severity.ERROR for f in r.findings):
         return None, r.findings
     return clinic, r.findings
+
+
+def _taglines(r: Reader, node: Node | None, clinic_phone: str) -> Taglines | None:
+    """`taglines:`, the languages of the language-assistance notice (in print order) and
+    the number to call (default: the clinic's phone), with an optional TTY number. Each
+    language needs a profile and a tagline text in pdfgen/taglines.yaml."""
+    from .taglines import texts
+
+    m = r.mapping(node, "taglines", ("languages",), ("phone", "tty"))
+    if m is None:
+        return None
+    phone = _phone(r, m["phone"], "taglines.phone") if "phone" in m else clinic_phone
+    tty = ""
+    if "tty" in m:  # 711, the relay service, or a number of the clinic's own
+        tty = r.string(m["tty"], "taglines.tty") if m["tty"].kind == "scalar" and \
+            re.fullmatch(r"\s*[0-9]{3}\s*", m["tty"].text) else _phone(r, m["tty"],
+                                                                     "taglines.tty")
+    known, written = registry(), texts().taglines
+    codes: list[str] = []
+    positions: list[Pos] = []
+    for i, item in enumerate(r.sequence(m.get("languages"), "taglines.languages"), 1):
+        field = f"taglines.languages[{i}]"
+        code = r.string(item, field)
+        if not code:
+            continue
+        if code in codes:
+            r.error(item, field, f"'{code}' is listed twice (first as "
+                                 f"taglines.languages[{codes.index(code) + 1}])")
+        elif code not in known:
+            close = difflib.get_close_matches(code, list(known), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            r.error(item, field, f"unknown language '{code}'{hint} (pdfgen/languages.yaml "
+                                 f"profiles {', '.join(sorted(known))})")
+        elif code not in written:
+            r.error(item, field, f"pdfgen has no tagline text for {known[code].english_name} "
+                                 f"('{code}'): pdfgen/taglines.yaml has "
+                                 f"{', '.join(written)}")
+        codes.append(code)
+        positions.append(item.pos)
+    if any(f.field.startswith("taglines") and f.severity is Severity.ERROR
+           for f in r.findings):
+        return None
+    return Taglines(tuple(codes), phone, tty, node.pos, tuple(positions))
 
 
 URL_PLACEHOLDERS = ("id", "lang")

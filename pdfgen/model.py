@@ -272,6 +272,25 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class Taglines:
+    """clinic.yaml `taglines:`: the languages of the language-assistance notice, in print
+    order, and the number to call (pdfgen/taglines.yaml holds the texts)."""
+
+    languages: tuple[str, ...]
+    phone: str
+    tty: str = ""
+    pos: Pos = Pos("")
+    # where each language was written: findings about one name its line and field
+    positions: tuple[Pos, ...] = ()
+
+    def pos_of(self, code: str) -> tuple[Pos, str]:
+        """Where `code` is listed, and its field (taglines.languages[3])."""
+        i = self.languages.index(code)
+        pos = self.positions[i] if i < len(self.positions) else self.pos
+        return pos, f"taglines.languages[{i + 1}]"
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The clinic profile shared by every handout (handouts/clinic.yaml)."""
 
@@ -292,6 +311,7 @@ class Clinic:
     # each handout's web address, with {id} and {lang} ("https://www.example.org/{lang}/
     # procedures/{id}"): printed as a QR code with the address beneath; "": no QR code
     handout_url: str = ""
+    taglines: Taglines | None = None  # the language-assistance notice; None: not set up
 
     def url_for(self, handout_id: str, lang: str) -> str:
         """The handout's web address in one language, or "" when the clinic has none."""
@@ -368,6 +388,7 @@ class Layout:
     align: str = "left"  # body text: left (ragged right) or justify
     figure_width: float = 0.8  # a figure's width, as a fraction of the column (0.25-1)
     qr: bool = True  # print the QR code to the handout's web address (clinic handout_url)
+    taglines: str = "none"  # "page": append the language-assistance taglines page
 
     @property
     def frame_width(self) -> float:

@@ -14,7 +14,8 @@ SAMPLE = REPO / "handouts"
 # The languages in other scripts the tests render (#15): their fonts are installed once, by
 # pdfgen's own `fonts install`, into a cache the test runs share (a fresh machine downloads
 # them from the npm registry on its first run: about 70 MB, a few seconds).
-FONT_LANGS = ("vi", "zh-Hans", "ar")
+FONT_LANGS = ("vi", "zh-Hans", "ar",
+              "ko", "ja", "hi", "gu", "lo")  # and the taglines page's (test_taglines.py)
 FONTS_CACHE = Path(os.environ.get("PDFGEN_TEST_FONTS")
                    or Path.home() / ".cache" / "pdfgen-test-fonts")
 

@@ -22,6 +22,7 @@ STAGES = {
     "__init__": "ground", "errors": "ground", "model": "ground", "paths": "ground",
     "i18n": "ground", "markup": "ground", "fsutil": "ground", "rules": "ground",
     "address": "ground", "figures": "ground", "languages": "ground",
+    "taglines": "ground",  # the taglines texts, data like the language profiles
     "yamlio": "yamlio",
     "load": "load", "layout": "load",
     "quality": "quality",

@@ -22,6 +22,7 @@ from .readiness import (
     check_glyphs,
     check_layout,
     check_signature,
+    check_taglines,
     footer_spec,
 )
 from .story import StoryBuilder, make_styles
@@ -56,7 +57,7 @@ def ready(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[str, ...
     """Render-readiness of one PDF: glyphs, layout geometry, bounded counts (readiness.py)."""
     return (check_layout(layout) + check_content(proc, langs)
             + check_glyphs(proc, clinic, layout, langs) + check_footer(proc, clinic, layout, langs)
-            + check_signature(clinic, layout, langs))
+            + check_signature(clinic, layout, langs) + check_taglines(clinic, layout))
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
     if tagged:
         Canvas.tag_pieces = outline(story)
         Canvas.tag_locales = {lang: clinic.language(lang).locale for lang in langs}
+        for lang in page_langs(clinic, layout):  # the taglines page's: their code is /Lang
+            Canvas.tag_locales.setdefault(lang, clinic.language(lang).locale
+                                          if lang in clinic.lang_codes else lang)
     try:
         doc.build(story, canvasmaker=Canvas)
     except PdfgenError:
@@ -115,6 +119,15 @@ def render_pdf(proc: Procedure, clinic: Clinic, layout: Layout,
         raise RenderError(f"{proc.path}: layout '{layout.name}' ({', '.join(langs)}): could "
                           f"not be rendered: {what}") from exc
     return Rendered(buf.getvalue(), rl.page_count(doc), langs)
+
+
+def page_langs(clinic: Clinic, layout: Layout) -> tuple[str, ...]:
+    """The languages of the taglines page the layout appends (none when it appends none)."""
+    if layout.taglines != "page" or clinic.taglines is None:
+        return ()
+    from ..taglines import PAGE_LANGS
+
+    return tuple(dict.fromkeys((*PAGE_LANGS, *clinic.taglines.languages)))
 
 
 class RenderError(PdfgenError):

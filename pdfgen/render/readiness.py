@@ -356,3 +356,41 @@ def glyph_message(ch: str, fonts: FontStack, face: str) -> str:
     return (f"character '{shown}' (U+{ord(ch):04X}{name}) is not in the font {names} "
             f"{face.replace('_', ' ')}; it would print as an empty box or nothing: replace "
             f"it (e.g. 'micrograms' for 'µg', 'to' for '→') or delete it")
+
+
+def check_taglines(clinic: Clinic, layout: Layout) -> list[Finding]:
+    """The taglines page a layout with `taglines: page` appends: each listed language's
+    fonts installed (a finding names the npm package and the `pdfgen fonts install`
+    command) and every character of its tagline and name in them; the heading and the
+    nondiscrimination statement likewise. Found at the language's line in clinic.yaml."""
+    notice = clinic.taglines
+    if layout.taglines != "page" or notice is None:
+        return []
+    from ..languages import profile
+    from ..taglines import PAGE_LANGS, statement, tagline, texts
+
+    findings: list[Finding] = []
+    latin = layout.fonts["body"]
+    for code in notice.languages:
+        pos, field = notice.pos_of(code)
+        try:
+            fonts = stack(latin, code)
+        except FontMissing as e:
+            findings.append(finding(pos, field, f"the taglines page: {e}", "font-missing"))
+            continue
+        prof = profile(code)
+        for text, face in ((prof.name, "bold"), (tagline(code, notice.phone, notice.tty),
+                                                 "regular"),
+                           (notice.phone, "bold"), (notice.tty, "bold")):
+            for ch in fonts.missing(text, face):
+                findings.append(finding(pos, field, f"the taglines page: "
+                                        f"{glyph_message(ch, fonts, face)}", "missing-glyph"))
+    body = stack(latin)
+    head = stack(layout.fonts["heading"])
+    for lang in PAGE_LANGS:
+        for text, fonts, face in ((texts().heading[lang], head, "bold"),
+                                  (statement(lang, clinic.name), body, "regular")):
+            for ch in fonts.missing(text, face):
+                findings.append(finding(notice.pos, "taglines", f"the taglines page: "
+                                        f"{glyph_message(ch, fonts, face)}", "missing-glyph"))
+    return findings

@@ -125,6 +125,8 @@ class StoryBuilder:
             extra = {"fontName": fonts.font(face)}
             if prof.line_breaking == "cjk":
                 extra["wordWrap"] = "CJK"
+            elif prof.line_breaking == "phrases":  # Lao: a phrase is never split
+                extra["splitLongWords"] = 0
             self._styles[key] = ParagraphStyle(f"{style.name}-{lang}", parent=style, **extra)
             self._styles[key]._pdfgen_base = style  # keeps id(style) from being reused
         return self._styles[key]
@@ -418,6 +420,64 @@ class StoryBuilder:
                    space_after=self.layout.paragraph_space,
                    keep=Keep(self.page_height, self.least, whole=whole))
 
+    # -- the language-assistance taglines page (pdfgen/taglines.py) ------------------------
+    def taglines_page(self) -> list[Flowable]:
+        """A page of its own after the handout, when the layout asks for it and clinic.yaml
+        names the languages: a heading, each tagline in its own language (its fonts, line
+        breaking and direction, tagged with its /Lang) at the body size, in two columns
+        when one would not hold them all, then the nondiscrimination statement."""
+        notice = self.clinic.taglines
+        if self.layout.taglines != "page" or notice is None:
+            return []
+        from ..taglines import PAGE_LANGS, statement, tagline, texts
+
+        size = self.layout.sizes["body"]
+        words = texts()
+        style = ParagraphStyle("tagline", parent=self.st.body, alignment=TA_LEFT,
+                               spaceAfter=size * 0.8)
+        whole = ParagraphStyle("tagline-phrases", parent=style, splitLongWords=0)
+        number = f"{notice.phone} (TTY: {notice.tty})" if notice.tty else notice.phone
+        items = []
+        for code in notice.languages:
+            prof = profile(code)
+            text = markup.escape(tagline(code, notice.phone, notice.tty))
+            text = text.replace(markup.escape(number), f"<b>{markup.escape(number)}</b>")
+            xml = f"<b>{markup.escape(prof.name)}</b><br/>{text}"
+            # Lao (line_breaking: phrases): lines break only between phrases
+            items.append(self._para(Para, xml, whole if prof.line_breaking == "phrases"
+                                    else style, code, "P"))
+        head = [self.heading(words.heading["en"], "en"),
+                self._para(Para, markup.escape(words.heading["es"]), self.st.subtitle, "es",
+                           "P")]
+        note = ParagraphStyle("nondiscrimination", parent=self.st.body,
+                              spaceBefore=size * 0.5)
+        tail = [self._para(Para, markup.escape(statement(lang, self.clinic.name)),
+                           note if n == 0 else self.st.body, lang, "P")
+                for n, lang in enumerate(PAGE_LANGS)]
+        width, gap = self.layout.frame_width, self.layout.column_gap
+
+        def height(flows, w: float) -> float:
+            return sum(f.wrap(w, 1e9)[1] + f.getSpaceAfter() + f.getSpaceBefore()
+                       for f in flows)
+
+        room = self.page_height - height(head + tail, width)
+        if height(items, width) <= room:
+            body: list[Flowable] = items
+        else:  # two columns, the first half (by height) at the left, read first
+            col = (width - gap) / 2
+            heights = [height([f], col) for f in items]
+            total, run, cut = sum(heights), 0.0, len(items)
+            for i, h in enumerate(heights):
+                if run + h / 2 >= total / 2:
+                    cut = i
+                    break
+                run += h
+            cut = max(1, cut)
+            # a tagline is never split between columns or pages
+            body = [Columns([items[:cut], items[cut:]], gap, keep=Keep(
+                self.page_height, self.least, whole=False, whole_items=True))]
+        return [PageBreak(), *head, *body, *tail]
+
     # -- arrangement -----------------------------------------------------------------------
     def blocks(self) -> list[tuple[str, int]]:
         """(block name, section index) in layout order; sections expand to one entry each."""
@@ -482,7 +542,7 @@ class StoryBuilder:
                     story.append(Columns(cols, self.layout.column_gap, 0 if i == 0 else gap,
                                          Keep(self.page_height, self.least, whole=False,
                                               whole_items=False)))
-            return _notes_reserve(story + self.signature(langs))
+            return _notes_reserve(story + self.signature(langs) + self.taglines_page())
         story = []
         for n, lang in enumerate(langs):
             if n:  # the back of the previous language's last sheet, when it is blank
@@ -500,7 +560,7 @@ class StoryBuilder:
                     flow[0].spaceBefore = max(flow[0].getSpaceBefore(), gap)
                 story += flow
             story += self.signature((lang,))
-        return _notes_reserve(story)
+        return _notes_reserve(story + self.taglines_page())
 
 
 def _notes_reserve(story: list[Flowable]) -> list[Flowable]:
