@@ -30,6 +30,9 @@ from .tagging import outline
 # Streams stay binary (still Flate-compressed): ASCII85 makes files 25% larger and costs
 # about 5 ms a handout in ReportLab's pure-Python encoder.
 rl_config.useA85 = 0
+# Every number on a page goes through ReportLab's pure-Python fp_str; the same few hundred
+# come back again and again, so their text is remembered (same bytes: rl.py, A17).
+rl.speed_up_numbers()
 
 
 def choose_langs(clinic: Clinic, layout: Layout, langs: tuple[str, ...] | None) -> tuple[str, ...]:

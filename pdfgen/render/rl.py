@@ -47,10 +47,15 @@ Document:
   A15 pages-built    `BaseDocTemplate.page` is the number of pages after `build`.
 Fonts:
   A16 charmap        a registered TTFont's `face.charToGlyph` maps code points to glyphs.
+Numbers:
+  A17 fp-str         without the rl_accel C extension, `reportlab.lib.rl_accel.fp_str` is
+                     the pure-Python `_py_fp_str`, and the modules that write page content
+                     and PDF objects call it through their own module-level name `fp_str`.
 """
 
 from __future__ import annotations
 
+from reportlab.lib import rl_accel
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
@@ -297,3 +302,54 @@ def page_count(doc) -> int:
 def charmap(font_name: str) -> frozenset[int]:
     """The code points a registered TrueType font has glyphs for."""
     return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+# -- numbers (A17) ----------------------------------------------------------------------------
+
+_FP_MODULES = ("reportlab.pdfgen.textobject", "reportlab.pdfgen.canvas",
+               "reportlab.pdfgen.pathobject", "reportlab.pdfbase.pdfdoc",
+               "reportlab.lib.colors", "reportlab.platypus.flowables")
+_FP_MOST = 50_000  # distinct numbers remembered, at most (then forgotten all at once)
+
+
+def _memo_fp_str(original):
+    """`original` (ReportLab's pure-Python fp_str) remembering each number's text.
+
+    ReportLab formats every coordinate, size and color through it: about 3,200 numbers
+    for one bilingual handout, of which only about 420 differ. Same text for every
+    input, so the PDF bytes do not change (tests/test_rl_adapter.py compares the two).
+    """
+    memo: dict = {}
+
+    def one(x):
+        text = memo.get(x)
+        if text is None:
+            if len(memo) >= _FP_MOST:
+                memo.clear()
+            text = memo[x] = original(x)
+        return text
+
+    def fp_str(*a):
+        if len(a) == 1:
+            a = a[0]
+            if not isinstance(a, (list, tuple)):
+                return one(a)
+        return " ".join([one(x) for x in a])
+
+    fp_str.original = original
+    return fp_str
+
+
+def speed_up_numbers() -> None:
+    """Install the remembering fp_str in ReportLab's drawing and writing modules (once);
+    nothing to do when ReportLab runs with its C accelerator."""
+    import sys
+
+    original = rl_accel.fp_str
+    if getattr(original, "original", None) is not None or original.__module__ != rl_accel.__name__:
+        return  # already installed, or the C extension's own
+    fast = _memo_fp_str(original)
+    for name in _FP_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "fp_str", None) is original:
+            module.fp_str = fast
