@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "handouts"
+
+# pdfgen's on-disk cache (pdfgen/diskcache.py) in a folder of this test run's own, for the
+# tests and every pdfgen process they start: nothing is read from or left in ~/.cache
+os.environ["PDFGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="pdfgen-test-cache-")
 
 
 # System programs some tests read PDFs or pages with, and the Debian package of each. A test

@@ -45,8 +45,9 @@ def fonts_dir() -> Path:
 
 @cache
 def _families_table() -> dict:
-    with open(fonts_dir() / "families.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    from ..diskcache import cached_data  # parsed once per edit of the file
+
+    return cached_data("families", fonts_dir() / "families.yaml", yaml.safe_load)
 
 
 @cache
