@@ -135,6 +135,8 @@ def generate(library: Path, size: int, seed: int, uniform: bool = False) -> tupl
         shutil.rmtree(library)
     library.mkdir(parents=True)
     shutil.copy(SAMPLE / "clinic.yaml", library / "clinic.yaml")
+    if (SAMPLE / "figures").is_dir():  # the sample's figure (an SVG) goes with every copy
+        shutil.copytree(SAMPLE / "figures", library / "figures")
     base = yaml.safe_load((SAMPLE / "hemilaminectomy.yaml").read_text(encoding="utf-8"))
     seeds = {}
     for n in range(1, size + 1):

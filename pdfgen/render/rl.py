@@ -37,6 +37,10 @@ Canvas:
                      registers it as `_doc.annotationName(name)`.
   A11 canvas-doc     the canvas's PDFDocument is `_doc`; the title it writes is
                      `_doc.info.title`.
+  A19 page-code      a canvas appends the page's content operators to its `_code` list
+                     (str items, joined at showPage); a TrueType text's glyph codes are
+                     fixed for the whole document once its characters were first drawn, so
+                     operators recorded on one page draw the same on another.
 Document:
   A12 catalog        `doc.Catalog` writes StructTreeRoot, MarkInfo and Metadata when set;
                      `doc.Reference(obj, name)` makes obj an indirect object under name.
@@ -62,6 +66,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from contextlib import contextmanager
 
 from reportlab.lib import rl_accel
 from reportlab.pdfbase import pdfmetrics
@@ -247,6 +252,39 @@ class Canvas(rl_canvas.Canvas):
 
     def document_title(self) -> str:
         return self._doc.info.title
+
+
+class Recording:
+    """What a piece of drawing wrote: its content operators and its linkURL calls."""
+
+    def __init__(self):
+        self.ops: list[str] = []
+        self.links: list[tuple[str, tuple]] = []
+
+
+@contextmanager
+def recording(canv):
+    """Record what the drawing inside writes to the page (A19), to write it again later with
+    `add_code` (and the links again with linkURL): the drawing itself happens as usual."""
+    record = Recording()
+    mark = len(canv._code)
+    real = canv.linkURL
+
+    def link(url, rect, *args, **kw):
+        record.links.append((url, rect))
+        return real(url, rect, *args, **kw)
+
+    canv.linkURL = link
+    try:
+        yield record
+    finally:
+        del canv.linkURL
+        record.ops = list(canv._code[mark:])
+
+
+def add_code(canv, ops: list[str]) -> None:
+    """Write recorded operators to the page being drawn (A19)."""
+    canv._code.extend(ops)
 
 
 def set_page_entries(page, **entries) -> None:
