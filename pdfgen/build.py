@@ -148,6 +148,9 @@ class JobResult:
     title: dict = field(default_factory=dict)  # {lang: title} when the handout loaded
     # not made: the handout is not written in these languages (codes, "es"); not a failure
     absent: str = ""
+    # the catalog's thumbnail of this PDF (PNG), drawn by the worker when this output is
+    # the one its handout's card shows (the first of the clinic's outputs it is made in)
+    thumb: bytes = b""
 
 
 @dataclass
@@ -294,6 +297,7 @@ def run_task(task: Task) -> list[JobResult]:
         return _failed_all(task, gates, title)
     results = []
     layouts = dict(task.layouts)
+    shown_first = _card_output(proc, clinic)
     for output, rel, fingerprint in task.outputs:
         lacking = [lang for lang in output.langs if not proc.has(lang)]
         if lacking:  # a language the handout is not written in: not made, and not a failure
@@ -327,9 +331,28 @@ def run_task(task: Task) -> list[JobResult]:
             results.append(JobResult(rel, output.name, False, title=title,
                                      findings=[Finding(Pos(task.shown), "", message)]))
             continue
+        thumb = b""
+        if output.name == shown_first:  # the card's thumbnail: drawn here, in the pool
+            try:
+                from .site.thumbs import render_thumbnail
+
+                thumb = render_thumbnail(rendered.data, entry["sha256"])
+            except Exception:  # the parent draws it when it writes the catalog, and says why
+                thumb = b""
         results.append(JobResult(rel, output.name, True, entry=entry, findings=gates,
-                                 data=rendered.data, title=title))
+                                 data=rendered.data, title=title, thumb=thumb))
     return results
+
+
+def _card_output(proc, clinic: Clinic) -> str | None:
+    """The output whose first page is the handout's thumbnail on the catalog page: the first
+    of the clinic's outputs (site.write_catalog's order) that the handout is written for."""
+    order = tuple(o.name for o in clinic.outputs) or ("bilingual", *clinic.lang_codes)
+    langs = {o.name: o.langs for o in clinic.outputs}
+    for name in order:
+        if all(proc.has(lang) for lang in langs.get(name, ())):
+            return name
+    return None
 
 
 # judged again from the review record as of each build's day, so never recorded as warnings
@@ -1336,6 +1359,17 @@ def _on_executor(tasks: list[Task], executor: cf.Executor):
 # -- commit ------------------------------------------------------------------------------------
 
 
+def _store_thumb(plan: Plan, job: JobResult) -> None:
+    """Write the thumbnail a worker drew beside its PDF (write_catalog then keeps it, its
+    recorded sha256 being the PDF's); on any trouble, write_catalog draws it and says why."""
+    from .site.thumbs import store_thumbnail
+
+    try:
+        store_thumbnail(plan.out_dir, job.path, job.thumb)
+    except OSError:
+        pass
+
+
 def _commit(plan: Plan, job: JobResult) -> Finding | None:
     """Write one rendered PDF where the plan said, if that path still holds what the plan
     saw there; record it. Returns the finding that stopped it, if any."""
@@ -1513,6 +1547,9 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
                     elif job.ok:
                         problem = _commit(plan, job)
                         job.data = b""  # written: no need to hold it
+                        if problem is None and job.thumb:
+                            _store_thumb(plan, job)
+                        job.thumb = b""
                         if problem is None:
                             result.built.append(job.path)
                             plan.note(job.findings)

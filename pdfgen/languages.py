@@ -169,9 +169,11 @@ def parse(data, families: frozenset[str] | None = None) -> dict[str, Profile]:
 
 @cache
 def registry() -> dict[str, Profile]:
-    """Every language profile, read and checked once per process."""
-    with open(REGISTRY_FILE, encoding="utf-8") as fh:
-        return parse(yaml.safe_load(fh))
+    """Every language profile, read and checked once per process (the YAML parsed once per
+    edit of the file: pdfgen/diskcache.py)."""
+    from .diskcache import cached_data
+
+    return parse(cached_data("languages", REGISTRY_FILE, yaml.safe_load))
 
 
 def profile(code: str) -> Profile | None:

@@ -163,8 +163,9 @@ def _families() -> tuple[str, ...]:
     """The font families a layout may name: fonts/families.yaml (bundled)."""
     import yaml
 
-    with open(bundled("fonts") / "families.yaml", encoding="utf-8") as fh:
-        return tuple(yaml.safe_load(fh))
+    from .diskcache import cached_data  # parsed once per edit of the file
+
+    return tuple(cached_data("families", bundled("fonts") / "families.yaml", yaml.safe_load))
 
 
 def _build(root: Node, files: tuple[str, ...], findings: list[Finding],

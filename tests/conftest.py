@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "handouts"
+
+# pdfgen's on-disk cache (pdfgen/diskcache.py) in a folder of this test run's own, for the
+# tests and every pdfgen process they start: nothing is read from or left in ~/.cache
+os.environ["PDFGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="pdfgen-test-cache-")
 
 # The languages in other scripts the tests render (#15): their fonts are installed once, by
 # pdfgen's own `fonts install`, into a cache the test runs share (a fresh machine downloads

@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pdfgen"
 STAGES = {
     "__init__": "ground", "errors": "ground", "model": "ground", "paths": "ground",
     "i18n": "ground", "markup": "ground", "fsutil": "ground", "rules": "ground",
-    "address": "ground", "figures": "ground", "languages": "ground",
+    "address": "ground", "figures": "ground", "languages": "ground", "diskcache": "ground",
     "taglines": "ground",  # the taglines texts, data like the language profiles
     "yamlio": "yamlio",
     "load": "load", "layout": "load",

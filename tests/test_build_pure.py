@@ -179,3 +179,36 @@ def test_the_loaders_parse_bytes_already_read(library, tmp_path):
     assert "1,048,576-byte limit" in freshness.read(handout, raw=big)[1][0].message
     # without raw=, the file is read: it is gone
     assert load_procedure(handout, clinic, "h.yaml")[0] is None
+
+
+def test_the_catalog_thumbnail_is_drawn_by_the_job(library, tmp_path, monkeypatch):
+    """The job draws its handout's thumbnail (the first page of the card's first output)
+    with the PDF, in the pool; the parent writes it beside the PDF, and the catalog keeps
+    it, drawing nothing itself. The thumbnail is the one the parent would have drawn."""
+    from pdfgen.site import thumbs
+
+    plan = plan_build(library, tmp_path / "out", dry_run=True)
+    if plan.folder is not None:
+        plan.folder.close()
+    [task] = plan.tasks
+    jobs = run_task(task)
+    drawn = [j for j in jobs if j.thumb]
+    assert [j.output for j in drawn] == [task.clinic.outputs[0].name]
+    job = drawn[0]
+    assert thumbs.png_text_of(job.thumb) == _sha(job.data)
+    assert job.thumb == thumbs.render_thumbnail(job.data, _sha(job.data))
+
+    calls = []
+    real = thumbs.render_thumbnail
+
+    def spy(pdf, sha):
+        calls.append("job" if isinstance(pdf, bytes) else "catalog")
+        return real(pdf, sha)
+
+    monkeypatch.setattr(thumbs, "render_thumbnail", spy)
+    out = tmp_path / "built"
+    assert build_library(library, out, jobs=1).ok  # one task: the job runs in this process
+    assert calls == ["job"]  # drawn with the PDF; write_catalog drew none
+    png = out / thumbs.thumb_rel(job.path)
+    assert png.read_bytes() == job.thumb
+    assert thumbs.thumb_rel(job.path) in (out / "index.html").read_text(encoding="utf-8")

@@ -311,3 +311,68 @@ def test_a16_charmap_of_a_registered_ttf():
     cmap = rl.charmap(fam.regular)
     assert {ord("a"), ord("ñ"), ord("¿")} <= cmap
     assert 0x4E2D not in cmap  # no CJK in a Latin font
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+def test_a17_fp_str_remembered_is_the_same_text():
+    from reportlab.lib import rl_accel
+    from reportlab.pdfgen import textobject
+
+    fast = textobject.fp_str  # pdfgen.render installed it (rl.speed_up_numbers)
+    original = getattr(fast, "original", None)
+    assert original is not None, "the remembering fp_str is not installed"
+    assert rl_accel.fp_str is original  # ReportLab's own name is left alone
+    values = [0, 0.0, -0.0, 1, -1, 1e-8, -1e-7, 1e-6, 0.5, -0.25, 12.0, 1000, 1000.0,
+              123456.789, 0.1 + 0.2, 3.14159265, -987.654321, 1 / 3, 595.2756, 1e7, True]
+    values += [i * 0.37 - 50 for i in range(400)]
+    for v in values * 2:  # the second time from memory
+        assert fast(v) == original(v), v
+    assert fast(*values[:6]) == original(*values[:6])
+    assert fast(values[:6]) == original(values[:6])
+    assert fast(tuple(values[6:12])) == original(tuple(values[6:12]))
+
+
+# -- writing ------------------------------------------------------------------------------
+
+def _objects(pdf: pikepdf.Pdf) -> dict:
+    """Every object but the cross-reference machinery, by number, as pikepdf reads it."""
+    out = {}
+    for obj in pdf.objects:
+        if not obj.is_indirect or (isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream))
+                                   and obj.get("/Type") in (pikepdf.Name.ObjStm,
+                                                            pikepdf.Name.XRef)):
+            continue
+        if isinstance(obj, pikepdf.Stream):
+            out[obj.objgen] = (repr(obj.stream_dict), obj.read_raw_bytes())
+        else:
+            out[obj.objgen] = repr(obj)
+    return out
+
+
+def test_a18_file_layout_packed_objects_read_back_the_same():
+    buf = io.BytesIO()
+    canv = rl.Canvas(buf)
+    for text in ("one", "two (2)"):
+        canv.drawString(10, 10, text)
+        canv.linkURL("https://example.org/", (10, 10, 50, 20))
+        canv.showPage()
+    doc = canv.pdf_document()
+    rl.set_catalog(doc, StructTreeRoot=rl.reference(
+        doc, rl.RawObject(lambda document: "<< /Type /StructTreeRoot /N [1 2] >>"), "Tree"))
+    canv.save()
+    plain = buf.getvalue()
+    packed = rl.pack_objects(plain)
+    assert packed != plain and packed.startswith(b"%PDF-1.7\n")
+    assert b"/Type /ObjStm" in packed and b"/Type /XRef" in packed
+    assert b"StructTreeRoot" not in packed  # inside a compressed object stream
+    with pikepdf.open(io.BytesIO(plain)) as a, pikepdf.open(io.BytesIO(packed)) as b:
+        assert _objects(a) == _objects(b)
+        assert b.trailer.ID == a.trailer.ID and b.trailer.Info.objgen == a.trailer.Info.objgen
+        assert b.Root.StructTreeRoot.N == [1, 2]
+    assert rl.pack_objects(plain) == packed  # deterministic
+
+
+def test_a18_file_layout_anything_else_is_left_alone():
+    for data in (b"", b"%PDF-1.4\nnot a pdf\n", b"%PDF-1.4\n%c\n1 0 obj\n<<>>\nendobj\n"):
+        assert rl.pack_objects(data) == data

@@ -86,8 +86,9 @@ def user_fonts_dir() -> Path:
 @cache
 def families_table() -> dict:
     """fonts/families.yaml: every family pdfgen knows, bundled or installable."""
-    with open(fonts_dir() / "families.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    from ..diskcache import cached_data  # parsed once per edit of the file
+
+    return cached_data("families", fonts_dir() / "families.yaml", yaml.safe_load)
 
 
 def is_bundled(name: str) -> bool:

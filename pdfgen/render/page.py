@@ -343,32 +343,60 @@ def footer_height_for(size: float, lines: int) -> float:
 def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
                 langs: tuple[str, ...]) -> None:
     """The compact footer: a rule; clinic, phone and web (page X of Y at the right); each
-    language's version and review state, side by side on a bilingual page."""
+    language's version and review state, side by side on a bilingual page.
+
+    All but the page number is the same on every page of a language set: drawn once, its
+    operators (and link rectangles) are recorded and written again on the next pages."""
     langs = langs or tuple(spec.labels)
     plans = canv.__dict__.setdefault("footer_plans", {})  # the same on every page
     plan = plans.get(langs) or plans.setdefault(langs, plan_footer(spec, langs))
+    drawn = canv.__dict__.setdefault("footer_drawn", {})
     fam, size = spec.family, spec.size
     lead = footer_lead(size)
     width = spec.right - spec.left
     top = spec.bottom + spec.height - footer_gap(size)  # the rule
-    with furniture(canv, "footer"):
+    first = top - size * 1.15
+
+    def head() -> None:
         canv.setStrokeColor(HexColor(spec.colors["rule"]))
         canv.setLineWidth(0.75)
         canv.line(spec.left, top, spec.right, top)
-        y = first = top - size * 1.15
+        y = first
         for line in plan.shared:
             _draw_line(canv, line, spec.left, y, fam)
             y -= lead
-        # drawn after the clinic's name, so text extraction reads the footer from its start
-        pages = _pages_piece(spec, langs, page, total)
-        _draw_line(canv, FooterLine((pages,), size), spec.right - _width(pages, size), first,
-                   fam)
+
+    def columns() -> None:
+        y = first - lead * len(plan.shared)
         col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
         for i, lines in enumerate(plan.columns):
             ly = y
             for line in lines:
                 _draw_line(canv, line, spec.left + i * (col_width + spec.column_gap), ly, fam)
                 ly -= lead
+
+    with furniture(canv, "footer"):
+        again = drawn.get(langs)
+        parts: list = []
+        for n, part in enumerate((head, None, columns)):
+            if part is None:
+                # drawn after the clinic's name, so text extraction reads the footer from its
+                # start
+                pages = _pages_piece(spec, langs, page, total)
+                _draw_line(canv, FooterLine((pages,), size), spec.right - _width(pages, size),
+                           first, fam)
+                parts.append(None)
+            elif again:
+                ops, links = again[n]
+                rl.add_code(canv, ops)
+                for link, rect in links:
+                    canv.linkURL(link, rect, relative=0, thickness=0)
+            else:
+                with rl.recording(canv) as record:
+                    part()
+                parts.append((record.ops, record.links))
+        if not again:
+            drawn[langs] = parts
 
 
 def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family) -> None:

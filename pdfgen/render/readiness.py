@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
+from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -18,6 +19,7 @@ from ..errors import Finding, Pos
 from ..i18n import labels_for
 from ..model import Clinic, Layout, Procedure
 from ..rules import finding
+from . import rl
 from .fonts import FontMissing, FontStack, family, stack
 from .page import (
     SHRINK,
@@ -247,23 +249,8 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     findings: list[Finding] = []
     stacks: dict[tuple[str, str | None], FontStack | None] = {}
 
-    def get(role: str, lang: str | None) -> FontStack | None:
-        key = (layout.fonts[role], lang)
-        if key not in stacks:
-            try:
-                stacks[key] = stack(layout.fonts[role], lang)
-            except FontMissing as e:
-                stacks[key] = None
-                where = Pos(clinic.path)
-                f = finding(where, f"languages ({lang})" if lang else "fonts", str(e),
-                            "font-missing")
-                if f not in findings:
-                    findings.append(f)
-        return stacks[key]
-
-    def check(text: str, fonts: FontStack | None, pos, field: str,
-              bold_only: bool = False) -> None:
-        if fonts is None:  # its font is not installed: reported once, above
+from . import rl
+from .fonts import FontMissing, FontStack, family, stack
             return
         for run, bold in markup.segments(markup.clean(text)):
             face = "bold" if bold or bold_only else "regular"
@@ -333,6 +320,19 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
             check(proc.reviewer(lang), body, proc.reviewer_role.pos_of(lang),
                   f"reviewed.role.{lang}")
     return findings
+
+
+@lru_cache(maxsize=64)
+def _printable_in(fonts: tuple[str, ...]) -> frozenset[str]:
+    """Characters check_glyphs has nothing to say about in a text that may be set in any of
+    `fonts` (registered names): a glyph in each, and not a lone combining mark."""
+    codes = frozenset.intersection(*(rl.charmap(name) for name in fonts))
+    return frozenset(ch for ch in map(chr, codes)
+                     if unicodedata.category(ch) not in ("Mn", "Me")) | {"\n", "\r", "\t"}
+
+
+def _printable(fam, bold_only: bool) -> frozenset[str]:
+    return _printable_in((fam.bold,) if bold_only else (fam.regular, fam.bold))
 
 
 def mark_message(ch: str, base: str) -> str:

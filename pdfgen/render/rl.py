@@ -37,6 +37,10 @@ Canvas:
                      registers it as `_doc.annotationName(name)`.
   A11 canvas-doc     the canvas's PDFDocument is `_doc`; the title it writes is
                      `_doc.info.title`.
+  A19 page-code      a canvas appends the page's content operators to its `_code` list
+                     (str items, joined at showPage); a TrueType text's glyph codes are
+                     fixed for the whole document once its characters were first drawn, so
+                     operators recorded on one page draw the same on another.
 Document:
   A12 catalog        `doc.Catalog` writes StructTreeRoot, MarkInfo and Metadata when set;
                      `doc.Reference(obj, name)` makes obj an indirect object under name.
@@ -47,10 +51,24 @@ Document:
   A15 pages-built    `BaseDocTemplate.page` is the number of pages after `build`.
 Fonts:
   A16 charmap        a registered TTFont's `face.charToGlyph` maps code points to glyphs.
+Writing:
+  A18 file-layout    `Canvas.save` writes "%PDF-1.x", a comment line, then each object as
+                     "N 0 obj\n...\nendobj\n" in the order of a classic cross-reference
+                     table ("xref\n0 SIZE\n", 20-byte entries) whose trailer has /ID,
+                     /Info, /Root and /Size; a stream object's body ends with "endstream".
+Numbers:
+  A17 fp-str         without the rl_accel C extension, `reportlab.lib.rl_accel.fp_str` is
+                     the pure-Python `_py_fp_str`, and the modules that write page content
+                     and PDF objects call it through their own module-level name `fp_str`.
 """
 
 from __future__ import annotations
 
+import re
+import zlib
+from contextlib import contextmanager
+
+from reportlab.lib import rl_accel
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
@@ -236,6 +254,39 @@ class Canvas(rl_canvas.Canvas):
         return self._doc.info.title
 
 
+class Recording:
+    """What a piece of drawing wrote: its content operators and its linkURL calls."""
+
+    def __init__(self):
+        self.ops: list[str] = []
+        self.links: list[tuple[str, tuple]] = []
+
+
+@contextmanager
+def recording(canv):
+    """Record what the drawing inside writes to the page (A19), to write it again later with
+    `add_code` (and the links again with linkURL): the drawing itself happens as usual."""
+    record = Recording()
+    mark = len(canv._code)
+    real = canv.linkURL
+
+    def link(url, rect, *args, **kw):
+        record.links.append((url, rect))
+        return real(url, rect, *args, **kw)
+
+    canv.linkURL = link
+    try:
+        yield record
+    finally:
+        del canv.linkURL
+        record.ops = list(canv._code[mark:])
+
+
+def add_code(canv, ops: list[str]) -> None:
+    """Write recorded operators to the page being drawn (A19)."""
+    canv._code.extend(ops)
+
+
 def set_page_entries(page, **entries) -> None:
     """Add entries (PDF objects) to a page object's dictionary."""
     for key, value in entries.items():
@@ -297,3 +348,134 @@ def page_count(doc) -> int:
 def charmap(font_name: str) -> frozenset[int]:
     """The code points a registered TrueType font has glyphs for."""
     return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+# -- numbers (A17) ----------------------------------------------------------------------------
+
+_FP_MODULES = ("reportlab.pdfgen.textobject", "reportlab.pdfgen.canvas",
+               "reportlab.pdfgen.pathobject", "reportlab.pdfbase.pdfdoc",
+               "reportlab.lib.colors", "reportlab.platypus.flowables")
+_FP_MOST = 50_000  # distinct numbers remembered, at most (then forgotten all at once)
+
+
+def _memo_fp_str(original):
+    """`original` (ReportLab's pure-Python fp_str) remembering each number's text.
+
+    ReportLab formats every coordinate, size and color through it: about 3,200 numbers
+    for one bilingual handout, of which only about 420 differ. Same text for every
+    input, so the PDF bytes do not change (tests/test_rl_adapter.py compares the two).
+    """
+    memo: dict = {}
+
+    def one(x):
+        text = memo.get(x)
+        if text is None:
+            if len(memo) >= _FP_MOST:
+                memo.clear()
+            text = memo[x] = original(x)
+        return text
+
+    def fp_str(*a):
+        if len(a) == 1:
+            a = a[0]
+            if not isinstance(a, (list, tuple)):
+                return one(a)
+        return " ".join([one(x) for x in a])
+
+    fp_str.original = original
+    return fp_str
+
+
+def speed_up_numbers() -> None:
+    """Install the remembering fp_str in ReportLab's drawing and writing modules (once);
+    nothing to do when ReportLab runs with its C accelerator."""
+    import sys
+
+    original = rl_accel.fp_str
+    if getattr(original, "original", None) is not None or original.__module__ != rl_accel.__name__:
+        return  # already installed, or the C extension's own
+    fast = _memo_fp_str(original)
+    for name in _FP_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "fp_str", None) is original:
+            module.fp_str = fast
+
+
+# -- writing (A18) --------------------------------------------------------------------------
+
+_XREF = re.compile(rb"\nxref\n0 (\d+)\n")
+_TRAILER = re.compile(rb"trailer\n<<(.*?)>>\nstartxref", re.S)
+_OBJ_HEAD = re.compile(rb"(\d+) 0 obj\n")
+PER_STREAM = 200  # objects per object stream
+
+
+def pack_objects(data: bytes) -> bytes:
+    """ReportLab's PDF with its small objects packed into compressed object streams (PDF 1.5).
+
+    Every object that is not a stream (structure elements, annotations, the dictionaries of
+    fonts and pages: about 280 in a bilingual handout, half the file) goes into
+    Flate-compressed object streams, except the document information (title, dates), which
+    stays readable; the classic cross-reference table becomes a compressed cross-reference
+    stream. The objects themselves, their numbers and the streams are unchanged; the same
+    input gives the same bytes. A file not laid out as A18 says is returned unchanged.
+    """
+    found = _XREF.search(data)
+    trailer = _TRAILER.search(data, found.end()) if found else None
+    if trailer is None:
+        return data
+    size = int(found.group(1))
+    table = data[found.end():found.end() + 20 * size]
+    offsets = [(int(table[20 * i:20 * i + 10]), i) for i in range(1, size)
+               if table[20 * i + 17:20 * i + 18] == b"n"]
+    offsets.sort()
+    ends = [off for off, _ in offsets[1:]] + [found.start() + 1]
+    header_end = data.index(b"\n", data.index(b"\n") + 1) + 1
+    if not offsets or offsets[0][0] != header_end:
+        return data
+    keys = dict(re.findall(rb"/(ID|Info|Root)\s*(\[[^\]]*\]|\d+ 0 R)", trailer.group(1)))
+    if set(keys) != {b"ID", b"Info", b"Root"}:
+        return data
+    info = int(keys[b"Info"].split()[0])
+    kept: list[tuple[int, bytes]] = []  # streams, and the document information (plain text)
+    small: list[tuple[int, bytes]] = []
+    for (start, num), end in zip(offsets, ends, strict=True):
+        chunk = data[start:end]
+        head = _OBJ_HEAD.match(chunk)
+        if head is None or int(head.group(1)) != num or not chunk.endswith(b"\nendobj\n"):
+            return data
+        body = chunk[head.end():-len(b"\nendobj\n")]
+        (kept if num == info or body.endswith(b"endstream") else small).append((num, body))
+    out = bytearray(b"%PDF-1.7\n" + data[data.index(b"\n") + 1:header_end])
+    where: dict[int, tuple[int, int, int]] = {}  # object -> (type, field 2, field 3)
+    for num, body in kept:
+        where[num] = (1, len(out), 0)
+        out += b"%d 0 obj\n%s\nendobj\n" % (num, body)
+    next_num = size
+    for first in range(0, len(small), PER_STREAM):
+        group = small[first:first + PER_STREAM]
+        index, parts, pos = [], [], 0
+        for i, (num, body) in enumerate(group):
+            index.append(b"%d %d" % (num, pos))
+            parts.append(body)
+            pos += len(body) + 1
+            where[num] = (2, next_num, i)
+        head = b" ".join(index) + b"\n"
+        packed = zlib.compress(head + b"\n".join(parts) + b"\n", 6)
+        where[next_num] = (1, len(out), 0)
+        out += (b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d "
+                b">>\nstream\n%s\nendstream\nendobj\n"
+                % (next_num, len(group), len(head), len(packed), packed))
+        next_num += 1
+    xref_num = next_num
+    where[xref_num] = (1, len(out), 0)
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    for num in range(1, xref_num + 1):
+        kind, two, three = where.get(num, (0, 0, 0))
+        rows.append(bytes([kind]) + two.to_bytes(4, "big") + three.to_bytes(2, "big"))
+    packed = zlib.compress(b"".join(rows), 6)
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [ 1 4 2 ] /Root %s /Info %s /ID %s "
+            b"/Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n"
+            % (xref_num, xref_num + 1, keys[b"Root"], keys[b"Info"], keys[b"ID"], len(packed),
+               packed))
+    out += b"startxref\n%d\n%%%%EOF\n" % where[xref_num][1]
+    return bytes(out)

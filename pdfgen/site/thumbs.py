@@ -47,6 +47,11 @@ def png_text(path: Path, key: str = SOURCE_KEY) -> str | None:
             head = fh.read(4096)
     except OSError:
         return None
+    return png_text_of(head, key)
+
+
+def png_text_of(head: bytes, key: str = SOURCE_KEY) -> str | None:
+    """png_text of a PNG's bytes (its first 4 KB will do)."""
     if not head.startswith(PNG_SIGNATURE):
         return None
     pos = len(PNG_SIGNATURE)
@@ -63,11 +68,12 @@ def png_text(path: Path, key: str = SOURCE_KEY) -> str | None:
     return None
 
 
-def render_thumbnail(pdf: Path, source_sha: str) -> bytes:
-    """The PDF's first page as a PNG WIDTH pixels wide, marked with the PDF's sha256."""
+def render_thumbnail(pdf: Path | bytes, source_sha: str) -> bytes:
+    """The PDF's first page (a file, or the PDF's bytes) as a PNG WIDTH pixels wide, marked
+    with the PDF's sha256."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(pdf))
+    doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
     try:
         page = doc[0]
         bitmap = page.render(scale=WIDTH / page.get_width(), rev_byteorder=True)  # RGB
@@ -78,6 +84,20 @@ def render_thumbnail(pdf: Path, source_sha: str) -> bytes:
         return data
     finally:
         doc.close()
+
+
+def store_thumbnail(out_dir: Path, pdf_rel: str, data: bytes) -> bool:
+    """Write a thumbnail drawn elsewhere (a build worker: render_thumbnail of the PDF's
+    bytes) beside its PDF, where update_thumbnails would write it; False, writing nothing,
+    where update_thumbnails would not write (a link, or a file pdfgen did not write): it
+    says why when the catalog is written."""
+    target = Path(out_dir) / thumb_rel(pdf_rel)
+    if _linked(target) or _linked(Path(out_dir) / pdf_rel):
+        return False
+    if target.exists() and png_text(target) is None:
+        return False
+    write_atomic(target, data)
+    return True
 
 
 def _linked(path: Path) -> bool:
