@@ -249,8 +249,25 @@ def check_glyphs(proc: Procedure, clinic: Clinic, layout: Layout, langs: tuple[s
     findings: list[Finding] = []
     stacks: dict[tuple[str, str | None], FontStack | None] = {}
 
-from . import rl
-from .fonts import FontMissing, FontStack, family, stack
+    def get(role: str, lang: str | None) -> FontStack | None:
+        key = (layout.fonts[role], lang)
+        if key not in stacks:
+            try:
+                stacks[key] = stack(layout.fonts[role], lang)
+            except FontMissing as e:
+                stacks[key] = None
+                where = Pos(clinic.path)
+                f = finding(where, f"languages ({lang})" if lang else "fonts", str(e),
+                            "font-missing")
+                if f not in findings:
+                    findings.append(f)
+        return stacks[key]
+
+    def check(text: str, fonts: FontStack | None, pos, field: str,
+              bold_only: bool = False) -> None:
+        if fonts is None:  # its font is not installed: reported once, above
+            return
+        if _printable(fonts.primary, bold_only).issuperset(text):  # the usual case
             return
         for run, bold in markup.segments(markup.clean(text)):
             face = "bold" if bold or bold_only else "regular"
