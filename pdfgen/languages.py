@@ -94,10 +94,11 @@ def _strings(value, where: str) -> list[str]:
 
 
 def _families() -> frozenset[str]:
+    from .diskcache import cached_data
     from .paths import bundled
 
-    with open(bundled("fonts") / "families.yaml", encoding="utf-8") as fh:
-        return frozenset(yaml.safe_load(fh))
+    return frozenset(cached_data("families", bundled("fonts") / "families.yaml",
+                                 yaml.safe_load))
 
 
 def parse(data, families: frozenset[str] | None = None) -> dict[str, Profile]:
