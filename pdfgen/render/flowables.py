@@ -10,6 +10,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from . import rl
+from .rtl import display_words
 
 EPS = 1e-6
 
@@ -68,27 +69,80 @@ class Para(Paragraph):
         return size
 
     def split(self, availWidth, availHeight):
+        counts = rl.line_word_counts(self) if self.rtl_words is not None else []
         parts = super().split(availWidth, availHeight)
+        start = 0
         for i, part in enumerate(parts):
             part.role, part.lang, part.elem = self.role, self.lang, self.elem
             part.first = self.first and i == 0
             part.last = self.last and i == len(parts) - 1
             part.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("x_")})
+            if self.rtl_words is not None:  # each piece its own lines' words
+                part.wrap(availWidth, availHeight)
+                lines = len(rl.line_word_counts(part))
+                n = sum(counts[:lines]) if i == 0 else len(self.rtl_words) - start
+                part.rtl_words = self.rtl_words[start:start + n]
+                counts = counts[lines:]
+                start += n
         return parts
+
+    # -- right to left: words in display order per line, bullets and boxes at the right ----
+    rtl_words: list[str] | None = None  # an RTL paragraph's words, in logical order
+    rtl_bullet: str | None = None  # its bullet, drawn at the right (not ReportLab's)
+    rtl_lines: list[str] = []  # while drawing: each line's logical text (its /ActualText)
+
+    def _rtl_reorder(self) -> list:
+        """Order each line's words for display (render/rtl.py); returns the undo."""
+        if not rl.is_kind1(self):
+            return []
+        words = self.rtl_words or []
+        orders, texts, pos = [], [], 0
+        counts = rl.line_word_counts(self)
+        for n, count in enumerate(counts):
+            line = words[pos:pos + count]
+            pos += count
+            orders.append(display_words(line))
+            more = n + 1 < len(counts) or not self.last
+            texts.append(" ".join(line) + (" " if more else ""))
+        self.rtl_lines = texts if pos == len(words) else []
+        return rl.reorder_lines(self, orders)
+
+    def _draw_rtl_bullet(self) -> None:
+        st = self.style
+        size = st.bulletFontSize
+        width = stringWidth(self.rtl_bullet, st.bulletFontName, size)
+        x = self.width - st.bulletIndent - width
+        canv = self.canv
+        tx = canv.beginText(x, self.height - st.fontSize)
+        tx.setFont(st.bulletFontName, size)
+        tx.setFillColor(getattr(st, "bulletColor", None) or st.textColor)
+        tx.textOut(self.rtl_bullet)
+        canv.drawText(tx)
 
     def draw(self):
         tagger = getattr(self.canv, "tagger", None)
-        if tagger is None:  # not a tagging HandoutCanvas
-            super().draw()
-            return
-        tagger.begin_piece(self)
-        # each line's last word keeps its space, so tagged text reads "your lower back"
-        saved = rl.pad_line_ends(self, all_lines=not self.last)
+        rtl = self.rtl_words is not None
+        undo = self._rtl_reorder() if rtl else []
         try:
-            super().draw()
+            if tagger is None:  # not a tagging HandoutCanvas
+                if rtl and self.first and self.rtl_bullet:
+                    self._draw_rtl_bullet()
+                super().draw()
+                return
+            tagger.begin_piece(self)
+            if rtl and self.first and self.rtl_bullet:
+                self._draw_rtl_bullet()
+            # each line's last word keeps its space, so tagged text reads "your lower back"
+            # (right to left: each line's /ActualText has it)
+            saved = [] if rtl else rl.pad_line_ends(self, all_lines=not self.last)
+            try:
+                super().draw()
+            finally:
+                rl.unpad_line_ends(self, saved)
+                tagger.end_piece()
         finally:
-            rl.unpad_line_ends(self, saved)
-            tagger.end_piece()
+            rl.restore_lines(undo)
+            self.rtl_lines = []
 
 
 class Heading(Para):
@@ -115,6 +169,8 @@ class CheckItem(Para):
             size = st.fontSize * 0.9
             base = self.height - st.fontSize
             x = st.leftIndent - size - st.fontSize * 0.55
+            if self.rtl_words is not None:  # the box at the right of a right-to-left item
+                x = self.width - st.rightIndent + st.fontSize * 0.55
             canv = self.canv
             label = getattr(canv, "tag_label", None)  # the box is the item's Lbl when tagging
             bdc = label(self) if label else ""
@@ -242,9 +298,11 @@ class Box(Flowable):
     """
 
     def __init__(self, items, pad=0.0, fill=None, bar=None, bar_width=0.0, space_before=0.0,
-                 space_after=0.0, keep: Keep | None = None, border=None, border_width=0.0):
+                 space_after=0.0, keep: Keep | None = None, border=None, border_width=0.0,
+                 rtl: bool = False):
         super().__init__()
         self.items = list(items)
+        self.rtl = rtl  # the bar at the right (a right-to-left column's panel)
         self.pad = pad
         self.fill = fill
         self.bar = bar
@@ -268,7 +326,7 @@ class Box(Flowable):
 
     def _copy(self, items, space_before, space_after):
         return Box(items, self.pad, self.fill, self.bar, self.bar_width, space_before, space_after,
-                   self.keep, self.border, self.border_width)
+                   self.keep, self.border, self.border_width, self.rtl)
 
     def split(self, availWidth, availHeight):
         if self.keep and self.keep.holds(self, availWidth, availHeight):
@@ -293,7 +351,8 @@ class Box(Flowable):
                     canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
                 if self.bar:
                     canv.setFillColor(HexColor(self.bar))
-                    canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+                    canv.rect(self.width - self.bar_width if self.rtl else 0, 0,
+                              self.bar_width, self.height, stroke=0, fill=1)
                 if self.border:
                     half = self.border_width / 2
                     canv.setStrokeColor(HexColor(self.border))
@@ -301,7 +360,7 @@ class Box(Flowable):
                     canv.rect(half, half, self.width - self.border_width,
                               self.height - self.border_width, stroke=1, fill=0)
         edge = self.border_width
-        _draw_stack(canv, self._placed, self.pad + self.bar_width + edge,
+        _draw_stack(canv, self._placed, self.pad + (0 if self.rtl else self.bar_width) + edge,
                     self.height - self.pad - edge)
 
 

@@ -47,11 +47,29 @@ Document:
   A15 pages-built    `BaseDocTemplate.page` is the number of pages after `build`.
 Fonts:
   A16 charmap        a registered TTFont's `face.charToGlyph` maps code points to glyphs.
+Right-to-left (render/rtl.py orders the words; these put them on the page):
+  A17 shaped-lines   a paragraph whose style has `shaping` set and whose font is a TTFont
+                     registered `shapable` (uharfbuzz installed) is wrapped as kind 1:
+                     each line's `.words` are fragments whose `.text` holds one or more
+                     words separated by " ", each word shaped on its own (a `ShapedStr`,
+                     glyphs already in visual order; slicing one keeps its shape data);
+                     the fragments are drawn in list order, left to right.
+  A18 line-end       the last text-showing operator of each paragraph line ends in " T*"
+                     (kind 0 and kind 1 alike), so a text object can tell lines apart.
+  A19 shape-str      `ttfonts.shapeStr(text, font, size)` shapes one word (a `ShapedStr`
+                     in visual order that `drawString` and `stringWidth` accept) or
+                     returns it unchanged for a font that is not shapable.
+  A20 rise-empty     (a ReportLab 5.1 bug) `_formatText` of a ShapedStr whose first glyph
+                     is raised or lowered (an Arabic mark: tanwin, shadda) calls `setRise`
+                     on an empty `_code` and fails with IndexError; TextObject.setRise
+                     gives it an empty operator to look at.
 """
 
 from __future__ import annotations
 
-from reportlab.pdfbase import pdfmetrics
+import copy
+
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -109,6 +127,11 @@ class TextObject(PDFTextObject):
 
     def _linkRecord(self, link, what):
         self.link_record(link, what)
+
+    def setRise(self, rise):
+        if not self._code:  # A20: shaped text whose first glyph is raised (a mark)
+            self._code.append("")
+        super().setRise(rise)
 
     def getCode(self):
         self._code = self.finish(self._code)
@@ -297,3 +320,98 @@ def page_count(doc) -> int:
 def charmap(font_name: str) -> frozenset[int]:
     """The code points a registered TrueType font has glyphs for."""
     return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+# -- right-to-left lines (A17-A19) ------------------------------------------------------------
+
+def shaping_style(**extra) -> dict:
+    """ParagraphStyle keywords that make ReportLab shape a shapable font's text (A17)."""
+    return {"shaping": 1, **extra}
+
+
+def _line_tokens(line) -> list[list]:
+    """A kind-1 line's words in logical order, each a list of fragments (one per style
+    run of the word; a shaped word's fragments are already in visual order, A17)."""
+    tokens: list[list] = []
+    cur: list = []
+    for frag in line.words:
+        if hasattr(frag, "cbDefn"):
+            cur.append(frag)
+            continue
+        text = frag.text
+        start = 0
+        for i in range(len(text) + 1):
+            if i < len(text) and text[i] != " ":
+                continue
+            if i > start:
+                piece = copy.copy(frag)
+                piece.text = text[start:i]  # a ShapedStr slice keeps its shape data
+                cur.append(piece)
+            if i < len(text) and cur:
+                tokens.append(cur)
+                cur = []
+            start = i + 1
+    if cur:
+        tokens.append(cur)
+    return tokens
+
+
+def line_word_counts(para) -> list[int]:
+    """The number of words on each line of a wrapped kind-1 paragraph."""
+    bl = para.blPara
+    if bl.kind != 1:
+        return [len(line[1]) for line in bl.lines]
+    return [len(_line_tokens(line)) for line in bl.lines]
+
+
+def reorder_lines(para, orders: list[list[int]]) -> list:
+    """Put each line's words of a wrapped kind-1 paragraph in display order: `orders[i]`
+    is the display order (indices of its logical words, left to right) of line i. Returns
+    the undo (for restore_lines)."""
+    bl = para.blPara
+    saved = []
+    for line, order in zip(bl.lines, orders, strict=False):
+        tokens = _line_tokens(line)
+        if len(order) != len(tokens):
+            continue
+        words = []
+        for n, i in enumerate(order):
+            token = tokens[i]
+            if n + 1 < len(order):  # a space before the next word (drawn to its left)
+                last = copy.copy(token[-1])
+                if not hasattr(last, "cbDefn"):
+                    last.text = last.text + " "
+                token = [*token[:-1], last]
+            words += token
+        saved.append((line, line.words))
+        line.words = words
+    return saved
+
+
+def restore_lines(saved: list) -> None:
+    for line, words in saved:
+        line.words = words
+
+
+def source_words(para) -> list[str]:
+    """The words of an unwrapped paragraph's text, in logical order (A5: `para.frags`
+    before wrap holds the source text; a <br/> separates words too)."""
+    text = "".join(" " if getattr(f, "lineBreak", False) else (getattr(f, "text", "") or "")
+                   for f in para.frags)
+    return [w for w in text.split(" ") if w]
+
+
+def is_kind1(para) -> bool:
+    return para.blPara.kind == 1
+
+
+def ends_line(op: str) -> bool:
+    """A text object's operator ends a paragraph line (A18)."""
+    return op.endswith(" T*")
+
+
+def shape_word(word: str, font_name: str, size: float) -> str:
+    """One word shaped for drawing on the canvas (A19): unchanged for an unshaped font."""
+    if not getattr(pdfmetrics.getFont(font_name), "shapable", False):
+        return word
+    return ttfonts.shapeStr(word, font_name, size)

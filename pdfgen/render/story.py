@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import count
 
 from reportlab.lib.colors import HexColor
-from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
+from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, PageBreak
@@ -26,6 +26,7 @@ from .flowables import (
     NotesArea,
     Para,
 )
+from . import rl
 from .fonts import Family, FontStack, family, stack
 from .page import tel_uri, web_label
 from .signature import SignatureBlock
@@ -125,9 +126,18 @@ class StoryBuilder:
             extra = {"fontName": fonts.font(face)}
             if prof.line_breaking == "cjk":
                 extra["wordWrap"] = "CJK"
+            if prof.rtl:  # shaped; aligned right, indents (bullets, boxes) at the right
+                extra = rl.shaping_style(**extra, alignment=TA_RIGHT,
+                                         leftIndent=style.rightIndent,
+                                         rightIndent=style.leftIndent)
             self._styles[key] = ParagraphStyle(f"{style.name}-{lang}", parent=style, **extra)
             self._styles[key]._pdfgen_base = style  # keeps id(style) from being reused
         return self._styles[key]
+
+    @staticmethod
+    def rtl(lang: str) -> bool:
+        prof = profile(lang)
+        return bool(prof and prof.rtl)
 
     def restyle(self, para: Para, style: ParagraphStyle) -> Para:
         """Give a paragraph made by _para another style, localized like the first."""
@@ -140,8 +150,11 @@ class StoryBuilder:
         local = self.localize(style, lang)
         if local is not style:  # runs the script's family lacks in the Latin face, or back
             xml = self.fonts(lang, style.fontName).para_xml(xml)
-        p = cls(xml, local, bulletText=bullet)
+        rtl = self.rtl(lang)
+        p = cls(xml, local, bulletText=None if rtl else bullet)
         p.role, p.lang, p.elem = role, lang, next(self._ids)
+        if rtl:  # its lines' words put in display order, its bullet at the right, when drawn
+            p.rtl_words, p.rtl_bullet = rl.source_words(p), bullet
         for key, value in extra.items():
             setattr(p, f"x_{key}", value)
         return p
@@ -416,7 +429,8 @@ class StoryBuilder:
         return Box(items, pad=size * 0.7, fill=colors[f"{kind}_fill"],
                    bar=colors[f"{kind}_border"], bar_width=size * 0.35,
                    space_after=self.layout.paragraph_space,
-                   keep=Keep(self.page_height, self.least, whole=whole))
+                   keep=Keep(self.page_height, self.least, whole=whole),
+                   rtl=any(self.rtl(getattr(item, "lang", "") or "") for item in items))
 
     # -- arrangement -----------------------------------------------------------------------
     def blocks(self) -> list[tuple[str, int]]:
