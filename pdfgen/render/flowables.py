@@ -10,7 +10,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from . import rl
-from .rtl import display_words
+from .rtl import char_levels, visual_order, word_level
+from .tagging import actual_text_bdc
 
 EPS = 1e-6
 
@@ -31,6 +32,20 @@ def furniture(canv, kind: str = "layout"):
         canv.restoreState()
         if hook:
             hook(False, kind)
+
+
+@contextmanager
+def actual_text(canv, text: str | None):
+    """Text drawn inside reads as `text` (its logical order: right-to-left text is drawn
+    in visual order), when `text` is given."""
+    if not text:
+        yield
+        return
+    canv.addLiteral(actual_text_bdc(text))
+    try:
+        yield
+    finally:
+        canv.addLiteral("EMC")
 
 
 @contextmanager
@@ -92,20 +107,21 @@ class Para(Paragraph):
     rtl_lines: list[str] = []  # while drawing: each line's logical text (its /ActualText)
 
     def _rtl_reorder(self) -> list:
-        """Order each line's words for display (render/rtl.py); returns the undo."""
+        """Put each line's words in display order (render/rtl.py); returns the undo."""
         if not rl.is_kind1(self):
             return []
         words = self.rtl_words or []
-        orders, texts, pos = [], [], 0
-        counts = rl.line_word_counts(self)
-        for n, count in enumerate(counts):
-            line = words[pos:pos + count]
-            pos += count
-            orders.append(display_words(line))
-            more = n + 1 < len(counts) or not self.last
+        lines, texts, pos = [], [], 0
+        tokens = rl.line_tokens(self)
+        for n, line_tokens in enumerate(tokens):
+            line = words[pos:pos + len(line_tokens)]
+            pos += len(line_tokens)
+            lines.append(_display_pieces(line_tokens, line) if len(line) == len(line_tokens)
+                         else None)
+            more = n + 1 < len(tokens) or not self.last
             texts.append(" ".join(line) + (" " if more else ""))
         self.rtl_lines = texts if pos == len(words) else []
-        return rl.reorder_lines(self, orders)
+        return rl.set_lines(self, lines)
 
     def _draw_rtl_bullet(self) -> None:
         st = self.style
@@ -143,6 +159,43 @@ class Para(Paragraph):
         finally:
             rl.restore_lines(undo)
             self.rtl_lines = []
+
+
+def _display_pieces(tokens: list[list], words: list[str]) -> list:
+    """One right-to-left line's pieces, left to right: the line's words (`tokens`, with their
+    source text `words`) ordered by the bidi levels of the line's text (rule L2). A shaped
+    word moves as a whole (its glyphs are in visual order already); a word drawn as its
+    own letters (a number, a web address, with the punctuation after it) is cut where the
+    level changes, so "4038." ends a sentence with its full stop at the left."""
+    text = " ".join(words)
+    levels = char_levels(text)
+    units: list[tuple[list, int]] = []
+    pos = 0
+    for t, (token, word) in enumerate(zip(tokens, words, strict=True)):
+        if not any(rl.is_shaped(p) for p in token) and \
+                "".join(rl.piece_text(p) for p in token) == word:
+            at = pos
+            for piece in token:
+                chars = rl.piece_text(piece)
+                if not chars:  # a callback: where it is
+                    units.append(([piece], levels[min(at, len(levels) - 1)]))
+                i = 0
+                while i < len(chars):
+                    j = i
+                    while j < len(chars) and levels[at + j] == levels[at + i]:
+                        j += 1
+                    run = chars[i:j] if levels[at + i] % 2 == 0 else chars[i:j][::-1]
+                    units.append(([rl.with_text(piece, run)], levels[at + i]))
+                    i = j
+                at += len(chars)
+        else:
+            units.append((token, word_level(word, levels[pos:pos + len(word)])))
+        pos += len(word)
+        if t + 1 < len(tokens):  # the space after the word, at its own level
+            units.append(([rl.with_text(token[-1], " ")], levels[pos]))
+            pos += 1
+    order = visual_order([level for _, level in units])
+    return [piece for i in order for piece in units[i][0]]
 
 
 class Heading(Para):
@@ -476,17 +529,18 @@ class FillPageIfEven(Flowable):
             return
         with furniture(self.canv):
             self.canv.setFillColor(HexColor(self.color))
-            runs = self.fonts.runs(self.note, "regular") if self.fonts else []
-            if len(runs) <= 1:
+            runs = self.fonts.visual_runs(self.note, "regular") if self.fonts else []
+            if len(runs) <= 1 and not (self.fonts and self.fonts.rtl):
                 font = runs[0][1].regular if runs else self.font
                 self.canv.setFont(font, self.size)
                 self.canv.drawCentredString(self.width / 2, self.height / 2, self.note)
                 return
-            x = (self.width - self.fonts.width(self.note, "regular", self.size)) / 2
-            for run, fam in runs:
-                self.canv.setFont(fam.regular, self.size)
-                self.canv.drawString(x, self.height / 2, run)
-                x += stringWidth(run, fam.regular, self.size)
+            x = (self.width - self.fonts.visual_width(self.note, "regular", self.size)) / 2
+            with actual_text(self.canv, self.note if self.fonts.rtl else None):
+                for run, fam in runs:
+                    self.canv.setFont(fam.regular, self.size)
+                    self.canv.drawString(x, self.height / 2, run)
+                    x += stringWidth(run, fam.regular, self.size)
 
 
 class LangMark(Flowable):

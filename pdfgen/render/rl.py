@@ -341,7 +341,7 @@ def _line_tokens(line) -> list[list]:
         text = frag.text
         start = 0
         for i in range(len(text) + 1):
-            if i < len(text) and text[i] != " ":
+            if i < len(text) and text[i] not in " \xa0":
                 continue
             if i > start:
                 piece = copy.copy(frag)
@@ -364,27 +364,36 @@ def line_word_counts(para) -> list[int]:
     return [len(_line_tokens(line)) for line in bl.lines]
 
 
-def reorder_lines(para, orders: list[list[int]]) -> list:
-    """Put each line's words of a wrapped kind-1 paragraph in display order: `orders[i]`
-    is the display order (indices of its logical words, left to right) of line i. Returns
-    the undo (for restore_lines)."""
-    bl = para.blPara
+def line_tokens(para) -> list[list[list]]:
+    """Per line of a wrapped kind-1 paragraph, its words in logical order, each a list of
+    pieces (fragments, one per style run of the word; A17)."""
+    return [_line_tokens(line) for line in para.blPara.lines]
+
+
+def piece_text(piece) -> str:
+    """A piece's text (shaped: glyph codes, not the source's letters); "" for a callback."""
+    return "" if hasattr(piece, "cbDefn") else piece.text
+
+
+def is_shaped(piece) -> bool:
+    return isinstance(getattr(piece, "text", None), ttfonts.ShapedStr)
+
+
+def with_text(piece, text: str):
+    """A copy of `piece` showing `text` (a slice of its text, or spaces)."""
+    out = copy.copy(piece)
+    out.text = text
+    return out
+
+
+def set_lines(para, lines: list[list]) -> list:
+    """Give each line of a wrapped kind-1 paragraph the pieces it is to draw, left to right
+    (None: keep the line). Returns the undo (for restore_lines)."""
     saved = []
-    for line, order in zip(bl.lines, orders, strict=False):
-        tokens = _line_tokens(line)
-        if len(order) != len(tokens):
-            continue
-        words = []
-        for n, i in enumerate(order):
-            token = tokens[i]
-            if n + 1 < len(order):  # a space before the next word (drawn to its left)
-                last = copy.copy(token[-1])
-                if not hasattr(last, "cbDefn"):
-                    last.text = last.text + " "
-                token = [*token[:-1], last]
-            words += token
-        saved.append((line, line.words))
-        line.words = words
+    for line, pieces in zip(para.blPara.lines, lines, strict=False):
+        if pieces is not None:
+            saved.append((line, line.words))
+            line.words = pieces
     return saved
 
 
@@ -398,7 +407,8 @@ def source_words(para) -> list[str]:
     before wrap holds the source text; a <br/> separates words too)."""
     text = "".join(" " if getattr(f, "lineBreak", False) else (getattr(f, "text", "") or "")
                    for f in para.frags)
-    return [w for w in text.split(" ") if w]
+    # a no-break space is drawn as a space glyph once shaped (A17): a word break here too
+    return [w for w in text.replace("\xa0", " ").split(" ") if w]
 
 
 def is_kind1(para) -> bool:

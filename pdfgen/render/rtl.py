@@ -31,6 +31,14 @@ def char_levels(text: str, rtl: bool = True) -> list[int]:
     return [ch["level"] for ch in storage["chars"]]
 
 
+def word_level(word: str, levels: list[int], rtl: bool = True) -> int:
+    """The level of a word whose characters have `levels`: its first strong letter's or
+    digit's, else its lowest (punctuation takes its surroundings')."""
+    strong = [lv for ch, lv in zip(word, levels, strict=False)
+              if _bidi.bidirectional(ch) in _STRONG_OR_NUMBER]
+    return strong[0] if strong else min(levels, default=int(rtl))
+
+
 def word_levels(words: list[str], rtl: bool = True) -> list[int]:
     """One level per word of a line (the words joined by single spaces): the level of the
     word's first strong letter or digit, else its lowest (punctuation takes its
@@ -39,10 +47,7 @@ def word_levels(words: list[str], rtl: bool = True) -> list[int]:
     levels = char_levels(text, rtl)
     out, pos = [], 0
     for word in words:
-        span = range(pos, pos + len(word))
-        strong = [levels[i] for i in span
-                  if _bidi.bidirectional(text[i]) in _STRONG_OR_NUMBER]
-        out.append(strong[0] if strong else min((levels[i] for i in span), default=int(rtl)))
+        out.append(word_level(word, levels[pos:pos + len(word)], rtl))
         pos += len(word) + 1
     return out
 

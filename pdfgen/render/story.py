@@ -15,6 +15,7 @@ from .. import markup
 from ..i18n import Labels
 from ..languages import profile
 from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
+from . import rl
 from .flowables import (
     Box,
     CheckItem,
@@ -26,7 +27,6 @@ from .flowables import (
     NotesArea,
     Para,
 )
-from . import rl
 from .fonts import Family, FontStack, family, stack
 from .page import tel_uri, web_label
 from .signature import SignatureBlock
@@ -315,7 +315,7 @@ class StoryBuilder:
                                                spaceAfter=0))
         if not full if qr is None else qr:
             items = self._with_qr(items, lang)
-        return [self._panel(items, "callout", whole=True)]
+        return [self._panel(items, "callout", lang, whole=True)]
 
     def block_section(self, index: int, lang: str) -> list[Flowable]:
         sec = self.proc.sections[index]
@@ -351,7 +351,7 @@ class StoryBuilder:
                  self.label("risks_differ", lang, ParagraphStyle("risk-note", parent=self.st.body,
                                                                 fontName=self.st.subheading.fontName,
                                                                 spaceAfter=0))]
-        return [self._panel(items, "risk")]
+        return [self._panel(items, "risk", lang)]
 
     def block_alternatives(self, lang: str) -> list[Flowable]:
         alt = self.proc.alternatives
@@ -421,16 +421,17 @@ class StoryBuilder:
                 *[self._para(Para, markup.escape(t), self.st.note, lang, "LI", bullet=BULLET)
                   for t in items]]
 
-    def _panel(self, items, kind: str, whole: bool = False) -> Box:
-        """A tinted panel with a bar at its left; it splits between its items only (a
-        piece at least two lines), or never when `whole` and it fits a page."""
+    def _panel(self, items, kind: str, lang: str, whole: bool = False) -> Box:
+        """A tinted panel with a bar at its left (at its right in a right-to-left language);
+        it splits between its items only (a piece at least two lines), or never when `whole`
+        and it fits a page."""
         colors = self.layout.colors
         size = self.layout.sizes["body"]
         return Box(items, pad=size * 0.7, fill=colors[f"{kind}_fill"],
                    bar=colors[f"{kind}_border"], bar_width=size * 0.35,
                    space_after=self.layout.paragraph_space,
                    keep=Keep(self.page_height, self.least, whole=whole),
-                   rtl=any(self.rtl(getattr(item, "lang", "") or "") for item in items))
+                   rtl=self.rtl(lang))
 
     # -- arrangement -----------------------------------------------------------------------
     def blocks(self) -> list[tuple[str, int]]:
