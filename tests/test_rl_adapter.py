@@ -400,3 +400,14 @@ def test_a20_shaped_text_with_a_raised_first_glyph(script_fonts):
     ours.textOut(shaped)
     ours.textOut(shaped)
     assert " Ts" in " ".join(op for op in ours.ops if isinstance(op, str))
+    # two rises in a row: ReportLab writes the second but remembers the first, so what
+    # follows is not put back on the baseline
+    plain = PDFTextObject(_canvas(), 0, 0)
+    plain.setRise(-3)
+    plain.setRise(-5)
+    assert plain._rise == -3  # the bug; if this fails, ReportLab fixed it
+    ours = rl.TextObject(_canvas(), 0, 0)
+    ours.setRise(-3)
+    ours.setRise(-5)
+    assert ours._rise == -5 and ours.ops[-1] == "-5 Ts" and "-3 Ts" not in ours.ops
+    assert ours.getY() == 5  # the baseline moved by the last rise only

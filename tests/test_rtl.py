@@ -218,6 +218,7 @@ def _draw_para(tmp_path: Path, xml: str, width: float = 400) -> tuple[Path, obje
     para = builder._para(Para, xml, base, "ar", "P")
     path = tmp_path / "para.pdf"
     canvas = rl.Canvas(str(path), pagesize=(width + 100, 300))
+    canvas.beginText = lambda x=0, y=0, direction=None: rl.TextObject(canvas, x, y, direction)
     para.wrap(width, 300)
     para.drawOn(canvas, 50, 100)
     canvas.showPage()
@@ -286,3 +287,13 @@ def test_arabic_body_is_flush_with_the_right_margin(library, tmp_path, case):
     if "en" in langs:
         left_edge = layout.margins[3]
         assert min(left for ch, left, _, _ in chars if ch.isalpha()) < left_edge + 2
+
+
+def test_letters_after_a_mark_are_back_on_the_baseline(tmp_path):
+    # kasra under the shin, tanwin over the alif: marks drawn lowered or raised (Ts)
+    path, _ = _draw_para(tmp_path, "امشِ كل يوم أبعد قليلًا امشِ")
+    with pikepdf.open(path) as pdf:
+        rises = [float(operands[0]) for operands, op in
+                 pikepdf.parse_content_stream(pdf.pages[0]) if str(op) == "Ts"]
+    assert any(r != 0 for r in rises)
+    assert rises[-1] == 0  # what follows the last mark is on the baseline

@@ -59,16 +59,19 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
   A19 shape-str      `ttfonts.shapeStr(text, font, size)` shapes one word (a `ShapedStr`
                      in visual order that `drawString` and `stringWidth` accept) or
                      returns it unchanged for a font that is not shapable.
-  A20 rise-empty     (a ReportLab 5.1 bug) `_formatText` of a ShapedStr whose first glyph
-                     is raised or lowered (an Arabic mark: tanwin, shadda) calls `setRise`
-                     on an empty `_code` and fails with IndexError; TextObject.setRise
-                     gives it an empty operator to look at.
+  A20 shaped-rise    `_formatText` writes a ShapedStr's raised or lowered glyphs (Arabic
+                     marks) with `setRise`, which keeps the text rise in `_rise` and `_y`;
+                     ReportLab 5.1's setRise has two bugs pdfgen's replaces: it fails with
+                     IndexError on the empty operator list `_formatText` starts with, and
+                     where it merges two rises in a row it does not update `_rise`, so the
+                     letters after a mark are drawn at the mark's height.
 """
 
 from __future__ import annotations
 
 import copy
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
@@ -129,9 +132,16 @@ class TextObject(PDFTextObject):
         self.link_record(link, what)
 
     def setRise(self, rise):
-        if not self._code:  # A20: shaped text whose first glyph is raised (a mark)
-            self._code.append("")
-        super().setRise(rise)
+        # A20: ReportLab 5.1's setRise fails on an empty operator list, and where it merges
+        # two rises in a row it writes the new one but keeps the old in `_rise`, so a
+        # shaped word's letters after a raised or lowered mark stay raised or lowered
+        code = self._code
+        if code and isinstance(code[-1], str) and code[-1].endswith(" Ts"):
+            code.pop()  # the rise before, never used: replaced
+            self._y += self._rise
+        self._rise = rise
+        self._y -= rise
+        code.append(f"{fp_str(rise)} Ts")
 
     def getCode(self):
         self._code = self.finish(self._code)
