@@ -10,7 +10,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from . import rl
-from .rtl import char_levels, visual_order, word_level
+from .rtl import char_levels, has_rtl, visual_order, word_level
 from .tagging import actual_text_bdc
 
 EPS = 1e-6
@@ -168,7 +168,10 @@ def _display_pieces(tokens: list[list], words: list[str]) -> list:
     own letters (a number, a web address, with the punctuation after it) is cut where the
     level changes, so "4038." ends a sentence with its full stop at the left."""
     text = " ".join(words)
-    levels = char_levels(text)
+    # a line with no right-to-left letter at all (a street address, a web address) reads
+    # left to right, as the bidi algorithm's rule P2 would make a paragraph of it
+    base = has_rtl(text)
+    levels = char_levels(text, rtl=base)
     units: list[tuple[list, int]] = []
     pos = 0
     for t, (token, word) in enumerate(zip(tokens, words, strict=True)):
@@ -189,7 +192,7 @@ def _display_pieces(tokens: list[list], words: list[str]) -> list:
                     i = j
                 at += len(chars)
         else:
-            units.append((token, word_level(word, levels[pos:pos + len(word)])))
+            units.append((token, word_level(word, levels[pos:pos + len(word)], base)))
         pos += len(word)
         if t + 1 < len(tokens):  # the space after the word, at its own level
             units.append(([rl.with_text(token[-1], " ")], levels[pos]))

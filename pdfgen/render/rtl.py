@@ -17,6 +17,11 @@ from bidi import algorithm as _bidi
 _STRONG_OR_NUMBER = {"L", "R", "AL", "EN", "AN"}
 
 
+def has_rtl(text: str) -> bool:
+    """Whether `text` has a right-to-left letter (Arabic, Hebrew...)."""
+    return any(_bidi.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
 def char_levels(text: str, rtl: bool = True) -> list[int]:
     """The resolved embedding level of each character of `text` (a paragraph, or one line
     of it), with the base direction right-to-left (`rtl`) or left-to-right."""

@@ -127,9 +127,9 @@ class StoryBuilder:
             if prof.line_breaking == "cjk":
                 extra["wordWrap"] = "CJK"
             if prof.rtl:  # shaped; aligned right, indents (bullets, boxes) at the right
-                extra = rl.shaping_style(**extra, alignment=TA_RIGHT,
-                                         leftIndent=style.rightIndent,
-                                         rightIndent=style.leftIndent)
+                mirror = {} if _localized(style) else {"leftIndent": style.rightIndent,
+                                                       "rightIndent": style.leftIndent}
+                extra = rl.shaping_style(**extra, alignment=TA_RIGHT, **mirror)
             self._styles[key] = ParagraphStyle(f"{style.name}-{lang}", parent=style, **extra)
             self._styles[key]._pdfgen_base = style  # keeps id(style) from being reused
         return self._styles[key]
@@ -516,6 +516,16 @@ class StoryBuilder:
                 story += flow
             story += self.signature((lang,))
         return _notes_reserve(story)
+
+
+def _localized(style: ParagraphStyle) -> bool:
+    """Whether `style` is, or derives from, a style localize() made (its indents are
+    mirrored already: restyle's styles derive from the paragraph's own)."""
+    while style is not None:
+        if "_pdfgen_base" in vars(style):
+            return True
+        style = getattr(style, "parent", None)
+    return False
 
 
 def _notes_reserve(story: list[Flowable]) -> list[Flowable]:
