@@ -297,3 +297,29 @@ def test_letters_after_a_mark_are_back_on_the_baseline(tmp_path):
                  pikepdf.parse_content_stream(pdf.pages[0]) if str(op) == "Ts"]
     assert any(r != 0 for r in rises)
     assert rises[-1] == 0  # what follows the last mark is on the baseline
+
+
+def test_the_blank_page_note_in_arabic_is_shaped_and_reads_in_order(script_fonts, tmp_path):
+    from pdfgen.i18n import labels_for
+    from pdfgen.render import rl
+    from pdfgen.render.flowables import FillPageIfEven
+    from pdfgen.render.fonts import stack
+
+    note = labels_for("ar-EG")["blank_page"]
+    fonts = stack("Atkinson Hyperlegible Next", "ar")
+    assert fonts.rtl
+    path = tmp_path / "blank.pdf"
+    canvas = rl.Canvas(str(path), pagesize=(400, 300))
+    canvas.beginText = lambda x=0, y=0, direction=None: rl.TextObject(canvas, x, y, direction)
+    canvas.showPage()  # on page 2, an even page: the note is drawn
+    flowable = FillPageIfEven(note, fonts.font("regular"), 12, "#333333", fonts)
+    flowable.canv = canvas
+    flowable.wrap(300, 200)
+    flowable.drawOn(canvas, 50, 50)
+    canvas.showPage()
+    canvas.save()
+    assert actual_texts(path, artifacts=True) == [note]
+    runs = fonts.visual_runs(note, "regular")
+    words = note.split()
+    assert len([r for r, _ in runs if r.strip()]) >= len(words)  # each word shaped, apart
+    assert "".join(r for r, _ in runs) != note  # drawn in display order, joined forms
