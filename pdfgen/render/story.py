@@ -238,7 +238,8 @@ class StoryBuilder:
                               picture.alt, lang, picture.elem)
             self.restyle(caption, ParagraphStyle("caption-beside", parent=style,
                                                  spaceBefore=0))
-            items: list[Flowable] = [PictureBeside(picture, [caption], gap, share)]
+            items: list[Flowable] = [PictureBeside(picture, [caption], gap, share,
+                                                   self.rtl(lang))]
         else:
             items = [picture, caption]
         return [FigureBlock(items, self._frame_height(),
@@ -279,8 +280,10 @@ class StoryBuilder:
                for line in lines):
             self.restyle(items[-1], ParagraphStyle("contact-beside", parent=self.st.body,
                                                    spaceAfter=self.layout.paragraph_space))
-            return [FigureBlock([Beside([*items, beneath], code, size)], self._frame_height())]
-        return [FigureBlock([Beside(items, code, size), beneath], self._frame_height())]
+            return [FigureBlock([Beside([*items, beneath], code, size,
+                                                      self.rtl(lang))], self._frame_height())]
+        return [FigureBlock([Beside(items, code, size, self.rtl(lang)), beneath],
+                            self._frame_height())]
 
     def _column_width(self) -> float:
         layout = self.layout
