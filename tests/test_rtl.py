@@ -328,3 +328,12 @@ def test_the_blank_page_note_in_arabic_is_shaped_and_reads_in_order(script_fonts
     words = note.split()
     assert len([r for r, _ in runs if r.strip()]) >= len(words)  # each word shaped, apart
     assert "".join(r for r, _ in runs) != note  # drawn in display order, joined forms
+
+
+def test_a_paragraph_split_across_pages_reads_whole(tmp_path):
+    words = " ".join(f"كلمة{n}" for n in range(1, 41))
+    _, para = _draw_para(tmp_path, words, width=200)
+    first, rest = para.split(200, para.height / 2)
+    assert first.rtl_words + rest.rtl_words == para.rtl_words
+    assert first.rtl_words[0] == "كلمة1" and rest.rtl_words[-1] == "كلمة40"
+    assert not first.last and rest.last and rest.lang == "ar"

@@ -84,6 +84,8 @@ class Para(Paragraph):
         return size
 
     def split(self, availWidth, availHeight):
+        if self.rtl_words is not None and not rl.is_wrapped(self):
+            self.wrap(availWidth, availHeight)
         counts = rl.line_word_counts(self) if self.rtl_words is not None else []
         parts = super().split(availWidth, availHeight)
         start = 0
