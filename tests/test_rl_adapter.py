@@ -313,7 +313,7 @@ def test_a16_charmap_of_a_registered_ttf():
     assert 0x4E2D not in cmap  # no CJK in a Latin font
 
 
-# -- right to left (A17-A20): the Arabic family, installed by the script_fonts fixture ------
+# -- right to left (A20-A23): the Arabic family, installed by the script_fonts fixture ------
 
 ARABIC = "اتصل بنا على 817-697-4038 أو زوروا الموقع"
 
@@ -326,7 +326,7 @@ def _arabic_style(**kw):
                                **rl.shaping_style(**kw))
 
 
-def test_a17_shaped_lines_are_kind1_with_words_split_by_spaces(script_fonts):
+def test_a20_shaped_lines_are_kind1_with_words_split_by_spaces(script_fonts):
     fam, style = _arabic_style()
     para = Paragraph('اتصل <b>بنا</b> على <a href="tel:8176974038">817-697-4038</a> أو '
                      'زوروا الموقع', style)
@@ -352,7 +352,7 @@ def test_a17_shaped_lines_are_kind1_with_words_split_by_spaces(script_fonts):
     assert len(rl.line_tokens(para)[0]) == len(tokens[0])
 
 
-def test_a18_each_paragraph_line_ends_with_t_star(script_fonts):
+def test_a21_each_paragraph_line_ends_with_t_star(script_fonts):
     for kind_style in (STYLE, _arabic_style()[1]):
         c = _canvas()
         seen: list[str] = []
@@ -371,7 +371,7 @@ def test_a18_each_paragraph_line_ends_with_t_star(script_fonts):
         assert rl.ends_line(seen[-1])
 
 
-def test_a19_shape_str_shapes_a_word_for_the_canvas(script_fonts):
+def test_a22_shape_str_shapes_a_word_for_the_canvas(script_fonts):
     fam, _ = _arabic_style()
     word = "الموقع"
     shaped = rl.shape_word(word, fam.regular, 10)
@@ -385,7 +385,7 @@ def test_a19_shape_str_shapes_a_word_for_the_canvas(script_fonts):
     assert 0 < stringWidth(shaped, fam.regular, 10)
 
 
-def test_a20_shaped_text_with_a_raised_first_glyph(script_fonts):
+def test_a23_shaped_text_with_a_raised_first_glyph(script_fonts):
     fam, _ = _arabic_style()
     # a damma above the first glyph drawn; the font's subset already selected (the second
     # time the word is written), so _formatText's own operator list is still empty
@@ -393,7 +393,7 @@ def test_a20_shaped_text_with_a_raised_first_glyph(script_fonts):
     plain = PDFTextObject(_canvas(), 0, 0)
     plain.setFont(fam.regular, 10)
     plain.textOut(shaped)
-    with pytest.raises(IndexError):  # ReportLab 5.1's bug; if this passes, A20 can go
+    with pytest.raises(IndexError):  # ReportLab 5.1's bug; if this passes, A23 can go
         plain.textOut(shaped)
     ours = rl.TextObject(_canvas(), 0, 0)
     ours.setFont(fam.regular, 10)

@@ -116,7 +116,7 @@ class HandoutCanvas(rl.Canvas):
             text = self.tagger.text_object(self, x, y, direction)
             if text is not None:
                 return text
-        # ReportLab's, but with rl.TextObject's fix for shaped text (rl.py, A20)
+        # ReportLab's, but with rl.TextObject's fix for shaped text (rl.py, A23)
         return rl.TextObject(self, x, y, direction)
 
     def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None,

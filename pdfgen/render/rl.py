@@ -48,18 +48,18 @@ Document:
 Fonts:
   A16 charmap        a registered TTFont's `face.charToGlyph` maps code points to glyphs.
 Right-to-left (render/rtl.py orders the words; these put them on the page):
-  A17 shaped-lines   a paragraph whose style has `shaping` set and whose font is a TTFont
+  A20 shaped-lines   a paragraph whose style has `shaping` set and whose font is a TTFont
                      registered `shapable` (uharfbuzz installed) is wrapped as kind 1:
                      each line's `.words` are fragments whose `.text` holds one or more
                      words separated by " ", each word shaped on its own (a `ShapedStr`,
                      glyphs already in visual order; slicing one keeps its shape data);
                      the fragments are drawn in list order, left to right.
-  A18 line-end       the last text-showing operator of each paragraph line ends in " T*"
+  A21 line-end       the last text-showing operator of each paragraph line ends in " T*"
                      (kind 0 and kind 1 alike), so a text object can tell lines apart.
-  A19 shape-str      `ttfonts.shapeStr(text, font, size)` shapes one word (a `ShapedStr`
+  A22 shape-str      `ttfonts.shapeStr(text, font, size)` shapes one word (a `ShapedStr`
                      in visual order that `drawString` and `stringWidth` accept) or
                      returns it unchanged for a font that is not shapable.
-  A20 shaped-rise    `_formatText` writes a ShapedStr's raised or lowered glyphs (Arabic
+  A23 shaped-rise    `_formatText` writes a ShapedStr's raised or lowered glyphs (Arabic
                      marks) with `setRise`, which keeps the text rise in `_rise` and `_y`;
                      ReportLab 5.1's setRise has two bugs pdfgen's replaces: it fails with
                      IndexError on the empty operator list `_formatText` starts with, and
@@ -132,7 +132,7 @@ class TextObject(PDFTextObject):
         self.link_record(link, what)
 
     def setRise(self, rise):
-        # A20: ReportLab 5.1's setRise fails on an empty operator list, and where it merges
+        # A23: ReportLab 5.1's setRise fails on an empty operator list, and where it merges
         # two rises in a row it writes the new one but keeps the old in `_rise`, so a
         # shaped word's letters after a raised or lowered mark stay raised or lowered
         code = self._code
@@ -332,16 +332,16 @@ def charmap(font_name: str) -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
 
 
-# -- right-to-left lines (A17-A19) ------------------------------------------------------------
+# -- right-to-left lines (A20-A22) ------------------------------------------------------------
 
 def shaping_style(**extra) -> dict:
-    """ParagraphStyle keywords that make ReportLab shape a shapable font's text (A17)."""
+    """ParagraphStyle keywords that make ReportLab shape a shapable font's text (A20)."""
     return {"shaping": 1, **extra}
 
 
 def _line_tokens(line) -> list[list]:
     """A kind-1 line's words in logical order, each a list of fragments (one per style
-    run of the word; a shaped word's fragments are already in visual order, A17)."""
+    run of the word; a shaped word's fragments are already in visual order, A20)."""
     tokens: list[list] = []
     cur: list = []
     for frag in line.words:
@@ -376,7 +376,7 @@ def line_word_counts(para) -> list[int]:
 
 def line_tokens(para) -> list[list[list]]:
     """Per line of a wrapped kind-1 paragraph, its words in logical order, each a list of
-    pieces (fragments, one per style run of the word; A17)."""
+    pieces (fragments, one per style run of the word; A20)."""
     return [_line_tokens(line) for line in para.blPara.lines]
 
 
@@ -417,7 +417,7 @@ def source_words(para) -> list[str]:
     before wrap holds the source text; a <br/> separates words too)."""
     text = "".join(" " if getattr(f, "lineBreak", False) else (getattr(f, "text", "") or "")
                    for f in para.frags)
-    # a no-break space is drawn as a space glyph once shaped (A17): a word break here too
+    # a no-break space is drawn as a space glyph once shaped (A20): a word break here too
     return [w for w in text.replace("\xa0", " ").split(" ") if w]
 
 
@@ -426,12 +426,12 @@ def is_kind1(para) -> bool:
 
 
 def ends_line(op: str) -> bool:
-    """A text object's operator ends a paragraph line (A18)."""
+    """A text object's operator ends a paragraph line (A21)."""
     return op.endswith(" T*")
 
 
 def shape_word(word: str, font_name: str, size: float) -> str:
-    """One word shaped for drawing on the canvas (A19): unchanged for an unshaped font."""
+    """One word shaped for drawing on the canvas (A22): unchanged for an unshaped font."""
     if not getattr(pdfmetrics.getFont(font_name), "shapable", False):
         return word
     return ttfonts.shapeStr(word, font_name, size)
