@@ -62,4 +62,11 @@ def test_spanish_labels_and_dates():
     en = labels_for("en-US")
     assert en.format("page_of", page=2, pages=3) == "Page 2 of 3"
     assert en.month_year(dt.date(2026, 11, 1)) == "November 2026"
-    assert catalog_languages() == ["es"]
+    assert "es" in catalog_languages()  # with the other languages' catalogs (ar, ...)
+
+
+def test_arabic_labels_from_its_catalog():
+    ar = labels_for("ar-EG")
+    assert ar["risks"] == "ما المخاطر؟"
+    assert ar.format("page_of", page=2, pages=3) == "صفحة 2 من 3"
+    assert "ar" in catalog_languages()

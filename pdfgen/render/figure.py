@@ -258,10 +258,11 @@ class Beside(Flowable):
     """Text with a picture at its right (the contact box's text and the QR code), top-aligned;
     the text is read first. Not split: it is a few lines."""
 
-    def __init__(self, texts, picture, gap: float):
+    def __init__(self, texts, picture, gap: float, rtl: bool = False):
         super().__init__()
         self.columns = [list(texts), [picture]]  # `columns`: tagging reads them in order
         self.picture, self.gap = picture, gap
+        self.rtl = rtl  # right to left: the picture at the left of the text
         self._placed: list = []
 
     def wrap(self, availWidth, availHeight):
@@ -279,8 +280,10 @@ class Beside(Flowable):
         return self.columns[0][-1].getSpaceAfter() if self.columns[0] else 0
 
     def draw(self):
-        _draw_stack(self.canv, self._placed, 0, self.height)
-        self.picture.drawOn(self.canv, self.width - self._pw, self.height - self.picture.height)
+        text_x, picture_x = ((self._pw + self.gap, 0) if self.rtl
+                             else (0, self.width - self._pw))
+        _draw_stack(self.canv, self._placed, text_x, self.height)
+        self.picture.drawOn(self.canv, picture_x, self.height - self.picture.height)
 
 
 class PictureBeside(Flowable):
@@ -288,10 +291,12 @@ class PictureBeside(Flowable):
     where the column is wide, the caption need not take lines of its own under the picture.
     Read in order: the Figure (its /Alt), then the caption. Not split (a few lines)."""
 
-    def __init__(self, picture: Picture, caption, gap: float, share: float):
+    def __init__(self, picture: Picture, caption, gap: float, share: float,
+                 rtl: bool = False):
         super().__init__()
         self.columns = [[picture], list(caption)]  # `columns`: tagging reads them in order
         self.picture, self.gap, self.share = picture, gap, share
+        self.rtl = rtl  # right to left: the picture at the right of its caption
         self._placed: list = []
 
     def wrap(self, availWidth, availHeight):
@@ -306,8 +311,10 @@ class PictureBeside(Flowable):
         return []
 
     def draw(self):
-        self.picture.drawOn(self.canv, 0, self.height - self.picture.height)
-        _draw_stack(self.canv, self._placed, self._pw + self.gap, self.height)
+        picture_x, text_x = ((self.width - self._pw, 0) if self.rtl
+                             else (0, self._pw + self.gap))
+        self.picture.drawOn(self.canv, picture_x, self.height - self.picture.height)
+        _draw_stack(self.canv, self._placed, text_x, self.height)
 
 
 def web_words(url: str) -> str:

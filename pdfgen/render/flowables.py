@@ -10,6 +10,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from . import rl
+from .rtl import char_levels, has_rtl, visual_order, word_level
+from .tagging import actual_text_bdc
 
 EPS = 1e-6
 
@@ -30,6 +32,20 @@ def furniture(canv, kind: str = "layout"):
         canv.restoreState()
         if hook:
             hook(False, kind)
+
+
+@contextmanager
+def actual_text(canv, text: str | None):
+    """Text drawn inside reads as `text` (its logical order: right-to-left text is drawn
+    in visual order), when `text` is given."""
+    if not text:
+        yield
+        return
+    canv.addLiteral(actual_text_bdc(text))
+    try:
+        yield
+    finally:
+        canv.addLiteral("EMC")
 
 
 @contextmanager
@@ -68,27 +84,123 @@ class Para(Paragraph):
         return size
 
     def split(self, availWidth, availHeight):
+        if self.rtl_words is not None and not rl.is_wrapped(self):
+            self.wrap(availWidth, availHeight)
+        counts = rl.line_word_counts(self) if self.rtl_words is not None else []
         parts = super().split(availWidth, availHeight)
+        start = 0
         for i, part in enumerate(parts):
             part.role, part.lang, part.elem = self.role, self.lang, self.elem
             part.first = self.first and i == 0
             part.last = self.last and i == len(parts) - 1
             part.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("x_")})
+            if self.rtl_words is not None:  # each piece its own lines' words
+                part.wrap(availWidth, availHeight)
+                lines = len(rl.line_word_counts(part))
+                n = sum(counts[:lines]) if i == 0 else len(self.rtl_words) - start
+                part.rtl_words = self.rtl_words[start:start + n]
+                counts = counts[lines:]
+                start += n
         return parts
+
+    # -- right to left: words in display order per line, bullets and boxes at the right ----
+    rtl_words: list[str] | None = None  # an RTL paragraph's words, in logical order
+    rtl_bullet: str | None = None  # its bullet, drawn at the right (not ReportLab's)
+    rtl_lines: list[str] = []  # while drawing: each line's logical text (its /ActualText)
+
+    def _rtl_reorder(self) -> list:
+        """Put each line's words in display order (render/rtl.py); returns the undo."""
+        if not rl.is_kind1(self):
+            return []
+        words = self.rtl_words or []
+        lines, texts, pos = [], [], 0
+        tokens = rl.line_tokens(self)
+        for n, line_tokens in enumerate(tokens):
+            line = words[pos:pos + len(line_tokens)]
+            pos += len(line_tokens)
+            lines.append(_display_pieces(line_tokens, line) if len(line) == len(line_tokens)
+                         else None)
+            more = n + 1 < len(tokens) or not self.last
+            texts.append(" ".join(line) + (" " if more else ""))
+        self.rtl_lines = texts if pos == len(words) else []
+        return rl.set_lines(self, lines)
+
+    def _draw_rtl_bullet(self) -> None:
+        st = self.style
+        size = st.bulletFontSize
+        width = stringWidth(self.rtl_bullet, st.bulletFontName, size)
+        x = self.width - st.bulletIndent - width
+        canv = self.canv
+        tx = canv.beginText(x, self.height - st.fontSize)
+        tx.setFont(st.bulletFontName, size)
+        tx.setFillColor(getattr(st, "bulletColor", None) or st.textColor)
+        tx.textOut(self.rtl_bullet)
+        canv.drawText(tx)
 
     def draw(self):
         tagger = getattr(self.canv, "tagger", None)
-        if tagger is None:  # not a tagging HandoutCanvas
-            super().draw()
-            return
-        tagger.begin_piece(self)
-        # each line's last word keeps its space, so tagged text reads "your lower back"
-        saved = rl.pad_line_ends(self, all_lines=not self.last)
+        rtl = self.rtl_words is not None
+        undo = self._rtl_reorder() if rtl else []
         try:
-            super().draw()
+            if tagger is None:  # not a tagging HandoutCanvas
+                if rtl and self.first and self.rtl_bullet:
+                    self._draw_rtl_bullet()
+                super().draw()
+                return
+            tagger.begin_piece(self)
+            if rtl and self.first and self.rtl_bullet:
+                self._draw_rtl_bullet()
+            # each line's last word keeps its space, so tagged text reads "your lower back"
+            # (right to left: each line's /ActualText has it)
+            saved = [] if rtl else rl.pad_line_ends(self, all_lines=not self.last)
+            try:
+                super().draw()
+            finally:
+                rl.unpad_line_ends(self, saved)
+                tagger.end_piece()
         finally:
-            rl.unpad_line_ends(self, saved)
-            tagger.end_piece()
+            rl.restore_lines(undo)
+            self.rtl_lines = []
+
+
+def _display_pieces(tokens: list[list], words: list[str]) -> list:
+    """One right-to-left line's pieces, left to right: the line's words (`tokens`, with their
+    source text `words`) ordered by the bidi levels of the line's text (rule L2). A shaped
+    word moves as a whole (its glyphs are in visual order already); a word drawn as its
+    own letters (a number, a web address, with the punctuation after it) is cut where the
+    level changes, so "4038." ends a sentence with its full stop at the left."""
+    text = " ".join(words)
+    # a line with no right-to-left letter at all (a street address, a web address) reads
+    # left to right, as the bidi algorithm's rule P2 would make a paragraph of it
+    base = has_rtl(text)
+    levels = char_levels(text, rtl=base)
+    units: list[tuple[list, int]] = []
+    pos = 0
+    for t, (token, word) in enumerate(zip(tokens, words, strict=True)):
+        if not any(rl.is_shaped(p) for p in token) and \
+                "".join(rl.piece_text(p) for p in token) == word:
+            at = pos
+            for piece in token:
+                chars = rl.piece_text(piece)
+                if not chars:  # a callback: where it is
+                    units.append(([piece], levels[min(at, len(levels) - 1)]))
+                i = 0
+                while i < len(chars):
+                    j = i
+                    while j < len(chars) and levels[at + j] == levels[at + i]:
+                        j += 1
+                    run = chars[i:j] if levels[at + i] % 2 == 0 else chars[i:j][::-1]
+                    units.append(([rl.with_text(piece, run)], levels[at + i]))
+                    i = j
+                at += len(chars)
+        else:
+            units.append((token, word_level(word, levels[pos:pos + len(word)], base)))
+        pos += len(word)
+        if t + 1 < len(tokens):  # the space after the word, at its own level
+            units.append(([rl.with_text(token[-1], " ")], levels[pos]))
+            pos += 1
+    order = visual_order([level for _, level in units])
+    return [piece for i in order for piece in units[i][0]]
 
 
 class Heading(Para):
@@ -115,6 +227,8 @@ class CheckItem(Para):
             size = st.fontSize * 0.9
             base = self.height - st.fontSize
             x = st.leftIndent - size - st.fontSize * 0.55
+            if self.rtl_words is not None:  # the box at the right of a right-to-left item
+                x = self.width - st.rightIndent + st.fontSize * 0.55
             canv = self.canv
             label = getattr(canv, "tag_label", None)  # the box is the item's Lbl when tagging
             bdc = label(self) if label else ""
@@ -242,9 +356,11 @@ class Box(Flowable):
     """
 
     def __init__(self, items, pad=0.0, fill=None, bar=None, bar_width=0.0, space_before=0.0,
-                 space_after=0.0, keep: Keep | None = None, border=None, border_width=0.0):
+                 space_after=0.0, keep: Keep | None = None, border=None, border_width=0.0,
+                 rtl: bool = False):
         super().__init__()
         self.items = list(items)
+        self.rtl = rtl  # the bar at the right (a right-to-left column's panel)
         self.pad = pad
         self.fill = fill
         self.bar = bar
@@ -268,7 +384,7 @@ class Box(Flowable):
 
     def _copy(self, items, space_before, space_after):
         return Box(items, self.pad, self.fill, self.bar, self.bar_width, space_before, space_after,
-                   self.keep, self.border, self.border_width)
+                   self.keep, self.border, self.border_width, self.rtl)
 
     def split(self, availWidth, availHeight):
         if self.keep and self.keep.holds(self, availWidth, availHeight):
@@ -293,7 +409,8 @@ class Box(Flowable):
                     canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
                 if self.bar:
                     canv.setFillColor(HexColor(self.bar))
-                    canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+                    canv.rect(self.width - self.bar_width if self.rtl else 0, 0,
+                              self.bar_width, self.height, stroke=0, fill=1)
                 if self.border:
                     half = self.border_width / 2
                     canv.setStrokeColor(HexColor(self.border))
@@ -301,7 +418,7 @@ class Box(Flowable):
                     canv.rect(half, half, self.width - self.border_width,
                               self.height - self.border_width, stroke=1, fill=0)
         edge = self.border_width
-        _draw_stack(canv, self._placed, self.pad + self.bar_width + edge,
+        _draw_stack(canv, self._placed, self.pad + (0 if self.rtl else self.bar_width) + edge,
                     self.height - self.pad - edge)
 
 
@@ -417,17 +534,18 @@ class FillPageIfEven(Flowable):
             return
         with furniture(self.canv):
             self.canv.setFillColor(HexColor(self.color))
-            runs = self.fonts.runs(self.note, "regular") if self.fonts else []
-            if len(runs) <= 1:
+            runs = self.fonts.visual_runs(self.note, "regular") if self.fonts else []
+            if len(runs) <= 1 and not (self.fonts and self.fonts.rtl):
                 font = runs[0][1].regular if runs else self.font
                 self.canv.setFont(font, self.size)
                 self.canv.drawCentredString(self.width / 2, self.height / 2, self.note)
                 return
-            x = (self.width - self.fonts.width(self.note, "regular", self.size)) / 2
-            for run, fam in runs:
-                self.canv.setFont(fam.regular, self.size)
-                self.canv.drawString(x, self.height / 2, run)
-                x += stringWidth(run, fam.regular, self.size)
+            x = (self.width - self.fonts.visual_width(self.note, "regular", self.size)) / 2
+            with actual_text(self.canv, self.note if self.fonts.rtl else None):
+                for run, fam in runs:
+                    self.canv.setFont(fam.regular, self.size)
+                    self.canv.drawString(x, self.height / 2, run)
+                    x += stringWidth(run, fam.regular, self.size)
 
 
 class LangMark(Flowable):

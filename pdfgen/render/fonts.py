@@ -26,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from ..errors import ContentError, Finding, Pos
 from ..paths import bundled
 from . import rl
+from .rtl import display_words
 
 FACES = ("regular", "bold", "italic", "bold_italic")  # bundled
 USED = ("regular", "bold")  # registered: what the renderer sets text in
@@ -186,6 +187,7 @@ class FontStack:
 
     latin: Family
     extra: tuple[Family, ...] = ()
+    rtl: bool = False  # the language reads right to left: visual_runs orders its words
 
     @property
     def families(self) -> tuple[Family, ...]:
@@ -258,6 +260,35 @@ class FontStack:
                     out.append(f'<font name="{fam.regular}">{_escape(run)}</font>')
         return "".join(out)
 
+    def visual_runs(self, text: str, face: str) -> list[tuple[str, Family]]:
+        """`text` as drawn on the canvas, left to right: runs() for a left-to-right language;
+        right to left, each word shaped (joined letters) and the words in the order the
+        bidi algorithm gives (render/rtl.py), spaces kept at the ends they are at."""
+        if not self.rtl:
+            return self.runs(text, face)
+        words = [w for w in text.split(" ") if w]
+        lead = len(text) - len(text.lstrip(" "))
+        trail = len(text) - len(text.rstrip(" ")) if words else 0
+        out: list[list] = [[" " * trail, self.primary]] if trail else []
+        for n, i in enumerate(display_words(words)):
+            for run, fam in self.runs(words[i], face):
+                out.append([rl.shape_word(run, fam.faces[face], 10), fam])
+            if n + 1 < len(words):
+                out.append([" ", out[-1][1]])
+        if lead:
+            out.append([" " * lead, out[-1][1] if out else self.primary])
+        merged: list[list] = []
+        for run, fam in out:  # spaces join the run beside them
+            if merged and merged[-1][1] is fam and (run.isspace() or merged[-1][0].isspace()):
+                merged[-1][0] = merged[-1][0] + run
+            else:
+                merged.append([run, fam])
+        return [(run, fam) for run, fam in merged]
+
+    def visual_width(self, text: str, face: str, size: float) -> float:
+        return sum(pdfmetrics.stringWidth(run, fam.faces[face], size)
+                   for run, fam in self.visual_runs(text, face))
+
     def width(self, text: str, face: str, size: float) -> float:
         return sum(pdfmetrics.stringWidth(run, fam.faces[face], size)
                    for run, fam in self.runs(text, face))
@@ -287,4 +318,4 @@ def stack(latin: str, lang: str | None = None) -> FontStack:
             extra.append(family(name))
         except FontMissing as e:
             raise FontMissing(e.name, e.package, (lang,)) from None
-    return FontStack(family(latin), tuple(extra))
+    return FontStack(family(latin), tuple(extra), prof.rtl)

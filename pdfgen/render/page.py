@@ -17,7 +17,7 @@ from ..model import Clinic, Procedure
 from . import rl
 from .flowables import furniture
 from .fonts import Family, FontStack
-from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger
+from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger, actual_text_bdc
 
 
 def tel_uri(phone: str) -> str:
@@ -116,7 +116,8 @@ class HandoutCanvas(rl.Canvas):
             text = self.tagger.text_object(self, x, y, direction)
             if text is not None:
                 return text
-        return super().beginText(x, y, direction)
+        # ReportLab's, but with rl.TextObject's fix for shaped text (rl.py, A23)
+        return rl.TextObject(self, x, y, direction)
 
     def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None,
                 kind="URI", **kw):
@@ -245,7 +246,12 @@ def _pages_piece(spec: FooterSpec, langs: tuple[str, ...], page: int, total: int
     out: list = []
     for n, lang in enumerate(langs):
         text = spec.labels[lang].format("page_of", page=page, pages=total)
-        for run in _piece((" / " if n else "") + text, spec.stack(lang), "bold",
+        fonts = spec.stack(lang)
+        if fonts.rtl:  # its words in their own order, the separator between the languages
+            out += ([(" / ", spec.family.bold, spec.colors["text"], None)] if n else [])
+            out += _piece(text, fonts, "bold", spec.colors["text"])
+            continue
+        for run in _piece((" / " if n else "") + text, fonts, "bold",
                           spec.colors["text"]):
             if out and out[-1][1:] == run[1:]:  # one font: one string, as one language's
                 out[-1] = (out[-1][0] + run[0], *run[1:])
@@ -264,7 +270,12 @@ def _shared_pieces(clinic: Clinic, fam: Family, colors: dict[str, str]) -> list[
 
 def _piece(text: str, fonts: FontStack, face: str, color: str, link: str | None = None
            ) -> tuple:
-    """One footer piece: `text` as runs, each in the face of the stack that has it."""
+    """One footer piece: `text` as runs, each in the face of the stack that has it; right to
+    left, the runs as drawn (render/rtl.py), the first carrying `text` (its /ActualText)."""
+    if fonts.rtl:
+        runs = fonts.visual_runs(text, face)
+        return tuple((run, fam.faces[face], color, link, text if n == 0 else None)
+                     for n, (run, fam) in enumerate(runs))
     return tuple((run, fam.faces[face], color, link) for run, fam in fonts.runs(text, face))
 
 
@@ -371,8 +382,12 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
         col_width = (width - spec.column_gap * (len(langs) - 1)) / len(langs)
         for i, lines in enumerate(plan.columns):
             ly = y
+            rtl = i < len(langs) and spec.stack(langs[i]).rtl
             for line in lines:
-                _draw_line(canv, line, spec.left + i * (col_width + spec.column_gap), ly, fam)
+                x = spec.left + i * (col_width + spec.column_gap)
+                if rtl:  # from the column's right edge, its pieces right to left
+                    x += col_width - _line_width(line, fam)
+                _draw_line(canv, line, x, ly, fam, rtl)
                 ly -= lead
 
     with furniture(canv, "footer"):
@@ -399,15 +414,28 @@ def draw_footer(canv: HandoutCanvas, spec: FooterSpec, page: int, total: int,
             drawn[langs] = parts
 
 
-def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family) -> None:
+def _line_width(line: FooterLine, fam: Family) -> float:
+    return (sum(_width(piece, line.size) for piece in line.pieces)
+            + stringWidth(SEP, fam.regular, line.size) * (len(line.pieces) - 1))
+
+
+def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family,
+               rtl: bool = False) -> None:
     size = line.size
-    for n, piece in enumerate(line.pieces):
+    for n, piece in enumerate(reversed(line.pieces) if rtl else line.pieces):
         if n:
             canv.setFillColor(HexColor("#555555"))
             canv.setFont(fam.regular, size)
             canv.drawString(x, y, SEP)
             x += stringWidth(SEP, fam.regular, size)
-        for text, font, color, link in piece:
+        span = False  # right to left: the runs of one text read in its logical order
+        for text, font, color, link, *actual in piece:
+            if span and (not actual or actual[0]):
+                canv.addLiteral("EMC")
+                span = False
+            if actual and actual[0]:
+                canv.addLiteral(actual_text_bdc(actual[0]))
+                span = True
             canv.setFillColor(HexColor(color))
             canv.setFont(font, size)
             canv.drawString(x, y, text)
@@ -416,6 +444,8 @@ def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family) -> None:
                 canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0,
                              thickness=0)
             x += w
+        if span:
+            canv.addLiteral("EMC")
 
 
 def footer_worst_case(spec: FooterSpec, langs: tuple[str, ...]) -> tuple[list[str], float]:

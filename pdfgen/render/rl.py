@@ -60,16 +60,36 @@ Numbers:
   A17 fp-str         without the rl_accel C extension, `reportlab.lib.rl_accel.fp_str` is
                      the pure-Python `_py_fp_str`, and the modules that write page content
                      and PDF objects call it through their own module-level name `fp_str`.
+Right-to-left (render/rtl.py orders the words; these put them on the page):
+  A20 shaped-lines   a paragraph whose style has `shaping` set and whose font is a TTFont
+                     registered `shapable` (uharfbuzz installed) is wrapped as kind 1:
+                     each line's `.words` are fragments whose `.text` holds one or more
+                     words separated by " ", each word shaped on its own (a `ShapedStr`,
+                     glyphs already in visual order; slicing one keeps its shape data);
+                     the fragments are drawn in list order, left to right.
+  A21 line-end       the last text-showing operator of each paragraph line ends in " T*"
+                     (kind 0 and kind 1 alike), so a text object can tell lines apart.
+  A22 shape-str      `ttfonts.shapeStr(text, font, size)` shapes one word (a `ShapedStr`
+                     in visual order that `drawString` and `stringWidth` accept) or
+                     returns it unchanged for a font that is not shapable.
+  A23 shaped-rise    `_formatText` writes a ShapedStr's raised or lowered glyphs (Arabic
+                     marks) with `setRise`, which keeps the text rise in `_rise` and `_y`;
+                     ReportLab 5.1's setRise has two bugs pdfgen's replaces: it fails with
+                     IndexError on the empty operator list `_formatText` starts with, and
+                     where it merges two rises in a row it does not update `_rise`, so the
+                     letters after a mark are drawn at the mark's height.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import zlib
 from contextlib import contextmanager
 
 from reportlab.lib import rl_accel
-from reportlab.pdfbase import pdfmetrics
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -127,6 +147,18 @@ class TextObject(PDFTextObject):
 
     def _linkRecord(self, link, what):
         self.link_record(link, what)
+
+    def setRise(self, rise):
+        # A23: ReportLab 5.1's setRise fails on an empty operator list, and where it merges
+        # two rises in a row it writes the new one but keeps the old in `_rise`, so a
+        # shaped word's letters after a raised or lowered mark stay raised or lowered
+        code = self._code
+        if code and isinstance(code[-1], str) and code[-1].endswith(" Ts"):
+            code.pop()  # the rise before, never used: replaced
+            self._y += self._rise
+        self._rise = rise
+        self._y -= rise
+        code.append(f"{fp_str(rise)} Ts")
 
     def getCode(self):
         self._code = self.finish(self._code)
@@ -479,3 +511,106 @@ def pack_objects(data: bytes) -> bytes:
                packed))
     out += b"startxref\n%d\n%%%%EOF\n" % where[xref_num][1]
     return bytes(out)
+# -- right-to-left lines (A20-A22) ------------------------------------------------------------
+
+def shaping_style(**extra) -> dict:
+    """ParagraphStyle keywords that make ReportLab shape a shapable font's text (A20)."""
+    return {"shaping": 1, **extra}
+
+
+def _line_tokens(line) -> list[list]:
+    """A kind-1 line's words in logical order, each a list of fragments (one per style
+    run of the word; a shaped word's fragments are already in visual order, A20)."""
+    tokens: list[list] = []
+    cur: list = []
+    for frag in line.words:
+        if hasattr(frag, "cbDefn"):
+            cur.append(frag)
+            continue
+        text = frag.text
+        start = 0
+        for i in range(len(text) + 1):
+            if i < len(text) and text[i] not in " \xa0":
+                continue
+            if i > start:
+                piece = copy.copy(frag)
+                piece.text = text[start:i]  # a ShapedStr slice keeps its shape data
+                cur.append(piece)
+            if i < len(text) and cur:
+                tokens.append(cur)
+                cur = []
+            start = i + 1
+    if cur:
+        tokens.append(cur)
+    return tokens
+
+
+def line_word_counts(para) -> list[int]:
+    """The number of words on each line of a wrapped kind-1 paragraph."""
+    bl = para.blPara
+    if bl.kind != 1:
+        return [len(line[1]) for line in bl.lines]
+    return [len(_line_tokens(line)) for line in bl.lines]
+
+
+def line_tokens(para) -> list[list[list]]:
+    """Per line of a wrapped kind-1 paragraph, its words in logical order, each a list of
+    pieces (fragments, one per style run of the word; A20)."""
+    return [_line_tokens(line) for line in para.blPara.lines]
+
+
+def piece_text(piece) -> str:
+    """A piece's text (shaped: glyph codes, not the source's letters); "" for a callback."""
+    return "" if hasattr(piece, "cbDefn") else piece.text
+
+
+def is_shaped(piece) -> bool:
+    return isinstance(getattr(piece, "text", None), ttfonts.ShapedStr)
+
+
+def with_text(piece, text: str):
+    """A copy of `piece` showing `text` (a slice of its text, or spaces)."""
+    out = copy.copy(piece)
+    out.text = text
+    return out
+
+
+def set_lines(para, lines: list[list]) -> list:
+    """Give each line of a wrapped kind-1 paragraph the pieces it is to draw, left to right
+    (None: keep the line). Returns the undo (for restore_lines)."""
+    saved = []
+    for line, pieces in zip(para.blPara.lines, lines, strict=False):
+        if pieces is not None:
+            saved.append((line, line.words))
+            line.words = pieces
+    return saved
+
+
+def restore_lines(saved: list) -> None:
+    for line, words in saved:
+        line.words = words
+
+
+def source_words(para) -> list[str]:
+    """The words of an unwrapped paragraph's text, in logical order (A5: `para.frags`
+    before wrap holds the source text; a <br/> separates words too)."""
+    text = "".join(" " if getattr(f, "lineBreak", False) else (getattr(f, "text", "") or "")
+                   for f in para.frags)
+    # a no-break space is drawn as a space glyph once shaped (A20): a word break here too
+    return [w for w in text.replace("\xa0", " ").split(" ") if w]
+
+
+def is_kind1(para) -> bool:
+    return para.blPara.kind == 1
+
+
+def ends_line(op: str) -> bool:
+    """A text object's operator ends a paragraph line (A21)."""
+    return op.endswith(" T*")
+
+
+def shape_word(word: str, font_name: str, size: float) -> str:
+    """One word shaped for drawing on the canvas (A22): unchanged for an unshaped font."""
+    if not getattr(pdfmetrics.getFont(font_name), "shapable", False):
+        return word
+    return ttfonts.shapeStr(word, font_name, size)

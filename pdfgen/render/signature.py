@@ -8,7 +8,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..i18n import Labels
-from .flowables import furniture, tagged
+from .flowables import actual_text, furniture, tagged
 from .fonts import FontStack, family_of
 
 
@@ -60,8 +60,10 @@ class SignatureBlock(Flowable):
         for i, (text, locale, fonts) in enumerate(items):
             text += " / " if i < len(items) - 1 else suffix
             # a piece followed by more text ends with a space that takes no room
-            runs = fonts.runs(text + ("" if text.endswith(" ") else " "), face)
-            with tagged(canv, self, (part, locale)):
+            spaced = text + ("" if text.endswith(" ") else " ")
+            runs = fonts.visual_runs(spaced, face)
+            with tagged(canv, self, (part, locale)), \
+                    actual_text(canv, spaced if fonts.rtl else None):
                 rx = x
                 for run, fam in runs:
                     if fam.faces[face] != current:
@@ -69,7 +71,7 @@ class SignatureBlock(Flowable):
                         canv.setFont(current, self.size)
                     canv.drawString(rx, y, run)
                     rx += stringWidth(run, current, self.size)
-            x += fonts.width(text, face, self.size)
+            x += fonts.visual_width(text, face, self.size)
         return x
 
     def _pieces(self, key: str) -> list[tuple[str, str, FontStack]]:
@@ -82,8 +84,8 @@ class SignatureBlock(Flowable):
     def _width(self, key: str, face: str, suffix: str = "") -> float:
         """How wide the label for `key` prints, all its languages and `suffix` included."""
         items = self._pieces(key)
-        return sum(fonts.width(text + (" / " if i < len(items) - 1 else suffix), face,
-                               self.size) for i, (text, _, fonts) in enumerate(items))
+        return sum(fonts.visual_width(text + (" / " if i < len(items) - 1 else suffix), face,
+                                      self.size) for i, (text, _, fonts) in enumerate(items))
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth

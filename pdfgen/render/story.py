@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import count
 
 from reportlab.lib.colors import HexColor
-from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
+from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, PageBreak
@@ -15,6 +15,7 @@ from .. import markup
 from ..i18n import Labels
 from ..languages import profile
 from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
+from . import rl
 from .flowables import (
     Box,
     CheckItem,
@@ -127,9 +128,18 @@ class StoryBuilder:
                 extra["wordWrap"] = "CJK"
             elif prof.line_breaking == "phrases":  # Lao: a phrase is never split
                 extra["splitLongWords"] = 0
+            if prof.rtl:  # shaped; aligned right, indents (bullets, boxes) at the right
+                mirror = {} if _localized(style) else {"leftIndent": style.rightIndent,
+                                                       "rightIndent": style.leftIndent}
+                extra = rl.shaping_style(**extra, alignment=TA_RIGHT, **mirror)
             self._styles[key] = ParagraphStyle(f"{style.name}-{lang}", parent=style, **extra)
             self._styles[key]._pdfgen_base = style  # keeps id(style) from being reused
         return self._styles[key]
+
+    @staticmethod
+    def rtl(lang: str) -> bool:
+        prof = profile(lang)
+        return bool(prof and prof.rtl)
 
     def restyle(self, para: Para, style: ParagraphStyle) -> Para:
         """Give a paragraph made by _para another style, localized like the first."""
@@ -142,8 +152,11 @@ class StoryBuilder:
         local = self.localize(style, lang)
         if local is not style:  # runs the script's family lacks in the Latin face, or back
             xml = self.fonts(lang, style.fontName).para_xml(xml)
-        p = cls(xml, local, bulletText=bullet)
+        rtl = self.rtl(lang)
+        p = cls(xml, local, bulletText=None if rtl else bullet)
         p.role, p.lang, p.elem = role, lang, next(self._ids)
+        if rtl:  # its lines' words put in display order, its bullet at the right, when drawn
+            p.rtl_words, p.rtl_bullet = rl.source_words(p), bullet
         for key, value in extra.items():
             setattr(p, f"x_{key}", value)
         return p
@@ -227,7 +240,8 @@ class StoryBuilder:
                               picture.alt, lang, picture.elem)
             self.restyle(caption, ParagraphStyle("caption-beside", parent=style,
                                                  spaceBefore=0))
-            items: list[Flowable] = [PictureBeside(picture, [caption], gap, share)]
+            items: list[Flowable] = [PictureBeside(picture, [caption], gap, share,
+                                                   self.rtl(lang))]
         else:
             items = [picture, caption]
         return [FigureBlock(items, self._frame_height(),
@@ -268,8 +282,10 @@ class StoryBuilder:
                for line in lines):
             self.restyle(items[-1], ParagraphStyle("contact-beside", parent=self.st.body,
                                                    spaceAfter=self.layout.paragraph_space))
-            return [FigureBlock([Beside([*items, beneath], code, size)], self._frame_height())]
-        return [FigureBlock([Beside(items, code, size), beneath], self._frame_height())]
+            return [FigureBlock([Beside([*items, beneath], code, size,
+                                                      self.rtl(lang))], self._frame_height())]
+        return [FigureBlock([Beside(items, code, size, self.rtl(lang)), beneath],
+                            self._frame_height())]
 
     def _column_width(self) -> float:
         layout = self.layout
@@ -304,7 +320,7 @@ class StoryBuilder:
                                                spaceAfter=0))
         if not full if qr is None else qr:
             items = self._with_qr(items, lang)
-        return [self._panel(items, "callout", whole=True)]
+        return [self._panel(items, "callout", lang, whole=True)]
 
     def block_section(self, index: int, lang: str) -> list[Flowable]:
         sec = self.proc.sections[index]
@@ -340,7 +356,7 @@ class StoryBuilder:
                  self.label("risks_differ", lang, ParagraphStyle("risk-note", parent=self.st.body,
                                                                 fontName=self.st.subheading.fontName,
                                                                 spaceAfter=0))]
-        return [self._panel(items, "risk")]
+        return [self._panel(items, "risk", lang)]
 
     def block_alternatives(self, lang: str) -> list[Flowable]:
         alt = self.proc.alternatives
@@ -410,15 +426,17 @@ class StoryBuilder:
                 *[self._para(Para, markup.escape(t), self.st.note, lang, "LI", bullet=BULLET)
                   for t in items]]
 
-    def _panel(self, items, kind: str, whole: bool = False) -> Box:
-        """A tinted panel with a bar at its left; it splits between its items only (a
-        piece at least two lines), or never when `whole` and it fits a page."""
+    def _panel(self, items, kind: str, lang: str, whole: bool = False) -> Box:
+        """A tinted panel with a bar at its left (at its right in a right-to-left language);
+        it splits between its items only (a piece at least two lines), or never when `whole`
+        and it fits a page."""
         colors = self.layout.colors
         size = self.layout.sizes["body"]
         return Box(items, pad=size * 0.7, fill=colors[f"{kind}_fill"],
                    bar=colors[f"{kind}_border"], bar_width=size * 0.35,
                    space_after=self.layout.paragraph_space,
-                   keep=Keep(self.page_height, self.least, whole=whole))
+                   keep=Keep(self.page_height, self.least, whole=whole),
+                   rtl=self.rtl(lang))
 
     # -- the language-assistance taglines page (pdfgen/taglines.py) ------------------------
     def taglines_page(self) -> list[Flowable]:
@@ -561,6 +579,16 @@ class StoryBuilder:
                 story += flow
             story += self.signature((lang,))
         return _notes_reserve(story + self.taglines_page())
+
+
+def _localized(style: ParagraphStyle) -> bool:
+    """Whether `style` is, or derives from, a style localize() made (its indents are
+    mirrored already: restyle's styles derive from the paragraph's own)."""
+    while style is not None:
+        if "_pdfgen_base" in vars(style):
+            return True
+        style = getattr(style, "parent", None)
+    return False
 
 
 def _notes_reserve(story: list[Flowable]) -> list[Flowable]:

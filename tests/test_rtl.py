@@ -1,0 +1,339 @@
+"""Right-to-left text (#15 part 3): English + Arabic in every bundled layout, read back.
+
+The library is the sample with Arabic added (tests/rtl_library.py: a draft translation
+pending review by a qualified translator). Arabic is shaped by ReportLab (uharfbuzz), each
+line's words are put in display order by the bidi algorithm (pdfgen/render/rtl.py), and
+each line carries an /ActualText with its text in logical order: that is what these tests
+read the text back from (docs/languages.md#right-to-left says why not pdftotext).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from reportlab.lib.styles import ParagraphStyle
+
+from pdfgen import markup
+from pdfgen.layout import load_layout
+from pdfgen.load import load_library, require
+from pdfgen.pdfcheck import check_pdf
+from pdfgen.render import render_handout
+
+from .conftest import needs
+from .rtl_library import ARABIC, arabic_library
+
+CASES = [("bilingual", ("en", "ar")), ("a4-bilingual", ("en", "ar")),
+         ("stacked", ("en", "ar")), ("single", ("ar",)), ("large-print", ("ar",)),
+         ("single", ("en",))]
+
+
+def _id(case):
+    return f"{case[0]}-{'-'.join(case[1])}"
+
+
+@pytest.fixture(scope="module")
+def library(script_fonts, tmp_path_factory):
+    lib = require(load_library(arabic_library(tmp_path_factory.mktemp("rtl"))))
+    return lib.clinic, lib.procedure("hemilaminectomy")
+
+
+@pytest.fixture(scope="module")
+def pdfs(library, tmp_path_factory):
+    clinic, proc = library
+    folder = tmp_path_factory.mktemp("rtl-pdfs")
+    out = {}
+    for name, langs in CASES:
+        path = folder / f"{_id((name, langs))}.pdf"
+        path.write_bytes(render_handout(proc, clinic, load_layout(name), langs))
+        out[(name, langs)] = path
+    return out
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+# -- reading the /ActualText spans back --------------------------------------------------
+
+def actual_texts(path: Path, artifacts: bool = False) -> list[str]:
+    """The /ActualText of every span on every page, in content order (those inside an
+    /Artifact, the footer, only when `artifacts`)."""
+    out = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            stack: list[tuple[str, str | None]] = []
+            for operands, op in pikepdf.parse_content_stream(page):
+                name = str(op)
+                if name in ("BDC", "BMC"):
+                    tag = str(operands[0])
+                    props = operands[1] if name == "BDC" else None
+                    actual = None
+                    if isinstance(props, pikepdf.Dictionary) and "/ActualText" in props:
+                        actual = str(props.ActualText)
+                    stack.append((tag, actual))
+                    in_artifact = any(t == "/Artifact" for t, _ in stack)
+                    if actual is not None and (artifacts or not in_artifact):
+                        out.append(actual)
+                elif name == "EMC" and stack:
+                    stack.pop()
+    return out
+
+
+def arabic_fields(proc) -> list[str]:
+    """Every Arabic text of the handout, as printed (markup removed), NFC."""
+    texts = [proc.title["ar"], proc.summary["ar"]]
+    for sec in proc.sections:
+        texts.append(sec.heading["ar"])
+        for block in sec.body:
+            if hasattr(block, "items"):
+                texts += [item["ar"] for item in block.items]
+            elif hasattr(block, "caption"):
+                texts.append(block.caption["ar"])
+            else:
+                texts.append(block.text["ar"])
+    texts += [t["ar"] for t in proc.benefits]
+    texts += [proc.risks.intro["ar"], *[t["ar"] for t in proc.risks.items]]
+    texts += [t["ar"] for t in proc.alternatives.options] + [proc.alternatives.doing_nothing["ar"]]
+    texts += [t["ar"] for t in proc.prompts] + [t["ar"] for t in proc.call_when]
+    return [norm(markup.plain(t)) for t in texts]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
+def test_every_arabic_text_extracts_exactly_in_logical_order(pdfs, library, case):
+    _, proc = library
+    read = norm(" ".join(actual_texts(pdfs[case])))
+    assert re.search(r"[\u0600-\u06ff]", read)
+    at = 0
+    for text in arabic_fields(proc):
+        found = read.find(text, at)  # each in full, and in the handout's order
+        assert found >= 0, f"not read back in order: {text!r}"
+        at = found + len(text)
+
+
+def test_the_sample_arabic_covers_every_field(library):
+    _, proc = library
+    fields = arabic_fields(proc)
+    assert len(fields) >= 50
+    assert all(re.search(r"[\u0600-\u06ff]", t) for t in fields)
+    assert len(ARABIC) == 54
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
+def test_footer_pieces_read_in_logical_order(pdfs, library, case):
+    clinic, proc = library
+    footer = [norm(t) for t in actual_texts(pdfs[case], artifacts=True)]
+    footer = [t for t in footer if t not in {norm(x) for x in actual_texts(pdfs[case])}]
+    assert re.search(r"صفحة \d+ من \d+", " ".join(footer))  # "Page 1 of 4", in order
+    assert any(t.startswith("الإصدار 1.0") for t in footer)
+
+
+def test_an_english_only_pdf_has_no_actual_text(pdfs):
+    assert actual_texts(pdfs[("single", ("en",))], artifacts=True) == []
+
+
+# -- tags, fonts, checker ------------------------------------------------------------------
+
+def _struct_langs(path: Path) -> list[str]:
+    with pikepdf.open(path) as pdf:
+        doc = pdf.Root.StructTreeRoot.K
+        doc = doc[0] if isinstance(doc, pikepdf.Array) else doc
+        kids = doc.K if isinstance(doc.K, pikepdf.Array) else [doc.K]
+        return [str(k.Lang) for k in kids if str(k.get("/S")) == "/Sect"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
+def test_arabic_passages_are_tagged_ar(pdfs, case):
+    langs = _struct_langs(pdfs[case])
+    assert "ar-EG" in langs
+    assert len(langs) == len(case[1])
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
+def test_our_checker_reports_nothing(pdfs, case):
+    assert check_pdf(pdfs[case]) == []
+
+
+@needs("pdffonts")
+@pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
+def test_fonts_are_embedded_subsets_with_tounicode(pdfs, case):
+    out = subprocess.run(["pdffonts", str(pdfs[case])], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[2:]
+    assert any("NotoNaskhArabic" in line for line in out)
+    for line in out:
+        name, *_, emb, sub, uni, _obj, _gen = line.split()
+        assert re.match(r"[A-Z]{6}\+", name), line
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), line
+
+
+# -- what is drawn: right aligned, words in display order, numbers left to right -----------
+
+def _chars(path: Path, page: int = 0) -> list[tuple[str, float, float, float]]:
+    """(char, left, right, line) of each character pdfium finds on a page; `line` is the
+    middle height of the line the character is on (characters whose middles are within
+    5 points of each other are on one line)."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        text = pdf[page].get_textpage()
+        found = []
+        for i in range(text.count_chars()):
+            ch = text.get_text_range(i, 1)
+            left, bottom, right, top = text.get_charbox(i)
+            if right > left:
+                found.append((ch, left, right, (bottom + top) / 2))
+    finally:
+        pdf.close()
+    out, line = [], None
+    for ch, left, right, mid in sorted(found, key=lambda c: -c[3]):
+        if line is None or line - mid > 5:
+            line = mid
+        out.append((ch, left, right, line))
+    return out
+
+
+def _arabic(ch: str) -> bool:
+    """Arabic as pdfium reads shaped Arabic: letters, presentation forms, private codes."""
+    return "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff" or "\ue000" <= ch <= "\uf8ff"
+
+
+def _draw_para(tmp_path: Path, xml: str, width: float = 400) -> tuple[Path, object]:
+    """One Arabic paragraph made by the story builder, drawn at (0, 0) on a page."""
+    from pdfgen.render import rl
+    from pdfgen.render.fonts import family
+    from pdfgen.render.story import StoryBuilder
+
+    fam = family("Atkinson Hyperlegible Next")
+    base = ParagraphStyle("body", fontName=fam.regular, fontSize=12, leading=16)
+    builder = StoryBuilder.__new__(StoryBuilder)
+    builder._stacks, builder._styles, builder._ids = {}, {}, iter(range(1, 100))
+    builder._latin = {fam.regular: fam.name, fam.bold: fam.name}
+    builder.layout = type("L", (), {"fonts": {"body": fam.name}})()
+    from pdfgen.render.flowables import Para
+
+    para = builder._para(Para, xml, base, "ar", "P")
+    path = tmp_path / "para.pdf"
+    canvas = rl.Canvas(str(path), pagesize=(width + 100, 300))
+    canvas.beginText = lambda x=0, y=0, direction=None: rl.TextObject(canvas, x, y, direction)
+    para.wrap(width, 300)
+    para.drawOn(canvas, 50, 100)
+    canvas.showPage()
+    canvas.save()
+    return path, para
+
+
+SENTENCE = "اتصل على 817-697-4038 أو زوروا <b>www.example.org</b> الآن."
+
+
+def test_a_line_reads_right_to_left_with_numbers_and_latin_in_place(tmp_path):
+    path, para = _draw_para(tmp_path, SENTENCE)
+    chars = _chars(path)
+    digits = [(ch, left) for ch, left, _, _ in chars if ch.isdigit()]
+    # the phone number's digits left to right, in their own order
+    assert "".join(ch for ch, _ in sorted(digits, key=lambda d: d[1])) == "8176974038"
+    web = min(left for ch, left, _, _ in chars if ch == "w")
+    # logically after the number, so drawn to its left
+    assert web < min(left for _, left in digits)
+    # right aligned: the line ends at the paragraph's right edge (x = 50 + 400)
+    right = max(r for ch, _, r, _ in chars if not ch.isspace())
+    assert abs(right - 450) < 1.5
+    # the full stop ends the sentence: at the line's left end
+    stop = [left for ch, left, _, _ in chars if ch == "."]
+    assert stop and min(stop) <= min(left for ch, left, _, _ in chars if not ch.isspace()) + 0.5
+
+
+def test_lines_break_in_logical_order_and_each_is_right_aligned(tmp_path):
+    words = " ".join(f"كلمة{n}" for n in range(1, 31))  # كلمة1 ... كلمة30
+    path, para = _draw_para(tmp_path, words, width=200)
+    assert len(para.blPara.lines) >= 3
+    chars = _chars(path)
+    lines: dict[float, list] = {}
+    for ch, left, right, base in chars:
+        if not ch.isspace():
+            lines.setdefault(base, []).append((ch, left, right))
+    ys = sorted(lines, reverse=True)  # top line first
+    for y in ys[:-1]:  # every full line flush right
+        assert abs(max(r for _, _, r in lines[y]) - 250) < 1.5
+    # the first line holds the first words: 1 at its right end
+    top = sorted(lines[ys[0]], key=lambda c: c[1])
+    digits_right = "".join(ch for ch, _, _ in top if ch.isdigit())
+    assert digits_right.endswith("1")
+    assert "03" in "".join(ch for ch, _, _ in sorted(lines[ys[-1]], key=lambda c: c[1]))
+
+
+@pytest.mark.parametrize("case", [("bilingual", ("en", "ar")), ("single", ("ar",))], ids=_id)
+def test_arabic_body_is_flush_with_the_right_margin(library, tmp_path, case):
+    # drawn untagged: pdfium reads the glyphs inside an /ActualText span badly (it drops
+    # most of them), and here it is the glyphs' places that count
+    clinic, proc = library
+    name, langs = case
+    layout = load_layout(name)
+    path = tmp_path / "untagged.pdf"
+    path.write_bytes(render_handout(proc, clinic, layout, langs, tagged=False))
+    right_edge = layout.page_size[0] - layout.margins[1]
+    chars = _chars(path)
+    arabic_lines: dict[float, list[float]] = {}
+    for ch, _, right, base in chars:
+        if _arabic(ch):
+            arabic_lines.setdefault(base, []).append(right)
+    # lines (not a lone mark a little above or below one): their right ends
+    ends = [max(rights) for rights in arabic_lines.values() if len(rights) >= 8]
+    assert len(ends) > 10
+    assert max(ends) <= right_edge + 1.5
+    # where most lines end (to 3 points; a glyph's ink, not its advance): the right margin
+    # (the rest: last lines of paragraphs, a caption beside its picture, panels' padding)
+    common = max(set(round(r / 3) for r in ends), key=[round(r / 3) for r in ends].count)
+    assert abs(common * 3 - right_edge) < 6, (common * 3, right_edge)
+    # the English column of a bilingual page stays at the left margin
+    if "en" in langs:
+        left_edge = layout.margins[3]
+        assert min(left for ch, left, _, _ in chars if ch.isalpha()) < left_edge + 2
+
+
+def test_letters_after_a_mark_are_back_on_the_baseline(tmp_path):
+    # kasra under the shin, tanwin over the alif: marks drawn lowered or raised (Ts)
+    path, _ = _draw_para(tmp_path, "امشِ كل يوم أبعد قليلًا امشِ")
+    with pikepdf.open(path) as pdf:
+        rises = [float(operands[0]) for operands, op in
+                 pikepdf.parse_content_stream(pdf.pages[0]) if str(op) == "Ts"]
+    assert any(r != 0 for r in rises)
+    assert rises[-1] == 0  # what follows the last mark is on the baseline
+
+
+def test_the_blank_page_note_in_arabic_is_shaped_and_reads_in_order(script_fonts, tmp_path):
+    from pdfgen.i18n import labels_for
+    from pdfgen.render import rl
+    from pdfgen.render.flowables import FillPageIfEven
+    from pdfgen.render.fonts import stack
+
+    note = labels_for("ar-EG")["blank_page"]
+    fonts = stack("Atkinson Hyperlegible Next", "ar")
+    assert fonts.rtl
+    path = tmp_path / "blank.pdf"
+    canvas = rl.Canvas(str(path), pagesize=(400, 300))
+    canvas.beginText = lambda x=0, y=0, direction=None: rl.TextObject(canvas, x, y, direction)
+    canvas.showPage()  # on page 2, an even page: the note is drawn
+    flowable = FillPageIfEven(note, fonts.font("regular"), 12, "#333333", fonts)
+    flowable.canv = canvas
+    flowable.wrap(300, 200)
+    flowable.drawOn(canvas, 50, 50)
+    canvas.showPage()
+    canvas.save()
+    assert actual_texts(path, artifacts=True) == [note]
+    runs = fonts.visual_runs(note, "regular")
+    words = note.split()
+    assert len([r for r, _ in runs if r.strip()]) >= len(words)  # each word shaped, apart
+    assert "".join(r for r, _ in runs) != note  # drawn in display order, joined forms
+
+
+def test_a_paragraph_split_across_pages_reads_whole(tmp_path):
+    words = " ".join(f"كلمة{n}" for n in range(1, 41))
+    _, para = _draw_para(tmp_path, words, width=200)
+    first, rest = para.split(200, para.height / 2)
+    assert first.rtl_words + rest.rtl_words == para.rtl_words
+    assert first.rtl_words[0] == "كلمة1" and rest.rtl_words[-1] == "كلمة40"
+    assert not first.last and rest.last and rest.lang == "ar"
