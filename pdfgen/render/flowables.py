@@ -67,6 +67,9 @@ class Para(Paragraph):
         self._wrapped_at = availWidth
         return size
 
+    def breakLinesCJK(self, maxWidths):
+        return rl.break_lines_cjk(self, maxWidths)  # kinsoku shori: see rl.NO_START
+
     def split(self, availWidth, availHeight):
         parts = super().split(availWidth, availHeight)
         for i, part in enumerate(parts):
