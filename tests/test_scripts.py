@@ -255,3 +255,15 @@ def test_chinese_paragraph_in_a_rendered_pdf_reads_back_whole(pdfs, library):
     text = normal(" ".join(page.extract_text() for page in reader.pages))
     for passage in _passages(proc, "zh-Hans"):
         assert normal(passage) in text
+
+
+def test_the_example_library_builds_every_output(script_fonts, tmp_path):
+    """Arabic included: its content and catalog load and its glyphs are all there (its
+    right-to-left layout is tested where it is built)."""
+    res = CliRunner().invoke(cli, ["build", "--library", str(EXAMPLES), "--out",
+                                   str(tmp_path), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "hemilaminectomy").glob("*.pdf"))
+    assert names == [f"hemilaminectomy.{n}.pdf" for n in
+                     ("ar", "en-ar", "en-vi", "en-zh", "en", "vi", "zh")]
+    assert "failed 0" in res.output
