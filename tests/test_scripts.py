@@ -151,9 +151,11 @@ def test_check_pdf_command_and_the_glyph_check(pdfs, script_fonts):
     runner = CliRunner()
     res = runner.invoke(cli, ["check", "--pdf", *map(str, pdfs.values())])
     assert res.exit_code == 0 and f"checked {len(pdfs)} PDFs: 0 errors" in res.output
-    res = runner.invoke(cli, ["check", str(EXAMPLES)])
-    assert res.exit_code == 0, res.output
-    assert "missing-glyph" not in res.output and "0 errors" in res.output
+    for args in ([str(EXAMPLES)], ["--library", str(EXAMPLES)]):  # as build names it too
+        res = runner.invoke(cli, ["check", *args])
+        assert res.exit_code == 0, res.output
+        assert "missing-glyph" not in res.output and "0 errors" in res.output
+        assert "checked 2 files (1 handout)" in res.output
 
 
 def test_the_glyph_check_names_missing_fonts(tmp_path, monkeypatch):
