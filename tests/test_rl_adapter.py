@@ -321,7 +321,7 @@ class _CJKPara(Paragraph):
 
 
 @pytest.mark.parametrize("xml", ["一二三四五六，七八九十", "一二<b>三四</b>五六，七八<br/>九十"])
-def test_a17_cjk_lines_through_break_lines_cjk(xml, script_fonts):
+def test_a24_cjk_lines_through_break_lines_cjk(xml, script_fonts):
     style = ParagraphStyle("c", parent=STYLE, wordWrap="CJK", bulletFontName="Helvetica")
     from pdfgen.render.fonts import stack
 

@@ -47,7 +47,7 @@ Document:
   A15 pages-built    `BaseDocTemplate.page` is the number of pages after `build`.
 Fonts:
   A16 charmap        a registered TTFont's `face.charToGlyph` maps code points to glyphs.
-  A17 cjk-lines      a paragraph styled wordWrap="CJK" gets its lines from its
+  A24 cjk-lines      a paragraph styled wordWrap="CJK" gets its lines from its
                      `breakLinesCJK(maxWidths)`; `paragraph.cjkU(char, frag, encoding)` is
                      one character with its `.frag` and `.width`, `makeCJKParaLine` makes a
                      kind 1 line of them, `_handleBulletWidth` narrows the first line for a
@@ -192,7 +192,7 @@ def line_texts(para) -> list[str]:
     return ["".join(getattr(f, "text", "") or "" for f in line.words) for line in bl.lines]
 
 
-# Chinese (and Japanese) line breaking, kinsoku shori: ReportLab's own (A17) lets a line
+# Chinese (and Japanese) line breaking, kinsoku shori: ReportLab's own (A24) lets a line
 # start with a full-width comma, colon or closing quote, end with an opening bracket or
 # quote, and cut a phone number in two. Breaks here go between any two CJK characters,
 # never before closing punctuation, after opening punctuation, or inside a run of Latin
@@ -229,7 +229,7 @@ def cjk_break_allowed(before: str, after: str, latin: int = 0) -> bool:
 
 
 def break_lines_cjk(para, max_widths):
-    """A17: the lines of a wordWrap="CJK" paragraph, broken by cjk_break_allowed; as
+    """A24: the lines of a wordWrap="CJK" paragraph, broken by cjk_break_allowed; as
     ReportLab's breakLinesCJK (kind 1 lines), which Para.breakLinesCJK replaces."""
     from reportlab.platypus import paragraph as rlp
     from reportlab.rl_config import _FUZZ
