@@ -121,8 +121,11 @@ def cli() -> None:
               help="Judge review dates as of this day (for tests and dry runs).")
 @click.option("--pdf", "pdf_mode", is_flag=True,
               help="PATHS are rendered PDFs: check their tagging (PDF/UA structure) instead.")
+@click.option("--library", "libraries", multiple=True, type=click.Path(path_type=Path),
+              help="A content folder to check, as build and render name it (the same as "
+                   "giving it as PATH).")
 def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
-          show_waived: bool, today, pdf_mode: bool) -> None:
+          show_waived: bool, today, pdf_mode: bool, libraries: tuple[Path, ...]) -> None:
     """Check content files for problems, each named as file:line:col: field: message.
 
     Runs the same gate as render, email and build, without drawing: the content itself,
@@ -137,6 +140,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
     from .check import check_paths
     from .paths import library_dir
 
+    paths = (*paths, *libraries)
     if pdf_mode:
         if not paths:
             raise UsageError("--pdf needs the PDF files to check: pdfgen check --pdf FILE...")

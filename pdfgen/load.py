@@ -240,7 +240,7 @@ def _lang_label(langs: tuple[Language, ...], code: str) -> str:
     from babel import Locale
 
     try:
-        return Locale.parse(code).get_language_name("en") or code
+        return Locale.parse(code.replace("-", "_")).get_language_name("en") or code
     except (ValueError, LookupError):
         return code
 

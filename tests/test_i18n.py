@@ -62,7 +62,7 @@ def test_spanish_labels_and_dates():
     en = labels_for("en-US")
     assert en.format("page_of", page=2, pages=3) == "Page 2 of 3"
     assert en.month_year(dt.date(2026, 11, 1)) == "November 2026"
-    assert "es" in catalog_languages()  # with the other languages' catalogs (ar, ...)
+    assert catalog_languages() == ["ar", "es", "vi", "zh_Hans"]
 
 
 def test_arabic_labels_from_its_catalog():

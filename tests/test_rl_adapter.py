@@ -474,3 +474,24 @@ def test_a23_shaped_text_with_a_raised_first_glyph(script_fonts):
     ours.setRise(-5)
     assert ours._rise == -5 and ours.ops[-1] == "-5 Ts" and "-3 Ts" not in ours.ops
     assert ours.getY() == 5  # the baseline moved by the last rise only
+# -- Chinese line breaking ------------------------------------------------------------------
+
+class _CJKPara(Paragraph):
+    def breakLinesCJK(self, maxWidths):
+        return rl.break_lines_cjk(self, maxWidths)
+
+
+@pytest.mark.parametrize("xml", ["一二三四五六，七八九十", "一二<b>三四</b>五六，七八<br/>九十"])
+def test_a24_cjk_lines_through_break_lines_cjk(xml, script_fonts):
+    style = ParagraphStyle("c", parent=STYLE, wordWrap="CJK", bulletFontName="Helvetica")
+    from pdfgen.render.fonts import stack
+
+    zh = stack("Atkinson Hyperlegible Next", "zh-Hans")
+    style.fontName = zh.font("regular")
+    para = _CJKPara(xml, style)
+    para.wrap(60, 1000)  # six characters a line: the comma may not start the next
+    lines = rl.line_texts(para)
+    assert lines[0] == "一二三四五" and lines[1].startswith("六，")
+    assert para.blPara.kind == 1 and all(hasattr(w, "text") for w in para.blPara.lines[0].words)
+    if "<br/>" in xml:
+        assert lines[-1] == "九十" and para.blPara.lines[-2].lineBreak

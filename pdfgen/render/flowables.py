@@ -83,6 +83,9 @@ class Para(Paragraph):
         self._wrapped_at = availWidth
         return size
 
+    def breakLinesCJK(self, maxWidths):
+        return rl.break_lines_cjk(self, maxWidths)  # kinsoku shori: see rl.NO_START
+
     def split(self, availWidth, availHeight):
         if self.rtl_words is not None and not rl.is_wrapped(self):
             self.wrap(availWidth, availHeight)

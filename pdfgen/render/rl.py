@@ -78,6 +78,11 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      IndexError on the empty operator list `_formatText` starts with, and
                      where it merges two rises in a row it does not update `_rise`, so the
                      letters after a mark are drawn at the mark's height.
+  A24 cjk-lines      a paragraph styled wordWrap="CJK" gets its lines from its
+                     `breakLinesCJK(maxWidths)`; `paragraph.cjkU(char, frag, encoding)` is
+                     one character with its `.frag` and `.width`, `makeCJKParaLine` makes a
+                     kind 1 line of them, `_handleBulletWidth` narrows the first line for a
+                     bullet; a `<br/>` fragment has `lineBreak`.
 """
 
 from __future__ import annotations
@@ -226,6 +231,122 @@ def unpad_line_ends(para, saved: list) -> None:
     else:
         for frag, text in saved:
             frag.text = text
+
+
+def line_texts(para) -> list[str]:
+    """The text of each line of a wrapped paragraph (A5), as it breaks them."""
+    bl = para.blPara
+    if bl.kind == 0:
+        return ["".join(words) if isinstance(words, list) else str(words)
+                for _, words in bl.lines]
+    return ["".join(getattr(f, "text", "") or "" for f in line.words) for line in bl.lines]
+
+
+# Chinese (and Japanese) line breaking, kinsoku shori: ReportLab's own (A24) lets a line
+# start with a full-width comma, colon or closing quote, end with an opening bracket or
+# quote, and cut a phone number in two. Breaks here go between any two CJK characters,
+# never before closing punctuation, after opening punctuation, or inside a run of Latin
+# letters, digits and their punctuation (817-697-4038, MRI), only after the '/' of a web
+# address too long for its line; spaces break, and are dropped at the ends of lines.
+NO_START = frozenset("!),.:;?]}\u00b0\u2019\u201d\u2026\u2030\u2032\u2033\u2103"
+                     "\u3001\u3002\u3005\u3009\u300b\u300d\u300f\u3011\u3015\u3017"
+                     "\u3019\u301e\u301f\u30fb\u30fc\uff01\uff05\uff09\uff0c\uff0e"
+                     "\uff1a\uff1b\uff1f\uff3d\uff5d\uff60\uff61\uff64"
+                     "\u3041\u3043\u3045\u3047\u3049\u3063\u3083\u3085\u3087\u308e"
+                     "\u30a1\u30a3\u30a5\u30a7\u30a9\u30c3\u30e3\u30e5\u30e7\u30ee")
+NO_END = frozenset("([{\u2018\u201c\u3008\u300a\u300c\u300e\u3010\u3014\u3016\u3018"
+                   "\u301d\uff08\uff3b\uff5b\uff5f")
+CJK_START = 0x2E80  # below: Latin, digits and their punctuation, which break at spaces only
+
+
+def _latin(ch: str) -> bool:
+    return bool(ch) and ord(ch[0]) < CJK_START and not ch.isspace()
+
+
+def cjk_break_allowed(before: str, after: str, latin: int = 0) -> bool:
+    """Whether a line may end after the character `before` and the next start with
+    `after` (kinsoku shori). Inside a Latin run too long for its line, `latin` 1 allows a
+    break after a '/', 2 anywhere."""
+    if not before or not after:
+        return True  # a drawing or link mark, not text
+    if before.isspace() or after.isspace():
+        return not after.isspace()  # after the last of the spaces; they are dropped
+    if after in NO_START or before in NO_END:
+        return False
+    if _latin(before) and _latin(after):
+        return latin == 2 or (latin == 1 and before == "/")
+    return True
+
+
+def break_lines_cjk(para, max_widths):
+    """A24: the lines of a wordWrap="CJK" paragraph, broken by cjk_break_allowed; as
+    ReportLab's breakLinesCJK (kind 1 lines), which Para.breakLinesCJK replaces."""
+    from reportlab.platypus import paragraph as rlp
+    from reportlab.rl_config import _FUZZ
+
+    if not isinstance(max_widths, (list, tuple)):
+        max_widths = [max_widths]
+    max_widths = list(max_widths)
+    style = para.style
+    para.height = 0
+    rlp._handleBulletWidth(para.bulletText, style, max_widths)
+    if "blPara" in para.__dict__ and getattr(para, "_splitpara", 0):
+        return para.blPara
+    frags = para.frags
+    if not frags:
+        return rlp.ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
+                             textColor=style.textColor, lines=[], ascent=style.fontSize,
+                             descent=-0.2 * style.fontSize)
+    auto = getattr(para, "autoLeading", getattr(style, "autoLeading", ""))
+    bounds = auto not in ("", "off")
+    chars = []
+    for f in frags:
+        text = f.text.decode("utf8") if isinstance(f.text, bytes) else f.text
+        chars.extend(rlp.cjkU(t, f, "utf8") for t in (text or [text]))
+    lines: list = []
+
+    def width(u, limit):
+        w = u.width
+        if hasattr(w, "normalizedValue"):
+            w._normalizer = limit
+            w = w.normalizedValue(limit)
+        return w
+
+    def emit(start: int, end: int, limit: float, line_break: bool) -> None:
+        while end > start and chars[end - 1][:1].isspace():
+            end -= 1  # the spaces a line breaks at are not drawn
+        used = sum(width(u, limit) for u in chars[start:end])
+        lines.append(rlp.makeCJKParaLine(chars[start:end], limit, used, limit - used,
+                                         line_break, bounds))
+
+    n, start = len(chars), 0
+    while start < n:
+        while start < n and chars[start][:1].isspace() and not hasattr(chars[start].frag,
+                                                                        "lineBreak"):
+            start += 1  # nor are those at the start of a line
+        if start >= n:
+            break
+        limit = max_widths[min(len(lines), len(max_widths) - 1)]
+        used, i = 0.0, start
+        while i < n:
+            used += width(chars[i], limit)
+            if hasattr(chars[i].frag, "lineBreak") or (used > limit + _FUZZ and i > start):
+                break
+            i += 1
+        if i >= n:
+            emit(start, n, limit, False)
+            break
+        if hasattr(chars[i].frag, "lineBreak"):
+            emit(start, i + 1, limit, True)
+            start = i + 1
+            continue
+        # where the rules allow; else a Latin run fills the line: after a '/', else
+        # anywhere in it; else (punctuation alone fills the line) where it overflows
+        end = next((b for latin in (0, 1, 2) for b in range(i, start, -1)
+                    if cjk_break_allowed(chars[b - 1][:1], chars[b][:1], latin)), i)
+        emit(start, end, limit, False)
+        start = end
+    return rlp.ParaLines(kind=1, lines=lines)
 
 
 def _breaks_at_spaces(para, bl) -> list[bool]:
