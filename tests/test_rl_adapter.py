@@ -481,6 +481,28 @@ class _CJKPara(Paragraph):
         return rl.break_lines_cjk(self, maxWidths)
 
 
+def test_a25_shaped_clusters_let_a_number_in_an_arabic_word_read_left_to_right(script_fonts):
+    from pdfgen.render.rtl import char_levels
+
+    fam, _ = _arabic_style()
+    word = "4038۔"  # a number glued to the Arabic full stop: one word, shaped right to left
+    shaped = rl.shape_word(word, fam.regular, 10)
+    data = shaped.__shapeData__
+    assert len(data) == len(str(shaped)) and sorted(d.cluster for d in data) == [0, 1, 2, 3, 4]
+    assert [d.cluster for d in data] == [4, 3, 2, 1, 0]  # visual order: the comma first
+
+    class Piece:
+        text = shaped
+
+    fixed = rl.ltr_runs_in_place(Piece(), char_levels(word))
+    assert [d.cluster for d in fixed.text.__shapeData__] == [4, 0, 1, 2, 3]  # "۔4038"
+    assert rl.is_shaped(fixed)
+    plain = Piece()
+    plain.text = "4038"
+    assert rl.ltr_runs_in_place(plain, [2, 2, 2, 2]) is plain  # not shaped: as it is
+
+
+
 @pytest.mark.parametrize("xml", ["一二三四五六，七八九十", "一二<b>三四</b>五六，七八<br/>九十"])
 def test_a24_cjk_lines_through_break_lines_cjk(xml, script_fonts):
     style = ParagraphStyle("c", parent=STYLE, wordWrap="CJK", bulletFontName="Helvetica")

@@ -246,6 +246,21 @@ def test_a_line_reads_right_to_left_with_numbers_and_latin_in_place(tmp_path):
     assert stop and min(stop) <= min(left for ch, left, _, _ in chars if not ch.isspace()) + 0.5
 
 
+@pytest.mark.parametrize("xml", [
+    "كال کریں 817-697-4038۔",  # Urdu: the number glued to an Arabic-script full stop
+    "اتصل بالرقم <b>817-697-4038</b>.",  # the tagline's shape: bold number, ASCII stop
+    "اتصل بالرقم 817-697-4038، أو زوروا الموقع",  # glued to the Arabic comma
+])
+def test_a_phone_number_reads_whole_wherever_its_punctuation_is(tmp_path, xml):
+    path, _ = _draw_para(tmp_path, xml)
+    chars = _chars(path)
+    number = [(ch, left) for ch, left, _, _ in chars if ch.isdigit() or ch == "-"]
+    assert "".join(ch for ch, _ in sorted(number, key=lambda d: d[1])) == "817-697-4038"
+    rest = [left for ch, left, _, _ in chars if _arabic(ch)]
+    # the number is where the sentence puts it: the Arabic before it is at its right
+    assert max(rest) > max(left for _, left in number)
+
+
 def test_lines_break_in_logical_order_and_each_is_right_aligned(tmp_path):
     words = " ".join(f"كلمة{n}" for n in range(1, 31))  # كلمة1 ... كلمة30
     path, para = _draw_para(tmp_path, words, width=200)

@@ -196,8 +196,11 @@ def _display_pieces(tokens: list[list], words: list[str]) -> list:
                     units.append(([rl.with_text(piece, run)], levels[at + i]))
                     i = j
                 at += len(chars)
-        else:
-            units.append((token, word_level(word, levels[pos:pos + len(word)], base)))
+        else:  # shaped right to left as a whole: a number in it back in reading order
+            # (a shaped glyph's cluster counts from the start of the word it was shaped in)
+            at_word = levels[pos:pos + len(word)]
+            units.append(([rl.ltr_runs_in_place(p, at_word) for p in token],
+                          word_level(word, at_word, base)))
         pos += len(word)
         if t + 1 < len(tokens):  # the space after the word, at its own level
             units.append(([rl.with_text(token[-1], " ")], levels[pos]))

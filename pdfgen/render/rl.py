@@ -83,6 +83,10 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      one character with its `.frag` and `.width`, `makeCJKParaLine` makes a
                      kind 1 line of them, `_handleBulletWidth` narrows the first line for a
                      bullet; a `<br/>` fragment has `lineBreak`.
+  A25 shaped-clusters a `ShapedStr` holds one character per glyph, in visual order, and a
+                     parallel `__shapeData__` list whose items' `.cluster` is the index of
+                     the glyph's first character in the text shaped (the whole word);
+                     `ShapedStr(text, shapeData=...)` makes one from the two.
 """
 
 from __future__ import annotations
@@ -687,6 +691,38 @@ def piece_text(piece) -> str:
 
 def is_shaped(piece) -> bool:
     return isinstance(getattr(piece, "text", None), ttfonts.ShapedStr)
+
+
+def ltr_runs_in_place(piece, levels: list[int]):
+    """A25: a shaped piece whose logical characters have bidi `levels` (one per character of
+    the source text the piece was shaped from, indexed by each glyph's `cluster` in its
+    ShapeData), with each left-to-right run of its glyphs (even level: digits, Latin letters)
+    put back in reading order. uharfbuzz shapes a word with an Arabic letter in it right to
+    left as a whole, so a number glued to an Arabic-script full stop ("4038۔", Urdu) would
+    come out "۔8304"; the bidi algorithm (rule L2) keeps the number left to right. (The
+    Arabic comma and question mark are of no script: such a word is not shaped at all.)
+    Unchanged when the piece is not shaped, has no such run, or was shaped left to right
+    (a word of digits and Latin letters only: its clusters already rise)."""
+    text = getattr(piece, "text", None)
+    if not isinstance(text, ttfonts.ShapedStr) or not text:
+        return piece
+    data = text.__shapeData__
+    lv = [levels[min(d.cluster, len(levels) - 1)] if levels else 1 for d in data]
+    if all(v % 2 for v in lv):
+        return piece
+    chars, shape = list(str(text)), list(data)
+    i = 0
+    while i < len(lv):
+        if lv[i] % 2:
+            i += 1
+            continue
+        j = i
+        while j < len(lv) and lv[j] % 2 == 0:
+            j += 1
+        if shape[i].cluster > shape[j - 1].cluster:  # shaped right to left: turn it back
+            chars[i:j], shape[i:j] = chars[i:j][::-1], shape[i:j][::-1]
+        i = j
+    return with_text(piece, ttfonts.ShapedStr("".join(chars), shapeData=shape))
 
 
 def with_text(piece, text: str):

@@ -33,7 +33,25 @@ def char_levels(text: str, rtl: bool = True) -> list[int]:
     _bidi.resolve_weak_types(storage)
     _bidi.resolve_neutral_types(storage, False)
     _bidi.resolve_implicit_levels(storage, False)
-    return [ch["level"] for ch in storage["chars"]]
+    levels = [ch["level"] for ch in storage["chars"]]
+    return _numbers_whole(text, levels)
+
+
+_SEPARATORS = {"ES", "CS"}  # - + / . , : between digits: a phone number, a date, 1.5
+
+
+def _numbers_whole(text: str, levels: list[int]) -> list[int]:
+    """A separator between two digits of the same (even) level takes their level, so a
+    number reads as one: after an Arabic letter the bidi algorithm makes digits Arabic
+    numbers (rule W2), and joins an Arabic number's parts only across a comma-like
+    separator (W4), so "817-697-4038" would show as "4038-697-817". A phone number in a
+    handout is one number; this keeps it so (as an isolate around it would)."""
+    for i in range(1, len(text) - 1):
+        if _bidi.bidirectional(text[i]) in _SEPARATORS and text[i - 1].isdigit() \
+                and text[i + 1].isdigit() and levels[i - 1] == levels[i + 1] \
+                and levels[i - 1] % 2 == 0:
+            levels[i] = levels[i - 1]
+    return levels
 
 
 def word_level(word: str, levels: list[int], rtl: bool = True) -> int:
