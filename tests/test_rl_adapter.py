@@ -492,7 +492,7 @@ def _to_unicode(data: bytes, font_part: str) -> dict[int, str]:
     return out
 
 
-def test_a24_shaped_tounicode_shape_data_and_cmap(script_fonts):
+def test_a26_shaped_tounicode_shape_data_and_cmap(script_fonts):
     from reportlab.pdfbase import ttfonts
     from reportlab.platypus import paragraph
 
@@ -527,7 +527,7 @@ def test_a24_shaped_tounicode_shape_data_and_cmap(script_fonts):
     assert not [t for t in reads.values() if re.search("[\ue000-\uf8ff\ufb50-\ufeff]", t)]
 
 
-def test_a24_without_it_shaped_glyphs_read_as_private_or_presentation_forms(script_fonts):
+def test_a26_without_it_shaped_glyphs_read_as_private_or_presentation_forms(script_fonts):
     from reportlab.pdfbase import ttfonts
 
     fam, _ = _arabic_style()
@@ -545,7 +545,7 @@ def test_a24_without_it_shaped_glyphs_read_as_private_or_presentation_forms(scri
     assert re.search("[\ue000-\uf8ff\ufb50-\ufeff]", reads)
 
 
-def test_a25_private_width_is_per_1000_em(script_fonts):
+def test_a27_private_width_is_per_1000_em(script_fonts):
     from reportlab.pdfbase import pdfmetrics, ttfonts
 
     fam, _ = _arabic_style()
@@ -563,4 +563,4 @@ def test_a25_private_width_is_per_1000_em(script_fonts):
     fresh = ttfonts.TTFont("pdfgen-a25", font.face.filename)
     fresh.hbFont(10)
     code = fresh.hbAddPrivate.original("pdfgen-a25-glyph", 3, 2048)
-    assert fresh.face.charWidths[code] == 2048  # if this fails, ReportLab scales it: A25 can go
+    assert fresh.face.charWidths[code] == 2048  # if this fails, ReportLab scales it: A27 can go

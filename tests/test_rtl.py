@@ -4,7 +4,7 @@ The library is the sample with Arabic added (tests/rtl_library.py: a draft trans
 pending review by a qualified translator). Arabic is shaped by ReportLab (uharfbuzz) in
 Vazirmatn, each line's words are put in display order by the bidi algorithm
 (pdfgen/render/rtl.py), and each shaped glyph's ToUnicode entry is the letters it was drawn
-for (rl.py A24). These tests read the text back as readers do, with pdftotext and pdfium,
+for (rl.py A26). These tests read the text back as readers do, with pdftotext and pdfium,
 compared with the source after NFC; what they do not read exactly yet is an xfail
 (docs/languages.md#right-to-left).
 """
@@ -129,7 +129,7 @@ READERS = {"pdftotext": pdftotext, "pdfium": pdfium_text}
 @pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
 def test_every_arabic_letter_extracts(pdfs, library, case, reader):
-    # each letter as itself (a shaped glyph's ToUnicode is its letters, rl.py A24), none
+    # each letter as itself (a shaped glyph's ToUnicode is its letters, rl.py A26), none
     # private-use or a presentation form, none missing
     _, proc = library
     read = READERS[reader](pdfs[case])

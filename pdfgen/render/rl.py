@@ -78,7 +78,7 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      IndexError on the empty operator list `_formatText` starts with, and
                      where it merges two rises in a row it does not update `_rise`, so the
                      letters after a mark are drawn at the mark's height.
-  A24 shaped-tounicode `ttfonts.shapeFragWord(w)` (which `shapeStr` and, by its own name,
+  A26 shaped-tounicode `ttfonts.shapeFragWord(w)` (which `shapeStr` and, by its own name,
                      `platypus.paragraph` call) shapes with cluster level MONOTONE_CHARACTERS
                      and returns w, or [width, (frag, ShapedStr), ...] whose ShapedStr holds
                      one code per glyph (the glyph's first cmap character, else a private-use
@@ -88,7 +88,7 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      ToUnicode with the module-level `ttfonts.makeToUnicodeCMap(name,
                      subset)`, `name` being "XXXXXX+" + the face's name, `subset` the codes,
                      one "<%02X> <%04X>" line per code.
-  A25 private-width  `TTFont.hbFont()` sets the instance's `hbAddPrivate(name, gid,
+  A27 private-width  `TTFont.hbFont()` sets the instance's `hbAddPrivate(name, gid,
                      advance)`, which `shapeFragWord` calls for a glyph no cmap character
                      maps to: it gives the glyph a private-use code and stores `advance` (in
                      font units, as HarfBuzz gives it) as the code's width in
@@ -628,7 +628,7 @@ def ends_line(op: str) -> bool:
     return op.endswith(" T*")
 
 
-# -- what a shaped glyph reads as (A24) --------------------------------------------------------
+# -- what a shaped glyph reads as (A26) --------------------------------------------------------
 
 # face name (as in a subset's BaseFont, after "+") -> glyph code -> the text it reads as;
 # None where one code was seen for two texts (it keeps ReportLab's mapping)
@@ -641,7 +641,7 @@ def _face_key(font) -> str:
 
 
 def _record_glyph_texts(word: list, shaped: list) -> None:
-    """Remember what each glyph of a shaped word reads as: its cluster's characters (A24),
+    """Remember what each glyph of a shaped word reads as: its cluster's characters (A26),
     when the cluster is drawn with that one glyph (a font that draws a letter as a skeleton and
     dots, several glyphs to a cluster, keeps ReportLab's mapping for them)."""
     text = "".join(s for f, s in word[1:] if not hasattr(f, "cbDefn"))
@@ -710,7 +710,7 @@ def _scaled_private_widths(original):
         if getattr(add, "original", None) is None:
             def add_private(name, gid, advance, font=font, add=add, self=self):
                 code = add(name, gid, advance)
-                # A25: the glyph's own advance (not a kerned one), per 1000 em
+                # A27: the glyph's own advance (not a kerned one), per 1000 em
                 self.face.charWidths[code] = self.pdfScale(font.get_glyph_h_advance(gid))
                 return code
 
@@ -723,7 +723,7 @@ def _scaled_private_widths(original):
 
 
 def map_shaped_glyphs() -> None:
-    """Make a shaped glyph's ToUnicode entry the characters it was drawn for (A24): a
+    """Make a shaped glyph's ToUnicode entry the characters it was drawn for (A26): a
     positional form or a ligature otherwise reads as a private-use code or as an Arabic
     presentation form. Installed once; text that is not shaped is written as before."""
     from reportlab.platypus import paragraph
