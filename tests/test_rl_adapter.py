@@ -9,6 +9,7 @@ strings ("(817) Tj"), so operators can be read in the tests.
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
 import pytest
@@ -384,7 +385,7 @@ ARABIC = "اتصل بنا على 817-697-4038 أو زوروا الموقع"
 def _arabic_style(**kw):
     from pdfgen.render.fonts import family
 
-    fam = family("Noto Naskh Arabic")
+    fam = family("Vazirmatn")
     return fam, ParagraphStyle("ar", fontName=fam.regular, fontSize=10, leading=14,
                                **rl.shaping_style(**kw))
 
@@ -450,9 +451,10 @@ def test_a22_shape_str_shapes_a_word_for_the_canvas(script_fonts):
 
 def test_a23_shaped_text_with_a_raised_first_glyph(script_fonts):
     fam, _ = _arabic_style()
-    # a damma above the first glyph drawn; the font's subset already selected (the second
-    # time the word is written), so _formatText's own operator list is still empty
-    shaped = rl.shape_word("حُدّثت", fam.regular, 10)
+    # a damma above the first glyph drawn (the last letter's, at the left); the font's
+    # subset already selected (the second time the word is written), so _formatText's own
+    # operator list is still empty
+    shaped = rl.shape_word("حُدّثتُ", fam.regular, 10)
     plain = PDFTextObject(_canvas(), 0, 0)
     plain.setFont(fam.regular, 10)
     plain.textOut(shaped)
@@ -517,3 +519,92 @@ def test_a24_cjk_lines_through_break_lines_cjk(xml, script_fonts):
     assert para.blPara.kind == 1 and all(hasattr(w, "text") for w in para.blPara.lines[0].words)
     if "<br/>" in xml:
         assert lines[-1] == "九十" and para.blPara.lines[-2].lineBreak
+
+
+
+def _to_unicode(data: bytes, font_part: str) -> dict[int, str]:
+    """Code -> text of the ToUnicode of every subset whose BaseFont has `font_part`."""
+    out: dict[int, str] = {}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                if font_part not in str(font.BaseFont):
+                    continue
+                cmap = font.ToUnicode.read_bytes().decode()
+                for code, text in re.findall(r"<([0-9A-F]{2})> <((?:[0-9A-F]{4})+)>", cmap):
+                    out[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    return out
+
+
+def test_a26_shaped_tounicode_shape_data_and_cmap(script_fonts):
+    from reportlab.pdfbase import ttfonts
+    from reportlab.platypus import paragraph
+
+    fam, _ = _arabic_style()
+    # installed once, by pdfgen.render, over both names shapeFragWord is called by
+    assert ttfonts.shapeFragWord.original is not None
+    assert paragraph.shapeFragWord is ttfonts.shapeFragWord
+    original = ttfonts.shapeFragWord.original
+    word = "لاحظت"  # lam-alef (one glyph for two letters), then three positional forms
+    from reportlab.lib.abag import ABag
+
+    shaped = original([0, (ABag(fontName=fam.regular, fontSize=10), word)])
+    s = shaped[1][1]
+    assert isinstance(s, ttfonts.ShapedStr)
+    clusters = [d.cluster for d in s.__shapeData__]
+    assert clusters == sorted(clusters, reverse=True)  # visual order, one glyph per cluster
+    assert clusters[-1] == 0 and len(s) == 4  # the lam-alef, drawn last, at index 0
+    codes = [ord(ch) for ch in s]
+    assert any(0xE000 <= c <= 0xF8FF or 0xFB50 <= c <= 0xFEFF for c in codes)  # not letters
+    # ReportLab's own cmap: one line per code, "<%02X> <%04X>"
+    cmap = ttfonts.makeToUnicodeCMap.original("AAAAAA+X", [0x41, 0xE000])
+    assert "\n<00> <0041>\n<01> <E000>\n" in cmap
+    # drawn, each glyph reads as its letters (the lam-alef in the order drawn)
+    c = _canvas()
+    c.setFont(fam.regular, 10)
+    c.drawString(10, 10, rl.shape_word(word, fam.regular, 10))
+    c.showPage()
+    c.save()
+    reads = _to_unicode(c._filename.getvalue(), "Vazirmatn")
+    assert set("لاحظت") <= set("".join(reads.values()))
+    assert "ال" in reads.values()  # lam-alef, right to left as drawn
+    assert not [t for t in reads.values() if re.search("[\ue000-\uf8ff\ufb50-\ufeff]", t)]
+
+
+def test_a26_without_it_shaped_glyphs_read_as_private_or_presentation_forms(script_fonts):
+    from reportlab.pdfbase import ttfonts
+
+    fam, _ = _arabic_style()
+    c = _canvas()
+    c.setFont(fam.regular, 10)
+    c.drawString(10, 10, rl.shape_word("لاحظت", fam.regular, 10))
+    c.showPage()
+    saved = ttfonts.makeToUnicodeCMap
+    ttfonts.makeToUnicodeCMap = saved.original
+    try:
+        c.save()
+    finally:
+        ttfonts.makeToUnicodeCMap = saved
+    reads = "".join(_to_unicode(c._filename.getvalue(), "Vazirmatn").values())
+    assert re.search("[\ue000-\uf8ff\ufb50-\ufeff]", reads)
+
+
+def test_a27_private_width_is_per_1000_em(script_fonts):
+    from reportlab.pdfbase import pdfmetrics, ttfonts
+
+    fam, _ = _arabic_style()
+    font = pdfmetrics.getFont(fam.regular)
+    assert font.face.unitsPerEm != 1000  # where ReportLab's unscaled width shows
+    hb = font.hbFont(10)
+    assert font.hbAddPrivate.original is not None  # ours, over ReportLab's
+    s = rl.shape_word("لاحظت", fam.regular, 10)
+    for ch, data in zip(s, s.__shapeData__, strict=True):
+        gid = font.face.charToGlyph[ord(ch)]
+        assert font.face.charWidths[ord(ch)] == pytest.approx(
+            font.pdfScale(hb.get_glyph_h_advance(gid)))
+        assert data.width == font.face.charWidths[ord(ch)]
+    # ReportLab's own (on a font of its own): the advance as given, in font units
+    fresh = ttfonts.TTFont("pdfgen-a25", font.face.filename)
+    fresh.hbFont(10)
+    code = fresh.hbAddPrivate.original("pdfgen-a25-glyph", 3, 2048)
+    assert fresh.face.charWidths[code] == 2048  # if this fails, ReportLab scales it: A27 can go

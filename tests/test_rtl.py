@@ -1,10 +1,12 @@
 """Right-to-left text (#15 part 3): English + Arabic in every bundled layout, read back.
 
 The library is the sample with Arabic added (tests/rtl_library.py: a draft translation
-pending review by a qualified translator). Arabic is shaped by ReportLab (uharfbuzz), each
-line's words are put in display order by the bidi algorithm (pdfgen/render/rtl.py), and
-each line carries an /ActualText with its text in logical order: that is what these tests
-read the text back from (docs/languages.md#right-to-left says why not pdftotext).
+pending review by a qualified translator). Arabic is shaped by ReportLab (uharfbuzz) in
+Vazirmatn, each line's words are put in display order by the bidi algorithm
+(pdfgen/render/rtl.py), and each shaped glyph's ToUnicode entry is the letters it was drawn
+for (rl.py A26). These tests read the text back as readers do, with pdftotext and pdfium,
+compared with the source after NFC; what they do not read exactly yet is an xfail
+(docs/languages.md#right-to-left).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -26,7 +29,7 @@ from pdfgen.pdfcheck import check_pdf
 from pdfgen.render import render_handout
 
 from .conftest import needs
-from .rtl_library import ARABIC, arabic_library
+from .rtl_library import arabic_library
 
 CASES = [("bilingual", ("en", "ar")), ("a4-bilingual", ("en", "ar")),
          ("stacked", ("en", "ar")), ("single", ("ar",)), ("large-print", ("ar",)),
@@ -59,29 +62,44 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
-# -- reading the /ActualText spans back --------------------------------------------------
+# -- reading the text back, as readers do ---------------------------------------------------
 
-def actual_texts(path: Path, artifacts: bool = False) -> list[str]:
-    """The /ActualText of every span on every page, in content order (those inside an
-    /Artifact, the footer, only when `artifacts`)."""
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """NFC, whitespace collapsed, without the bidi controls pdftotext wraps runs in."""
+    return norm(BIDI_CONTROLS.sub("", text))
+
+
+def pdftotext(path: Path) -> str:
+    return clean(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                check=True).stdout)
+
+
+def pdfium_text(path: Path) -> str:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return clean(" ".join(page.get_textpage().get_text_range() for page in pdf))
+    finally:
+        pdf.close()
+
+
+def letters(text: str) -> str:
+    """Only the Arabic letters (no marks, digits, punctuation or spaces)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) == "Lo"
+                   and unicodedata.name(ch, "").startswith("ARABIC"))
+
+
+def actual_texts(path: Path) -> list[str]:
+    """The /ActualText of every marked-content span on every page."""
     out = []
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
-            stack: list[tuple[str, str | None]] = []
             for operands, op in pikepdf.parse_content_stream(page):
-                name = str(op)
-                if name in ("BDC", "BMC"):
-                    tag = str(operands[0])
-                    props = operands[1] if name == "BDC" else None
-                    actual = None
-                    if isinstance(props, pikepdf.Dictionary) and "/ActualText" in props:
-                        actual = str(props.ActualText)
-                    stack.append((tag, actual))
-                    in_artifact = any(t == "/Artifact" for t, _ in stack)
-                    if actual is not None and (artifacts or not in_artifact):
-                        out.append(actual)
-                elif name == "EMC" and stack:
-                    stack.pop()
+                if str(op) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                        and "/ActualText" in operands[1]:
+                    out.append(str(operands[1].ActualText))
     return out
 
 
@@ -104,11 +122,32 @@ def arabic_fields(proc) -> list[str]:
     return [norm(markup.plain(t)) for t in texts]
 
 
+READERS = {"pdftotext": pdftotext, "pdfium": pdfium_text}
+
+
+@needs("pdftotext")
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
-def test_every_arabic_text_extracts_exactly_in_logical_order(pdfs, library, case):
+def test_every_arabic_letter_extracts(pdfs, library, case, reader):
+    # each letter as itself (a shaped glyph's ToUnicode is its letters, rl.py A26), none
+    # private-use or a presentation form, none missing
     _, proc = library
-    read = norm(" ".join(actual_texts(pdfs[case])))
-    assert re.search(r"[\u0600-\u06ff]", read)
+    read = READERS[reader](pdfs[case])
+    assert not re.search("[\ue000-\uf8ff\ufb50-\ufdff\ufe70-\ufeff]", read)
+    source = Counter(letters(" ".join(arabic_fields(proc))))
+    assert not source - Counter(letters(read))
+
+
+@needs("pdftotext")
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("case", [("single", ("ar",))], ids=_id)
+@pytest.mark.xfail(strict=True, reason="not yet: pdftotext moves a full stop or comma before "
+                   "a space to the next word and puts raised marks (tanwin, shadda) on a line "
+                   "of their own; pdfium puts marks before their word and reads mirrored "
+                   "brackets as drawn (docs/languages.md#right-to-left)")
+def test_every_arabic_text_extracts_exactly_in_logical_order(pdfs, library, case, reader):
+    _, proc = library
+    read = READERS[reader](pdfs[case])
     at = 0
     for text in arabic_fields(proc):
         found = read.find(text, at)  # each in full, and in the handout's order
@@ -116,25 +155,52 @@ def test_every_arabic_text_extracts_exactly_in_logical_order(pdfs, library, case
         at = found + len(text)
 
 
-def test_the_sample_arabic_covers_every_field(library):
-    _, proc = library
-    fields = arabic_fields(proc)
-    assert len(fields) >= 50
-    assert all(re.search(r"[\u0600-\u06ff]", t) for t in fields)
-    assert len(ARABIC) == 54
+PLAIN = ("يزيل الجراح جزءا من عظمة في عمودك الفقري لا تأكل شيئا بعد منتصف الليل "
+         "الإصدار الأول للمريض وأسرته پچژگ کی ے ٹڈڑں ھ")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if "ar" in c[1]], ids=_id)
-def test_footer_pieces_read_in_logical_order(pdfs, library, case):
-    clinic, proc = library
-    footer = [norm(t) for t in actual_texts(pdfs[case], artifacts=True)]
-    footer = [t for t in footer if t not in {norm(x) for x in actual_texts(pdfs[case])}]
-    assert re.search(r"صفحة \d+ من \d+", " ".join(footer))  # "Page 1 of 4", in order
-    assert any(t.startswith("الإصدار 1.0") for t in footer)
+@needs("pdftotext")
+@pytest.mark.parametrize("reader", READERS)
+def test_a_paragraph_of_words_reads_back_exactly_in_logical_order(tmp_path, reader):
+    # lines broken, words reordered for display, lam-alef ligatures, Persian and Urdu
+    # letters: what pdftotext and pdfium read is the source, word for word
+    path, para = _draw_para(tmp_path, PLAIN, width=150)
+    assert len(para.blPara.lines) >= 3
+    assert READERS[reader](path) == PLAIN
 
 
-def test_an_english_only_pdf_has_no_actual_text(pdfs):
-    assert actual_texts(pdfs[("single", ("en",))], artifacts=True) == []
+@needs("pdftotext")
+@pytest.mark.parametrize("reader", READERS)
+def test_with_reportlabs_own_tounicode_the_paragraph_does_not_read_back(tmp_path, reader):
+    # the test above can fail: ReportLab's ToUnicode gives shaped forms private-use codes
+    # or presentation forms
+    from reportlab.pdfbase import ttfonts
+
+    ours = ttfonts.makeToUnicodeCMap
+    ttfonts.makeToUnicodeCMap = ours.original
+    try:
+        path, _ = _draw_para(tmp_path, PLAIN, width=150)
+    finally:
+        ttfonts.makeToUnicodeCMap = ours
+    read = READERS[reader](path)
+    assert read != PLAIN
+    assert letters(read) != letters(PLAIN)
+
+
+@pytest.mark.parametrize("case", [("single", ("ar",)), ("large-print", ("ar",))], ids=_id)
+def test_footer_pieces_read_in_logical_order(pdfs, case):
+    # pdfium; pdftotext moves the space before a number ("صفحة 1من 4"), and where an
+    # English footer shares the line (bilingual) pdfium reads the Arabic words as drawn
+    read = pdfium_text(pdfs[case])
+    assert re.search(r"صفحة \d+ من \d+", read)  # "Page 1 of 4", in order
+    assert "الإصدار 1.0" in read
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_no_text_has_actual_text(pdfs, case):
+    # pdftotext reads an /ActualText and then reverses it as right-to-left text drawn
+    # left to right: the glyphs themselves read better (docs/languages.md#right-to-left)
+    assert actual_texts(pdfs[case]) == []
 
 
 # -- tags, fonts, checker ------------------------------------------------------------------
@@ -164,7 +230,7 @@ def test_our_checker_reports_nothing(pdfs, case):
 def test_fonts_are_embedded_subsets_with_tounicode(pdfs, case):
     out = subprocess.run(["pdffonts", str(pdfs[case])], capture_output=True, text=True,
                          check=True).stdout.splitlines()[2:]
-    assert any("NotoNaskhArabic" in line for line in out)
+    assert any("Vazirmatn" in line for line in out)
     for line in out:
         name, *_, emb, sub, uni, _obj, _gen = line.split()
         assert re.match(r"[A-Z]{6}\+", name), line
@@ -341,7 +407,8 @@ def test_the_blank_page_note_in_arabic_is_shaped_and_reads_in_order(script_fonts
     flowable.drawOn(canvas, 50, 50)
     canvas.showPage()
     canvas.save()
-    assert actual_texts(path, artifacts=True) == [note]
+    # its letters in order (pdfium puts the tanwin before its word: see the xfail above)
+    assert letters(pdfium_text(path)) == letters(note)
     runs = fonts.visual_runs(note, "regular")
     words = note.split()
     assert len([r for r, _ in runs if r.strip()]) >= len(words)  # each word shaped, apart

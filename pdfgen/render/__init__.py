@@ -34,6 +34,8 @@ rl_config.useA85 = 0
 # Every number on a page goes through ReportLab's pure-Python fp_str; the same few hundred
 # come back again and again, so their text is remembered (same bytes: rl.py, A17).
 rl.speed_up_numbers()
+# A shaped glyph (Arabic) extracts as the letters it was drawn for (rl.py, A26).
+rl.map_shaped_glyphs()
 
 
 def choose_langs(clinic: Clinic, layout: Layout, langs: tuple[str, ...] | None) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ from reportlab.platypus import Flowable, Paragraph
 
 from . import rl
 from .rtl import char_levels, has_rtl, visual_order, word_level
-from .tagging import actual_text_bdc
 
 EPS = 1e-6
 
@@ -32,20 +31,6 @@ def furniture(canv, kind: str = "layout"):
         canv.restoreState()
         if hook:
             hook(False, kind)
-
-
-@contextmanager
-def actual_text(canv, text: str | None):
-    """Text drawn inside reads as `text` (its logical order: right-to-left text is drawn
-    in visual order), when `text` is given."""
-    if not text:
-        yield
-        return
-    canv.addLiteral(actual_text_bdc(text))
-    try:
-        yield
-    finally:
-        canv.addLiteral("EMC")
 
 
 @contextmanager
@@ -109,23 +94,18 @@ class Para(Paragraph):
     # -- right to left: words in display order per line, bullets and boxes at the right ----
     rtl_words: list[str] | None = None  # an RTL paragraph's words, in logical order
     rtl_bullet: str | None = None  # its bullet, drawn at the right (not ReportLab's)
-    rtl_lines: list[str] = []  # while drawing: each line's logical text (its /ActualText)
 
     def _rtl_reorder(self) -> list:
         """Put each line's words in display order (render/rtl.py); returns the undo."""
         if not rl.is_kind1(self):
             return []
         words = self.rtl_words or []
-        lines, texts, pos = [], [], 0
-        tokens = rl.line_tokens(self)
-        for n, line_tokens in enumerate(tokens):
+        lines, pos = [], 0
+        for line_tokens in rl.line_tokens(self):
             line = words[pos:pos + len(line_tokens)]
             pos += len(line_tokens)
             lines.append(_display_pieces(line_tokens, line) if len(line) == len(line_tokens)
                          else None)
-            more = n + 1 < len(tokens) or not self.last
-            texts.append(" ".join(line) + (" " if more else ""))
-        self.rtl_lines = texts if pos == len(words) else []
         return rl.set_lines(self, lines)
 
     def _draw_rtl_bullet(self) -> None:
@@ -154,7 +134,6 @@ class Para(Paragraph):
             if rtl and self.first and self.rtl_bullet:
                 self._draw_rtl_bullet()
             # each line's last word keeps its space, so tagged text reads "your lower back"
-            # (right to left: each line's /ActualText has it)
             saved = [] if rtl else rl.pad_line_ends(self, all_lines=not self.last)
             try:
                 super().draw()
@@ -163,7 +142,6 @@ class Para(Paragraph):
                 tagger.end_piece()
         finally:
             rl.restore_lines(undo)
-            self.rtl_lines = []
 
 
 def _display_pieces(tokens: list[list], words: list[str]) -> list:
@@ -547,11 +525,10 @@ class FillPageIfEven(Flowable):
                 self.canv.drawCentredString(self.width / 2, self.height / 2, self.note)
                 return
             x = (self.width - self.fonts.visual_width(self.note, "regular", self.size)) / 2
-            with actual_text(self.canv, self.note if self.fonts.rtl else None):
-                for run, fam in runs:
-                    self.canv.setFont(fam.regular, self.size)
-                    self.canv.drawString(x, self.height / 2, run)
-                    x += stringWidth(run, fam.regular, self.size)
+            for run, fam in runs:
+                self.canv.setFont(fam.regular, self.size)
+                self.canv.drawString(x, self.height / 2, run)
+                x += stringWidth(run, fam.regular, self.size)
 
 
 class LangMark(Flowable):

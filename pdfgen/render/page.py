@@ -17,7 +17,7 @@ from ..model import Clinic, Procedure
 from . import rl
 from .flowables import furniture
 from .fonts import Family, FontStack
-from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger, actual_text_bdc
+from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger
 
 
 def tel_uri(phone: str) -> str:
@@ -271,11 +271,10 @@ def _shared_pieces(clinic: Clinic, fam: Family, colors: dict[str, str]) -> list[
 def _piece(text: str, fonts: FontStack, face: str, color: str, link: str | None = None
            ) -> tuple:
     """One footer piece: `text` as runs, each in the face of the stack that has it; right to
-    left, the runs as drawn (render/rtl.py), the first carrying `text` (its /ActualText)."""
+    left, the runs as drawn (render/rtl.py)."""
     if fonts.rtl:
-        runs = fonts.visual_runs(text, face)
-        return tuple((run, fam.faces[face], color, link, text if n == 0 else None)
-                     for n, (run, fam) in enumerate(runs))
+        return tuple((run, fam.faces[face], color, link)
+                     for run, fam in fonts.visual_runs(text, face))
     return tuple((run, fam.faces[face], color, link) for run, fam in fonts.runs(text, face))
 
 
@@ -428,14 +427,7 @@ def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family,
             canv.setFont(fam.regular, size)
             canv.drawString(x, y, SEP)
             x += stringWidth(SEP, fam.regular, size)
-        span = False  # right to left: the runs of one text read in its logical order
-        for text, font, color, link, *actual in piece:
-            if span and (not actual or actual[0]):
-                canv.addLiteral("EMC")
-                span = False
-            if actual and actual[0]:
-                canv.addLiteral(actual_text_bdc(actual[0]))
-                span = True
+        for text, font, color, link in piece:
             canv.setFillColor(HexColor(color))
             canv.setFont(font, size)
             canv.drawString(x, y, text)
@@ -444,8 +436,6 @@ def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family,
                 canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0,
                              thickness=0)
             x += w
-        if span:
-            canv.addLiteral("EMC")
 
 
 def footer_worst_case(spec: FooterSpec, langs: tuple[str, ...]) -> tuple[list[str], float]:

@@ -87,12 +87,31 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      parallel `__shapeData__` list whose items' `.cluster` is the index of
                      the glyph's first character in the text shaped (the whole word);
                      `ShapedStr(text, shapeData=...)` makes one from the two.
+  A26 shaped-tounicode `ttfonts.shapeFragWord(w)` (which `shapeStr` and, by its own name,
+                     `platypus.paragraph` call) shapes with cluster level MONOTONE_CHARACTERS
+                     and returns w, or [width, (frag, ShapedStr), ...] whose ShapedStr holds
+                     one code per glyph (the glyph's first cmap character, else a private-use
+                     code the TTFont gives it) and `__shapeData__`, one ShapeData per glyph
+                     whose `cluster` is the index in w's text (its strings joined) where the
+                     glyph's characters start; `TTFont.addObjects` writes each subset's
+                     ToUnicode with the module-level `ttfonts.makeToUnicodeCMap(name,
+                     subset)`, `name` being "XXXXXX+" + the face's name, `subset` the codes,
+                     one "<%02X> <%04X>" line per code.
+  A27 private-width  `TTFont.hbFont()` sets the instance's `hbAddPrivate(name, gid,
+                     advance)`, which `shapeFragWord` calls for a glyph no cmap character
+                     maps to: it gives the glyph a private-use code and stores `advance` (in
+                     font units, as HarfBuzz gives it) as the code's width in
+                     `face.charWidths`, where every other width is per 1000 em (`pdfScale`);
+                     `shapeFragWord` reads that width back right after. ReportLab 5.1 does not
+                     scale it: in a font of 2048 units per em, the PDF's /Widths make such a
+                     glyph twice as wide as drawn, and readers see letters overlap.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 import zlib
 from contextlib import contextmanager
 
@@ -764,6 +783,115 @@ def is_kind1(para) -> bool:
 def ends_line(op: str) -> bool:
     """A text object's operator ends a paragraph line (A21)."""
     return op.endswith(" T*")
+
+
+# -- what a shaped glyph reads as (A26) --------------------------------------------------------
+
+# face name (as in a subset's BaseFont, after "+") -> glyph code -> the text it reads as;
+# None where one code was seen for two texts (it keeps ReportLab's mapping)
+_GLYPH_TEXT: dict[str, dict[int, str | None]] = {}
+
+
+def _face_key(font) -> str:
+    face = font.face
+    return (face.name + face.subfontNameX).decode("latin-1")
+
+
+def _record_glyph_texts(word: list, shaped: list) -> None:
+    """Remember what each glyph of a shaped word reads as: its cluster's characters (A26),
+    when the cluster is drawn with that one glyph (a font that draws a letter as a skeleton and
+    dots, several glyphs to a cluster, keeps ReportLab's mapping for them)."""
+    text = "".join(s for f, s in word[1:] if not hasattr(f, "cbDefn"))
+    glyphs = []  # (font, code, cluster)
+    for item in shaped[1:]:
+        frag, s = item[0], item[1]
+        data = getattr(s, "__shapeData__", None)
+        if hasattr(frag, "cbDefn") or not data:
+            continue
+        font = pdfmetrics.getFont(frag.fontName)
+        glyphs += [(font, ord(ch), sd.cluster) for ch, sd in zip(s, data, strict=False)
+                   if 0 <= sd.cluster < len(text)]
+    starts = sorted({c for _, _, c in glyphs})
+    ends = dict(zip(starts, starts[1:] + [len(text)], strict=True))
+    per_cluster: dict[int, int] = {}
+    for _, _, cluster in glyphs:
+        per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
+    for font, code, cluster in glyphs:
+        if per_cluster[cluster] != 1:
+            continue
+        # a glyph for two letters or more (lam-alef) reads as them in the order drawn,
+        # right to left: pdftotext and pdfium put a line's right-to-left characters in
+        # logical order by reversing them all, a ligature's too (pypdf does not)
+        reads = text[cluster:ends[cluster]]
+        if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in reads):
+            reads = reads[::-1]
+        known = _GLYPH_TEXT.setdefault(_face_key(font), {})
+        if code not in known:
+            known[code] = None if reads == chr(code) else reads
+        elif known[code] is not None and known[code] != reads:
+            known[code] = None  # one glyph, two texts: no single answer
+
+
+def _recording_shape_frag_word(original):
+    def shape_frag_word(w, *args, **kwargs):
+        shaped = original(w, *args, **kwargs)
+        if shaped is not w:
+            _record_glyph_texts(w, shaped)
+        return shaped
+
+    shape_frag_word.original = original
+    return shape_frag_word
+
+
+def _to_unicode_cmap(original):
+    def make_to_unicode_cmap(fontname, subset):
+        cmap = original(fontname, subset)
+        known = _GLYPH_TEXT.get(fontname.split("+", 1)[-1])
+        if not known:
+            return cmap
+        for i, code in enumerate(subset):
+            reads = known.get(code)
+            if reads:
+                cmap = cmap.replace(f"\n<{i:02X}> <{code:04X}>\n",
+                                    f"\n<{i:02X}> <{reads.encode('utf-16-be').hex().upper()}>\n", 1)
+        return cmap
+
+    make_to_unicode_cmap.original = original
+    return make_to_unicode_cmap
+
+
+def _scaled_private_widths(original):
+    def hb_font(self, fontSize=10):
+        font = original(self, fontSize)
+        add = self.hbAddPrivate
+        if getattr(add, "original", None) is None:
+            def add_private(name, gid, advance, font=font, add=add, self=self):
+                code = add(name, gid, advance)
+                # A27: the glyph's own advance (not a kerned one), per 1000 em
+                self.face.charWidths[code] = self.pdfScale(font.get_glyph_h_advance(gid))
+                return code
+
+            add_private.original = add
+            self.hbAddPrivate = add_private
+        return font
+
+    hb_font.original = original
+    return hb_font
+
+
+def map_shaped_glyphs() -> None:
+    """Make a shaped glyph's ToUnicode entry the characters it was drawn for (A26): a
+    positional form or a ligature otherwise reads as a private-use code or as an Arabic
+    presentation form. Installed once; text that is not shaped is written as before."""
+    from reportlab.platypus import paragraph
+
+    if getattr(ttfonts.shapeFragWord, "original", None) is not None:
+        return
+    wrapped = _recording_shape_frag_word(ttfonts.shapeFragWord)
+    ttfonts.shapeFragWord = wrapped
+    paragraph.shapeFragWord = wrapped
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap(ttfonts.makeToUnicodeCMap)
+    ttfonts.TTFont.hbFont = _scaled_private_widths(ttfonts.TTFont.hbFont)
 
 
 def shape_word(word: str, font_name: str, size: float) -> str:

@@ -8,7 +8,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..i18n import Labels
-from .flowables import actual_text, furniture, tagged
+from .flowables import furniture, tagged
 from .fonts import FontStack, family_of
 
 
@@ -62,8 +62,7 @@ class SignatureBlock(Flowable):
             # a piece followed by more text ends with a space that takes no room
             spaced = text + ("" if text.endswith(" ") else " ")
             runs = fonts.visual_runs(spaced, face)
-            with tagged(canv, self, (part, locale)), \
-                    actual_text(canv, spaced if fonts.rtl else None):
+            with tagged(canv, self, (part, locale)):
                 rx = x
                 for run, fam in runs:
                     if fam.faces[face] != current:

@@ -90,21 +90,6 @@ class _Shown(str):
     """A text-showing operator in a text object's code (as opposed to state operators)."""
 
 
-class _Line:
-    """A marker in a text object's code: a right-to-left line starts (`text`, its logical
-    text, for /ActualText) or ends (None)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str | None):
-        self.text = text
-
-
-def actual_text_bdc(text: str) -> str:
-    """BDC of a span whose glyphs read as `text` (drawn in another order: right to left)."""
-    return f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC"
-
-
 class MarkedText(rl.TextObject):
     """A text object whose text is marked content (all sequences inside its BT ... ET).
 
@@ -120,23 +105,11 @@ class MarkedText(rl.TextObject):
         self.ops.append(0)
         self.elem = elem
         self.mark = len(self.ops)  # where the last text-showing operator starts
-        self.lines: list[str] = []  # right to left: each line's logical text, in order
-        self.in_line = False
 
     def shown(self, start: int) -> None:
         self.mark = start
         ops = self.ops
         ops[-1] = _Shown(ops[-1])
-        if not self.lines:
-            return
-        if not self.in_line:  # a line's first text: its /ActualText span opens
-            ops.insert(start, _Line(self.lines[0]))
-            self.mark = start + 1
-            self.in_line = True
-        if rl.ends_line(ops[-1]):
-            ops.append(_Line(None))
-            self.lines.pop(0)
-            self.in_line = False
 
     def link_record(self, link, what: str) -> None:
         # 'start' comes after the link's first fragment was written, 'end' before the
@@ -150,20 +123,9 @@ class MarkedText(rl.TextObject):
     def finish(self, ops: list) -> list:
         out: list[str] = []
         want = current = None
-        span = False
         for item in ops:
             if item.__class__ is int:
                 want = self.opens[item]
-                continue
-            if item.__class__ is _Line:  # the line's span holds its marked content
-                if current is not None:
-                    out.append("EMC")
-                    current = None
-                if span:
-                    out.append("EMC")
-                span = item.text is not None
-                if span:
-                    out.append(actual_text_bdc(item.text))
                 continue
             if isinstance(item, _Shown) and want is not current:
                 if current is not None:
@@ -172,8 +134,6 @@ class MarkedText(rl.TextObject):
                 current = want
             out.append(item)
         if current is not None:
-            out.append("EMC")
-        if span:
             out.append("EMC")
         return out
 
@@ -195,7 +155,6 @@ class Tagger:
         self.content: dict = {}  # tag key -> element that receives the text
         self.labels: dict[int, Elem] = {}  # list item -> its Lbl
         self.piece_lang = ""  # language of the paragraph piece being drawn
-        self.lines: list[str] = []  # its lines' logical text, when it is right to left
         self.targets: dict[tuple[str, str], Elem] = {}  # (url, lang) -> its first body Link
         self.footer_div: Elem | None = None  # footer links no body Link takes
         self.footer_links: dict[str, Elem] = {}
@@ -258,18 +217,13 @@ class Tagger:
         """The canvas's beginText: marked when a content element is waiting for text."""
         if self.artifact or not self.queue:
             return None
-        body = len(self.queue) == 1
         elem = self.queue.pop(0) if len(self.queue) > 1 else self.queue[0]
-        text = MarkedText(canvas, x, y, direction, self, elem)
-        if body and self.lines:  # a right-to-left paragraph's lines
-            text.lines, self.lines = self.lines, []
-        return text
+        return MarkedText(canvas, x, y, direction, self, elem)
 
     def begin_piece(self, flowable) -> None:
         """A paragraph piece starts drawing: its bullet (first) and text go to its elements."""
         self.queue, self.links, self.urls = [], {}, {}
         self.piece_lang = flowable.lang
-        self.lines = list(getattr(flowable, "rtl_lines", None) or [])
         body = self.content.get(flowable.elem)
         if body is None:
             return
@@ -283,7 +237,6 @@ class Tagger:
 
     def end_piece(self) -> None:
         self.queue, self.links, self.urls = [], {}, {}
-        self.lines = []
 
     @contextmanager
     def part(self, owner, key) -> None:
