@@ -12,7 +12,7 @@ for layout in bilingual a4-bilingual stacked single large-print; do
 done
 # English with a language in another script, from the sample library in other scripts
 # (needs its fonts: pdfgen fonts install vi zh-Hans ar).
-for lang in vi zh-Hans; do
+for lang in vi zh-Hans ar; do
   pdfgen render hemilaminectomy --library ../../examples/other-scripts --layout bilingual \
     --lang "en,$lang" -o "$tmp/en-$lang.pdf" >/dev/null
   pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$tmp/en-$lang.pdf" "bilingual-$lang"
