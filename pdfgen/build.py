@@ -1175,9 +1175,13 @@ def _look_figures(look: _Look, path: Path) -> None:
     """Read (and hash) the figure files the handout names, as its loader would: what
     cannot be read is recorded with the reason, which the job reports at the file's line."""
     from . import figures as figfiles
+    from .diskcache import cached_bytes
 
     h = hashlib.sha256()
-    for name in figure_files(look.source, display(path)):
+    # which files: parsing the YAML is most of a no-op build's time (5 ms a handout), so
+    # the answer is kept in pdfgen's cache by the handout's bytes (it depends on nothing else)
+    names = cached_bytes("figure-files", look.source, figure_files)
+    for name in names:
         try:
             data: bytes | str = figfiles.read(path.parent, name)
             digest = _sha(data)

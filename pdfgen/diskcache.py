@@ -85,7 +85,12 @@ def cached_data(kind: str, source: Path, build: Callable[[bytes], object]):
     `build` must return plain data (what marshal can write) and depend on nothing but the
     bytes it is given (and pdfgen's code, whose version is in the key).
     """
-    data = Path(source).read_bytes()
+    return cached_bytes(kind, Path(source).read_bytes(), build)
+
+
+def cached_bytes(kind: str, data: bytes, build: Callable[[bytes], object]):
+    """`build(data)`, from the cache when an entry for these bytes exists (as cached_data,
+    for bytes already read: a handout's source, say)."""
     folder = cache_dir()
     if folder is None:
         return build(data)
