@@ -269,3 +269,24 @@ def test_the_example_library_builds_every_output(script_fonts, tmp_path):
     assert names == [f"hemilaminectomy.{n}.pdf" for n in
                      ("ar", "en-ar", "en-vi", "en-zh", "en", "vi", "zh")]
     assert "failed 0" in res.output
+
+
+# -- the external checkers, on every script: English beside vi, zh-Hans and ar -------------
+
+@needs("qpdf")
+@pytest.mark.parametrize("lang", ["vi", "zh-Hans", "ar"])
+@pytest.mark.parametrize("layout", ["bilingual", "single"])
+def test_external_checkers_pass_in_every_script(library, tmp_path, layout, lang):
+    from pdfua import validate
+
+    clinic, proc = library
+    path = tmp_path / f"{layout}.{lang}.pdf"
+    path.write_bytes(render_handout(proc, clinic, load_layout(layout), _langs(layout, lang)))
+    report = validate(str(path))
+    findings = [f"{f.rule_id} {f.message}" for o in report.outcomes for f in o.findings]
+    skipped = [f"{o.rule_id}: {o.skipped_reason}" for o in report.outcomes if o.skipped_reason]
+    assert findings == [] and skipped == [] and len(report.outcomes) >= 10
+    assert check_pdf(path) == []
+    res = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "WARNING" not in res.stdout + res.stderr

@@ -19,6 +19,7 @@ from pdfgen.languages import registry
 from pdfgen.layout import load_layout
 from pdfgen.load import load_clinic, load_library, require
 from pdfgen.paths import bundled
+from pdfgen.pdfcheck import check_pdf
 from pdfgen.render import render_handout
 from pdfgen.render.readiness import check_taglines
 
@@ -255,3 +256,17 @@ def test_check_names_the_missing_font_package_and_command(tmp_path):
 def test_every_tagline_text_yaml_key_is_a_profiled_code():
     data = yaml.safe_load(taglines.TEXTS_FILE.read_text(encoding="utf-8"))
     assert set(data["taglines"]) <= set(registry())
+
+
+@needs("qpdf")
+def test_the_page_passes_the_external_checkers(page_pdf):
+    from pdfua import validate
+
+    path, _ = page_pdf
+    report = validate(str(path))
+    findings = [f"{f.rule_id} {f.message}" for o in report.outcomes for f in o.findings]
+    assert findings == [] and len(report.outcomes) >= 10
+    assert check_pdf(path) == []
+    res = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert res.returncode == 0 and "WARNING" not in res.stdout + res.stderr, res.stdout
+
