@@ -483,7 +483,7 @@ class _CJKPara(Paragraph):
         return rl.break_lines_cjk(self, maxWidths)
 
 
-def test_a25_shaped_clusters_let_a_number_in_an_arabic_word_read_left_to_right(script_fonts):
+def test_a25_shaped_clusters_cut_a_word_by_bidi_level(script_fonts):
     from pdfgen.render.rtl import char_levels
 
     fam, _ = _arabic_style()
@@ -496,12 +496,12 @@ def test_a25_shaped_clusters_let_a_number_in_an_arabic_word_read_left_to_right(s
     class Piece:
         text = shaped
 
-    fixed = rl.ltr_runs_in_place(Piece(), char_levels(word))
-    assert [d.cluster for d in fixed.text.__shapeData__] == [4, 0, 1, 2, 3]  # "۔4038"
-    assert rl.is_shaped(fixed)
-    plain = Piece()
-    plain.text = "4038"
-    assert rl.ltr_runs_in_place(plain, [2, 2, 2, 2]) is plain  # not shaped: as it is
+    runs = rl.level_runs(Piece(), char_levels(word))
+    # logical order: the number (level 2, glyphs turned back to read 4038), then the stop
+    assert [(level, first) for _, level, first in runs] == [(2, 0), (1, 4)]
+    assert [d.cluster for d in runs[0][0].text.__shapeData__] == [0, 1, 2, 3]
+    assert [d.cluster for d in runs[1][0].text.__shapeData__] == [4]
+    assert all(rl.is_shaped(piece) for piece, *_ in runs)
 
 
 

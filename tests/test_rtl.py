@@ -327,6 +327,16 @@ def test_a_phone_number_reads_whole_wherever_its_punctuation_is(tmp_path, xml):
     assert max(rest) > max(left for _, left in number)
 
 
+@pytest.mark.parametrize("xml", ["اتصل على <b>817-697-4038</b>.", "اتصل على 817-697-4038."])
+def test_the_full_stop_after_a_number_ends_the_sentence_at_the_left(tmp_path, xml):
+    path, _ = _draw_para(tmp_path, xml)
+    chars = _chars(path)
+    digits = [left for ch, left, _, _ in chars if ch.isdigit()]
+    stop = [left for ch, left, _, _ in chars if ch == "."]
+    assert stop and max(stop) < min(digits)  # the stop at the left of the number
+    assert max(left for ch, left, _, _ in chars if _arabic(ch)) > max(digits)
+
+
 def test_lines_break_in_logical_order_and_each_is_right_aligned(tmp_path):
     words = " ".join(f"كلمة{n}" for n in range(1, 31))  # كلمة1 ... كلمة30
     path, para = _draw_para(tmp_path, words, width=200)
@@ -422,3 +432,36 @@ def test_a_paragraph_split_across_pages_reads_whole(tmp_path):
     assert first.rtl_words + rest.rtl_words == para.rtl_words
     assert first.rtl_words[0] == "كلمة1" and rest.rtl_words[-1] == "كلمة40"
     assert not first.last and rest.last and rest.lang == "ar"
+
+
+def test_the_signature_form_is_mirrored_on_an_arabic_page(pdfs, library):
+    """Arabic alone: each label starts at the right edge of its line, the date's line is at
+    the left, and the check boxes come before their words (at their right)."""
+    from pdfgen.i18n import labels_for
+
+    clinic, _ = library
+    path = pdfs[("single", ("ar",))]
+    last = len(pdfium.PdfDocument(str(path))) - 1
+    chars = [c for c in _chars(path, last) if not c[0].isspace()]
+    lab = labels_for(clinic.language("ar").locale)
+    page_w = float(pdfium.PdfDocument(str(path))[last].get_width())
+
+    def line_of(text: str) -> list:
+        """The characters of the line whose letters are those of `text` (and no more)."""
+        want = sorted(ch for ch in text if not ch.isspace())
+        lines: dict[float, list] = {}
+        for c in chars:
+            lines.setdefault(c[3], []).append(c)
+        for found in lines.values():
+            letters = sorted(c[0] for c in found)
+            if all(letters.count(ch) >= want.count(ch) for ch in set(want)):
+                return found
+        raise AssertionError(f"no line with {text!r}")
+
+    name = line_of(lab["patient_name"])
+    assert max(c[2] for c in name) > page_w * 0.75  # at the right, where RTL lines start
+    date_and_signature = line_of(lab["date"] + lab["patient_signature"])
+    date_letters = set(lab["date"]) - set(lab["patient_signature"]) - {" "}
+    date_x = [c[1] for c in date_and_signature if c[0] in date_letters]
+    sign_x = [c[1] for c in date_and_signature if c[0] not in date_letters]
+    assert date_x and max(date_x) < min(sign_x)  # the date's line at the left

@@ -144,6 +144,47 @@ class Para(Paragraph):
             rl.restore_lines(undo)
 
 
+def _word_runs(token: list, word: str, levels: list[int]) -> list[tuple[list, int]]:
+    """A shaped word whose characters are at more than one bidi level, as units of one
+    level each, in logical order: a shaped piece cut by its glyphs' clusters (rl.py A25;
+    a cluster counts from the start of the word it was shaped in), a piece drawn as its
+    own letters cut by position."""
+    runs: list[tuple[object, int, int]] = []
+    at = 0
+    for piece in token:
+        if rl.is_shaped(piece) and rl.clusters_known(piece, len(levels)):
+            found = rl.level_runs(piece, levels)
+            runs += found
+            at = max(at, max(first for *_, first in found) + 1)
+            continue
+        chars = rl.piece_text(piece)
+        where = word.find(chars, at) if chars else at
+        if where < 0 and chars and word.find(chars[::-1], at) >= 0:
+            # shaped right to left with nothing to position: ReportLab keeps the glyphs
+            # (reversed, in display order) as plain text
+            chars, where = chars[::-1], word.find(chars[::-1], at)
+        if where < 0:  # glyph codes that are not the word's letters: move it whole
+            runs.append((piece, word_level(word, levels, True), at))
+            at += len(chars)
+            continue
+        at = where
+        i = 0
+        while i < len(chars):
+            j = i
+            while j < len(chars) and levels[min(at + j, len(levels) - 1)] == \
+                    levels[min(at + i, len(levels) - 1)]:
+                j += 1
+            level = levels[min(at + i, len(levels) - 1)]
+            run = chars[i:j] if level % 2 == 0 else chars[i:j][::-1]
+            runs.append((rl.with_text(piece, run), level, at + i))
+            i = j
+        if not chars:  # a callback: where it is
+            runs.append((piece, levels[min(at, len(levels) - 1)], at))
+        at += len(chars)
+    runs.sort(key=lambda r: r[2])
+    return [([piece], level) for piece, level, _ in runs]
+
+
 def _display_pieces(tokens: list[list], words: list[str]) -> list:
     """One right-to-left line's pieces, left to right: the line's words (`tokens`, with their
     source text `words`) ordered by the bidi levels of the line's text (rule L2). A shaped
@@ -174,11 +215,12 @@ def _display_pieces(tokens: list[list], words: list[str]) -> list:
                     units.append(([rl.with_text(piece, run)], levels[at + i]))
                     i = j
                 at += len(chars)
-        else:  # shaped right to left as a whole: a number in it back in reading order
-            # (a shaped glyph's cluster counts from the start of the word it was shaped in)
+        else:
             at_word = levels[pos:pos + len(word)]
-            units.append(([rl.ltr_runs_in_place(p, at_word) for p in token],
-                          word_level(word, at_word, base)))
+            if len(set(at_word)) == 1:  # one direction: the word moves as a whole
+                units.append((token, at_word[0]))
+            else:  # a number and its full stop, say: each run at its own level
+                units += _word_runs(token, word, at_word)
         pos += len(word)
         if t + 1 < len(tokens):  # the space after the word, at its own level
             units.append(([rl.with_text(token[-1], " ")], levels[pos]))

@@ -85,8 +85,9 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      bullet; a `<br/>` fragment has `lineBreak`.
   A25 shaped-clusters a `ShapedStr` holds one character per glyph, in visual order, and a
                      parallel `__shapeData__` list whose items' `.cluster` is the index of
-                     the glyph's first character in the text shaped (the whole word);
-                     `ShapedStr(text, shapeData=...)` makes one from the two.
+                     the glyph's first character in the text shaped (the whole word), or
+                     2**31 - 1 for text joined to it or rebuilt; `ShapedStr(text,
+                     shapeData=...)` makes one from the two.
   A26 shaped-tounicode `ttfonts.shapeFragWord(w)` (which `shapeStr` and, by its own name,
                      `platypus.paragraph` call) shapes with cluster level MONOTONE_CHARACTERS
                      and returns w, or [width, (frag, ShapedStr), ...] whose ShapedStr holds
@@ -712,36 +713,40 @@ def is_shaped(piece) -> bool:
     return isinstance(getattr(piece, "text", None), ttfonts.ShapedStr)
 
 
-def ltr_runs_in_place(piece, levels: list[int]):
-    """A25: a shaped piece whose logical characters have bidi `levels` (one per character of
-    the source text the piece was shaped from, indexed by each glyph's `cluster` in its
-    ShapeData), with each left-to-right run of its glyphs (even level: digits, Latin letters)
-    put back in reading order. uharfbuzz shapes a word with an Arabic letter in it right to
-    left as a whole, so a number glued to an Arabic-script full stop ("4038۔", Urdu) would
-    come out "۔8304"; the bidi algorithm (rule L2) keeps the number left to right. (The
-    Arabic comma and question mark are of no script: such a word is not shaped at all.)
-    Unchanged when the piece is not shaped, has no such run, or was shaped left to right
-    (a word of digits and Latin letters only: its clusters already rise)."""
+def clusters_known(piece, size: int) -> bool:
+    """Whether a shaped piece's glyphs all name a character of the word (of `size`
+    characters) they came from: text ReportLab joined to a shaped string gets a
+    placeholder cluster (2**31 - 1), and so does a string it rebuilt."""
     text = getattr(piece, "text", None)
-    if not isinstance(text, ttfonts.ShapedStr) or not text:
-        return piece
+    data = getattr(text, "__shapeData__", None)
+    return bool(data) and all(0 <= d.cluster < size for d in data)
+
+
+def level_runs(piece, levels: list[int]) -> list[tuple[object, int, int]]:
+    """A25: a shaped piece cut where the bidi level of its glyphs' characters changes:
+    (piece showing the run, its level, the logical index of its first character), in
+    logical order, each run's glyphs in display order for its own direction. `levels` has
+    one level per character of the word the piece was shaped in (a glyph's `cluster`
+    indexes it). A word holding a number and the punctuation after it ("4038." beside
+    Arabic) is shaped as one, but the bidi algorithm puts the full stop apart."""
+    text = piece.text
     data = text.__shapeData__
     lv = [levels[min(d.cluster, len(levels) - 1)] if levels else 1 for d in data]
-    if all(v % 2 for v in lv):
-        return piece
-    chars, shape = list(str(text)), list(data)
+    runs = []
     i = 0
     while i < len(lv):
-        if lv[i] % 2:
-            i += 1
-            continue
         j = i
-        while j < len(lv) and lv[j] % 2 == 0:
+        while j < len(lv) and lv[j] == lv[i]:
             j += 1
-        if shape[i].cluster > shape[j - 1].cluster:  # shaped right to left: turn it back
-            chars[i:j], shape[i:j] = chars[i:j][::-1], shape[i:j][::-1]
+        chars, shape = list(str(text)[i:j]), list(data[i:j])
+        falling = shape[0].cluster > shape[-1].cluster  # shaped right to left
+        if falling == (lv[i] % 2 == 0):  # the run reads the other way: turn it
+            chars, shape = chars[::-1], shape[::-1]
+        first = min(d.cluster for d in shape)
+        runs.append((with_text(piece, ttfonts.ShapedStr("".join(chars), shapeData=shape)),
+                     lv[i], first))
         i = j
-    return with_text(piece, ttfonts.ShapedStr("".join(chars), shapeData=shape))
+    return sorted(runs, key=lambda r: r[2])
 
 
 def with_text(piece, text: str):

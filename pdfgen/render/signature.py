@@ -37,6 +37,9 @@ class SignatureBlock(Flowable):
         self.spaceBefore = space_before
         self.lang = "+".join(lab.locale for lab in labels)
         self.row = self.size * self.ROW
+        # every language of the block right to left (an Arabic page): the form is mirrored,
+        # labels and lines from the right edge, the check boxes before their words
+        self.rtl = all(getattr(f, "rtl", False) for f in self.fonts)
 
     @staticmethod
     def label_size(body_size: float) -> float:
@@ -57,6 +60,10 @@ class SignatureBlock(Flowable):
         face = "bold" if font == self.bold else "regular"
         items = self._pieces(key)
         current = None
+        start, total = x, 0.0
+        if self.rtl:  # laid out as left to right, drawn mirrored: it ends at width - x
+            total = self._width(key, face, suffix)
+            x = self.width - x - total
         for i, (text, locale, fonts) in enumerate(items):
             text += " / " if i < len(items) - 1 else suffix
             # a piece followed by more text ends with a space that takes no room
@@ -71,7 +78,11 @@ class SignatureBlock(Flowable):
                     canv.drawString(rx, y, run)
                     rx += stringWidth(run, current, self.size)
             x += fonts.visual_width(text, face, self.size)
-        return x
+        return start + total if self.rtl else x
+
+    def _x(self, x0: float, x1: float) -> tuple[float, float]:
+        """A stretch from x0 to x1 of the left-to-right form, where it is drawn."""
+        return (self.width - x1, self.width - x0) if self.rtl else (x0, x1)
 
     def _pieces(self, key: str) -> list[tuple[str, str, FontStack]]:
         """Each language's label for `key` (said once when two say the same)."""
@@ -140,8 +151,9 @@ class SignatureBlock(Flowable):
             y -= self.row
             line_y = y + size * 1.6
             for key, x0, x1 in row:
+                left, right = self._x(x0, x1)
                 with furniture(canv):
-                    canv.line(x0, line_y, x1, line_y)
+                    canv.line(left, line_y, right, line_y)
                 part += 1
                 self._label(canv, x0, line_y - size * 1.3, key, self.font, part)
         # interpreter: "Interpreter used: [ ] Yes  [ ] No", then a line for name or ID
@@ -151,12 +163,14 @@ class SignatureBlock(Flowable):
         x = self._label(canv, 0.0, base, "interpreter_used", self.bold, part, ":") + size
         for key in ("yes", "no"):
             with furniture(canv):
-                canv.rect(x, base - size * 0.12, size * 0.95, size * 0.95, stroke=1, fill=0)
+                canv.rect(self._x(x, x + size * 0.95)[0], base - size * 0.12, size * 0.95,
+                          size * 0.95, stroke=1, fill=0)
             x += size * 1.45
             x = self._label(canv, x, base, key, self.font, part) + size * 1.6
         y -= self.row
         line_y = y + size * 1.6
         with furniture(canv):
-            canv.line(0, line_y, wide, line_y)
+            left, right = self._x(0, wide)
+            canv.line(left, line_y, right, line_y)
         self._label(canv, 0, line_y - size * 1.3, "interpreter_id", self.font, part + 1)
         canv.restoreState()
