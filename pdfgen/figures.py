@@ -298,13 +298,17 @@ def _check_expansion(root) -> None:
     shapes (a few lines of <use> can otherwise make millions)."""
     ids = {elem.get("id"): elem for elem in root.iter() if isinstance(elem.tag, str)
            and elem.get("id")}
-    sizes: dict[int, int] = {}
+    # by id(): lxml makes a new Python object for an element each time one is asked for
+    # and none is alive, so each is kept here with its size; else a freed object's id
+    # could be reused by another element's and its size taken for it (the bomb check
+    # passed an SVG of 90,000 shapes now and then)
+    sizes: dict[int, tuple[object, int]] = {}
     busy: set[int] = set()
 
     def size(elem) -> int:
         key = id(elem)
         if key in sizes:
-            return sizes[key]
+            return sizes[key][1]
         if key in busy:
             raise FigureError("has a <use> that refers to itself (a loop)")
         busy.add(key)
@@ -319,7 +323,7 @@ def _check_expansion(root) -> None:
                 total += size(target)
         total = min(total, MAX_DRAWN + 1)
         busy.discard(key)
-        sizes[key] = total
+        sizes[key] = (elem, total)
         return total
 
     if size(root) > MAX_DRAWN:

@@ -117,4 +117,4 @@ def test_most_examples_render():
     """Runs after the property tests (file order): they exercised the renderer, not only
     the glyph check's refusals."""
     for lang in ("ar", "zh-Hans", "vi"):
-        assert RENDERED.get(lang, 0) >= EXAMPLES // 3, RENDERED
+        assert RENDERED.get(lang, 0) >= max(2, EXAMPLES // 6), RENDERED
