@@ -416,25 +416,6 @@ def test_a20_shaped_lines_are_kind1_with_words_split_by_spaces(script_fonts):
     assert len(rl.line_tokens(para)[0]) == len(tokens[0])
 
 
-def test_a21_each_paragraph_line_ends_with_t_star(script_fonts):
-    for kind_style in (STYLE, _arabic_style()[1]):
-        c = _canvas()
-        seen: list[str] = []
-
-        class Lines(rl.TextObject):
-            def shown(self, start, seen=seen):
-                seen.append(self.ops[-1])
-
-        c.beginText = lambda x=0, y=0, direction=None, c=c: Lines(c, x, y, direction)
-        para = Paragraph("one two three four five six seven eight nine ten " * 2
-                         if kind_style is STYLE else ARABIC, kind_style)
-        _, _ = para.wrap(60, 1000)
-        lines = len(para.blPara.lines)
-        para.drawOn(c, 0, 0)
-        assert sum(rl.ends_line(op) for op in seen) == lines
-        assert rl.ends_line(seen[-1])
-
-
 def test_a22_shape_str_shapes_a_word_for_the_canvas(script_fonts):
     fam, _ = _arabic_style()
     word = "الموقع"

@@ -67,8 +67,7 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      words separated by " ", each word shaped on its own (a `ShapedStr`,
                      glyphs already in visual order; slicing one keeps its shape data);
                      the fragments are drawn in list order, left to right.
-  A21 line-end       the last text-showing operator of each paragraph line ends in " T*"
-                     (kind 0 and kind 1 alike), so a text object can tell lines apart.
+  A21 (retired: right-to-left lines no longer carry /ActualText, found by " T*")
   A22 shape-str      `ttfonts.shapeStr(text, font, size)` shapes one word (a `ShapedStr`
                      in visual order that `drawString` and `stringWidth` accept) or
                      returns it unchanged for a font that is not shapable.
@@ -783,11 +782,6 @@ def source_words(para) -> list[str]:
 
 def is_kind1(para) -> bool:
     return para.blPara.kind == 1
-
-
-def ends_line(op: str) -> bool:
-    """A text object's operator ends a paragraph line (A21)."""
-    return op.endswith(" T*")
 
 
 # -- what a shaped glyph reads as (A26) --------------------------------------------------------
