@@ -453,7 +453,6 @@ class StoryBuilder:
         words = texts()
         style = ParagraphStyle("tagline", parent=self.st.body, alignment=TA_LEFT,
                                spaceAfter=size * 0.8)
-        whole = ParagraphStyle("tagline-phrases", parent=style, splitLongWords=0)
         number = f"{notice.phone} (TTY: {notice.tty})" if notice.tty else notice.phone
         items = []
         for code in notice.languages:
@@ -461,9 +460,8 @@ class StoryBuilder:
             text = markup.escape(tagline(code, notice.phone, notice.tty))
             text = text.replace(markup.escape(number), f"<b>{markup.escape(number)}</b>")
             xml = f"<b>{markup.escape(prof.name)}</b><br/>{text}"
-            # Lao (line_breaking: phrases): lines break only between phrases
-            items.append(self._para(Para, xml, whole if prof.line_breaking == "phrases"
-                                    else style, code, "P"))
+            # localized: its fonts, direction and line breaking (Lao: between phrases only)
+            items.append(self._para(Para, xml, style, code, "P"))
         head = [self.heading(words.heading["en"], "en"),
                 self._para(Para, markup.escape(words.heading["es"]), self.st.subtitle, "es",
                            "P")]
