@@ -171,6 +171,19 @@ def test_a_paragraph_of_words_reads_back_exactly_in_logical_order(tmp_path, read
 
 @needs("pdftotext")
 @pytest.mark.parametrize("reader", READERS)
+def test_what_was_shaped_before_in_the_process_changes_nothing(tmp_path, reader):
+    # a Persian word with a zero-width non-joiner, shaped first (as the taglines page does
+    # before a handout in the same build worker): its space glyph must not make every
+    # later space read as a non-joiner
+    first = tmp_path / "first"
+    first.mkdir()
+    _draw_para(first, "اگر به زبان فارسی صحبت می\u200cکنید، خدمات کمک زبانی")
+    path, _ = _draw_para(tmp_path, PLAIN, width=150)
+    assert READERS[reader](path) == PLAIN
+
+
+@needs("pdftotext")
+@pytest.mark.parametrize("reader", READERS)
 def test_with_reportlabs_own_tounicode_the_paragraph_does_not_read_back(tmp_path, reader):
     # the test above can fail: ReportLab's ToUnicode gives shaped forms private-use codes
     # or presentation forms

@@ -796,6 +796,15 @@ def _face_key(font) -> str:
     return (face.name + face.subfontNameX).decode("latin-1")
 
 
+def _stand_in(code: int) -> bool:
+    """Whether ReportLab's code for a shaped glyph stands in for the text it was drawn for:
+    a private-use code (a glyph no character maps to: a positional form) or an Arabic
+    presentation form (a ligature such as lam-alef). Any other code is the character the
+    font maps to that glyph, and reads as itself: a space glyph drawn for a zero-width
+    non-joiner must not make every later space in the process read as one."""
+    return 0xE000 <= code <= 0xF8FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+
+
 def _record_glyph_texts(word: list, shaped: list) -> None:
     """Remember what each glyph of a shaped word reads as: its cluster's characters (A26),
     when the cluster is drawn with that one glyph (a font that draws a letter as a skeleton and
@@ -816,7 +825,7 @@ def _record_glyph_texts(word: list, shaped: list) -> None:
     for _, _, cluster in glyphs:
         per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
     for font, code, cluster in glyphs:
-        if per_cluster[cluster] != 1:
+        if per_cluster[cluster] != 1 or not _stand_in(code):
             continue
         # a glyph for two letters or more (lam-alef) reads as them in the order drawn,
         # right to left: pdftotext and pdfium put a line's right-to-left characters in
