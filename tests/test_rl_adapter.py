@@ -589,3 +589,57 @@ def test_a27_private_width_is_per_1000_em(script_fonts):
     fresh.hbFont(10)
     code = fresh.hbAddPrivate.original("pdfgen-a25-glyph", 3, 2048)
     assert fresh.face.charWidths[code] == 2048  # if this fails, ReportLab scales it: A27 can go
+
+
+def test_a28_shaped_marks_pen_positions_callbacks_and_private_codes(script_fonts):
+    from reportlab.lib.abag import ABag
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.rl_accel import fp_str
+    from reportlab.pdfbase import pdfmetrics
+
+    fam, style = _arabic_style(alignment=TA_RIGHT)
+    font = pdfmetrics.getFont(fam.regular)
+    s = rl.shape_word("جزءًا", fam.regular, 10)  # a tanwin on the hamza
+    data = s.__shapeData__
+    marks = [i for i, d in enumerate(data) if d.x_advance == 0]
+    assert len(marks) == 1 and ord(s[marks[0]]) == 0x064B  # a mark: no advance, its code
+    mark = data[marks[0]]
+    assert mark.x_offset and mark.y_offset
+    # drawn at its pen position moved by x_offset across and y_offset up (per 1000 em)
+    tx = rl.TextObject(_canvas(), 0, 0)
+    tx.setFont(fam.regular, 10)
+    tx._textOut(s)
+    ops = " ".join(o for o in tx.ops if isinstance(o, str))
+    assert f"{fp_str(mark.y_offset * 10 / 1000)} Ts [{fp_str(-mark.x_offset)} " in ops
+    # a callback first on a line sees where the line starts; one after a shaped string
+    # sees the running x moved by the string's /Widths, not by its advances
+    c = _canvas()
+    seen = []
+    c.setNamedCB("probe", lambda canv, kind, label: seen.append(
+        (label, *rl.text_position(canv))))
+    para = Paragraph("جزءًا", style)
+    para.wrap(300, 100)
+
+    def probe(label):
+        return ABag(cbDefn=ABag(kind="onDraw", name="probe", label=label), text="")
+
+    [first] = rl.line_pieces(para)[0]
+    assert rl.is_shaped(first) and first.text == s
+    rl.set_lines(para, [[probe("start"), first, probe("after")]])
+    para.drawOn(c, 20, 30)
+    assert [label for label, *_ in seen] == ["start", "after"]
+    (_, x0, _), (_, x1, _) = seen
+    assert x0 == pytest.approx(para.blPara.lines[0].extraSpace)  # right aligned
+    width = pdfmetrics.stringWidth(s, fam.regular, 10)
+    advance = sum(d.x_advance for d in data) * 10 / 1000
+    assert width != pytest.approx(advance)  # why A28 counts the advances itself
+    assert x1 - x0 == pytest.approx(width)
+    assert rl.advance(ABag(text=s, fontName=fam.regular, fontSize=10)) == pytest.approx(advance)
+    # a private code of its own for a name not seen, drawing the same glyph
+    gid = font.face.charToGlyph[ord(s[marks[0] + 1])]
+    code = font.hbAddPrivate("pdfgen-a28-probe", gid, 0)
+    assert code != ord(s[marks[0] + 1]) and font.face.charToGlyph[code] == gid
+    assert font.hbAddPrivate("pdfgen-a28-probe", gid, 0) == code
+    # setFont keeps the font on the canvas
+    c.setFont(fam.bold, 13)
+    assert rl.canvas_font(c) == (fam.bold, 13)

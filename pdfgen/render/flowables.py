@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
@@ -31,6 +32,30 @@ def furniture(canv, kind: str = "layout"):
         canv.restoreState()
         if hook:
             hook(False, kind)
+
+
+class _Run:
+    """A shaped run about to be drawn on the canvas, as rl.lift_marks takes a piece."""
+
+    rise = 0
+
+    def __init__(self, text, font_name: str, size: float):
+        self.text, self.fontName, self.fontSize = text, font_name, size
+
+
+def draw_string(canv, x: float, y: float, text) -> None:
+    """`canv.drawString`, with a shaped word's combining marks drawn as outlines and their
+    text read with their letters (rl.py A28), as paragraphs draw them."""
+    lifted = rl.lift_marks(_Run(text, *rl.canvas_font(canv))) \
+        if rl.is_shaped(_Run(text, "", 0)) else None
+    if lifted is None:
+        canv.drawString(x, y, text)
+        return
+    shown, marks = lifted
+    canv.drawString(x, y, shown.text)
+    with furniture(canv):
+        for across, up, gid in marks:
+            rl.draw_outline(canv, shown.fontName, shown.fontSize, gid, x + across, y + up)
 
 
 @contextmanager
@@ -120,15 +145,63 @@ class Para(Paragraph):
         tx.textOut(self.rtl_bullet)
         canv.drawText(tx)
 
+    def _lift_marks(self) -> tuple[list, list]:
+        """Take each shaped word's combining marks out of its text, to be drawn as outlines
+        (rl.py A28): their text goes with their letter's. Returns (the undo, a list the
+        canvas callback fills with (x, y, piece, marks) as the lines are drawn)."""
+        drawn: list = []
+        if not rl.is_kind1(self) or self.style.alignment == TA_JUSTIFY:
+            return [], drawn
+        lines = []
+        for line in rl.line_pieces(self):
+            pieces, marked = [], []
+            for piece in line:
+                lifted = rl.lift_marks(piece) if rl.is_shaped(piece) else None
+                if lifted is not None:
+                    piece, marks = lifted
+                    marked.append((len(pieces), marks))
+                pieces.append(piece)
+            # one callback where the line starts: ReportLab's running x counts a shaped
+            # word by its glyphs' widths, not by how far it moves (A28)
+            lines.append([rl.marks_callback((pieces, marked)), *pieces] if marked else None)
+        if not any(lines):
+            return [], drawn
+
+        def seen(canv, _kind, label):
+            x, y = rl.text_position(canv)
+            pieces, marked = label
+            starts = [x]
+            for piece in pieces:
+                starts.append(starts[-1] + rl.advance(piece))
+            drawn.extend((starts[i], y, pieces[i], marks) for i, marks in marked)
+
+        self.canv.setNamedCB(rl.MARKS_CALLBACK, seen)
+        return rl.set_lines(self, lines), drawn
+
+    def _draw_marks(self, drawn: list) -> None:
+        """The lifted marks, as shapes in their text's colour; page furniture, for their
+        text is read with their letters."""
+        if not drawn:
+            return
+        canv = self.canv
+        with furniture(canv):
+            for x, y, piece, marks in drawn:
+                canv.setFillColor(piece.textColor)
+                for across, up, gid in marks:
+                    rl.draw_outline(canv, piece.fontName, piece.fontSize, gid, x + across,
+                                    y + (piece.rise or 0) + up)
+
     def draw(self):
         tagger = getattr(self.canv, "tagger", None)
         rtl = self.rtl_words is not None
         undo = self._rtl_reorder() if rtl else []
+        lifted, drawn = self._lift_marks() if rtl else ([], [])
         try:
             if tagger is None:  # not a tagging HandoutCanvas
                 if rtl and self.first and self.rtl_bullet:
                     self._draw_rtl_bullet()
                 super().draw()
+                self._draw_marks(drawn)
                 return
             tagger.begin_piece(self)
             if rtl and self.first and self.rtl_bullet:
@@ -140,7 +213,9 @@ class Para(Paragraph):
             finally:
                 rl.unpad_line_ends(self, saved)
                 tagger.end_piece()
+            self._draw_marks(drawn)
         finally:
+            rl.restore_lines(lifted)
             rl.restore_lines(undo)
 
 
@@ -569,7 +644,7 @@ class FillPageIfEven(Flowable):
             x = (self.width - self.fonts.visual_width(self.note, "regular", self.size)) / 2
             for run, fam in runs:
                 self.canv.setFont(fam.regular, self.size)
-                self.canv.drawString(x, self.height / 2, run)
+                draw_string(self.canv, x, self.height / 2, run)
                 x += stringWidth(run, fam.regular, self.size)
 
 

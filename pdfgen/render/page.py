@@ -15,7 +15,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from ..i18n import Labels
 from ..model import Clinic, Procedure
 from . import rl
-from .flowables import furniture
+from .flowables import draw_string, furniture
 from .fonts import Family, FontStack
 from .tagging import ARTIFACT_FOOTER, ARTIFACT_LAYOUT, Tagger
 
@@ -430,7 +430,7 @@ def _draw_line(canv, line: FooterLine, x: float, y: float, fam: Family,
         for text, font, color, link in piece:
             canv.setFillColor(HexColor(color))
             canv.setFont(font, size)
-            canv.drawString(x, y, text)
+            draw_string(canv, x, y, text)
             w = stringWidth(text, font, size)
             if link:
                 canv.linkURL(link, (x, y - size * 0.25, x + w, y + size * 0.9), relative=0,

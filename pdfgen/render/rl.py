@@ -105,6 +105,21 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      `shapeFragWord` reads that width back right after. ReportLab 5.1 does not
                      scale it: in a font of 2048 units per em, the PDF's /Widths make such a
                      glyph twice as wide as drawn, and readers see letters overlap.
+  A28 shaped-marks   in a ShapedStr's `__shapeData__`, a glyph's pen position is the sum
+                     of the `x_advance` of the glyphs before it, and `_formatText` draws it
+                     at pen + `x_offset` across and at the line's rise + `y_offset` up (all
+                     per 1000 em of the font size); a combining mark has `x_advance` 0.
+                     A paragraph line's fragment with `cbDefn` (kind "onDraw", `name`,
+                     `label`) calls the canvas's named callback `name` with (canvas, kind,
+                     label) while `canvas._curr_tx_info["cur_x"]`, `["cur_y"]` are, for
+                     the line's first fragment, where the line starts on its baseline (the
+                     running x after a ShapedStr counts the glyphs' /Widths, not their
+                     `x_advance`, so it is not where the next fragment is drawn; no
+                     justification: that adds word space). `TTFont.hbAddPrivate`
+                     gives a glyph a private-use code of its own for a name it has not
+                     seen, and the code drawn chooses the glyph (`face.charToGlyph`).
+                     `Canvas.setFont` keeps the font's name and size in `_fontname` and
+                     `_fontsize`.
 """
 
 from __future__ import annotations
@@ -664,14 +679,19 @@ def shaping_style(**extra) -> dict:
 
 def _line_tokens(line) -> list[list]:
     """A kind-1 line's words in logical order, each a list of fragments (one per style
-    run of the word; a shaped word's fragments are already in visual order, A20)."""
+    run of the word; a shaped word's fragments are already in visual order, A20). Words
+    joined by a no-break space were shaped as one, so right to left they come in visual
+    order: they are put back in logical order (the shaped space's cluster is real)."""
     tokens: list[list] = []
+    glued: list[bool] = []  # per token: joined to the one before by a shaped no-break space
     cur: list = []
+    joined = False
     for frag in line.words:
         if hasattr(frag, "cbDefn"):
             cur.append(frag)
             continue
         text = frag.text
+        data = getattr(text, "__shapeData__", None)
         start = 0
         for i in range(len(text) + 1):
             if i < len(text) and text[i] not in " \xa0":
@@ -682,11 +702,39 @@ def _line_tokens(line) -> list[list]:
                 cur.append(piece)
             if i < len(text) and cur:
                 tokens.append(cur)
+                glued.append(joined)
                 cur = []
+            if i < len(text):
+                joined = bool(data) and 0 <= data[i].cluster < 0x7FFFFFFF
             start = i + 1
     if cur:
         tokens.append(cur)
-    return tokens
+        glued.append(joined)
+    return _glued_in_logical_order(tokens, glued)
+
+
+def _first_cluster(token: list) -> int | None:
+    for piece in token:
+        data = getattr(getattr(piece, "text", None), "__shapeData__", None)
+        if data and 0 <= data[0].cluster < 0x7FFFFFFF:
+            return data[0].cluster
+    return None
+
+
+def _glued_in_logical_order(tokens: list[list], glued: list[bool]) -> list[list]:
+    out: list[list] = []
+    i = 0
+    while i < len(tokens):
+        j = i + 1
+        while j < len(tokens) and glued[j]:
+            j += 1
+        run = tokens[i:j]
+        first, last = _first_cluster(run[0]), _first_cluster(run[-1])
+        if len(run) > 1 and first is not None and last is not None and first > last:
+            run = run[::-1]  # shaped right to left: the word's start is drawn last
+        out += run
+        i = j
+    return out
 
 
 def line_word_counts(para) -> list[int]:
@@ -812,20 +860,26 @@ def _record_glyph_texts(word: list, shaped: list) -> None:
     text = "".join(s for f, s in word[1:] if not hasattr(f, "cbDefn"))
     glyphs = []  # (font, code, cluster)
     for item in shaped[1:]:
+        # a callback inside the word comes back as a list of its fragments, no text
+        if hasattr(item[0], "cbDefn") or len(item) < 2:
+            continue
         frag, s = item[0], item[1]
         data = getattr(s, "__shapeData__", None)
-        if hasattr(frag, "cbDefn") or not data:
+        if not data:
             continue
         font = pdfmetrics.getFont(frag.fontName)
-        glyphs += [(font, ord(ch), sd.cluster) for ch, sd in zip(s, data, strict=False)
+        glyphs += [(font, ord(ch), sd.cluster, sd) for ch, sd in zip(s, data, strict=False)
                    if 0 <= sd.cluster < len(text)]
-    starts = sorted({c for _, _, c in glyphs})
+    starts = sorted({g[2] for g in glyphs})
     ends = dict(zip(starts, starts[1:] + [len(text)], strict=True))
-    per_cluster: dict[int, int] = {}
-    for _, _, cluster in glyphs:
-        per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
-    for font, code, cluster in glyphs:
-        if per_cluster[cluster] != 1 or not _stand_in(code):
+    per_cluster: dict[int, list] = {}
+    for glyph in glyphs:
+        per_cluster.setdefault(glyph[2], []).append(glyph)
+    for cluster, members in per_cluster.items():
+        if len(members) > 1:
+            _record_merged_marks(members, text[cluster:ends[cluster]])
+    for font, code, cluster, _ in glyphs:
+        if len(per_cluster[cluster]) != 1 or not _stand_in(code):
             continue
         # a glyph for two letters or more (lam-alef) reads as them in the order drawn,
         # right to left: pdftotext and pdfium put a line's right-to-left characters in
@@ -838,6 +892,33 @@ def _record_glyph_texts(word: list, shaped: list) -> None:
             known[code] = None if reads == chr(code) else reads
         elif known[code] is not None and known[code] != reads:
             known[code] = None  # one glyph, two texts: no single answer
+
+
+# (face, base glyph code, its marks' signature) -> the cluster's text, logical order; None
+# where one such drawing was seen for two texts
+_MERGED: dict[tuple, str | None] = {}
+
+
+def _mark_signature(members: list) -> tuple | None:
+    """(base glyph code, ((mark code, x offset, y offset), ...)) of a cluster drawn as one
+    glyph with advance and marks of none (a mark inside a lam-alef ligature shares its
+    cluster), or None for any other cluster."""
+    bases = [g for g in members if g[3].x_advance != 0]
+    marks = [g for g in members if g[3].x_advance == 0 and _is_mark(chr(g[1]))]
+    if len(bases) != 1 or len(bases) + len(marks) != len(members):
+        return None
+    return bases[0][1], tuple((g[1], round(g[3].x_offset, 3), round(g[3].y_offset, 3))
+                              for g in marks)
+
+
+def _record_merged_marks(members: list, text: str) -> None:
+    """Remember the text of a cluster of one glyph and its marks (A28 lifts them)."""
+    sig = _mark_signature(members)
+    if sig is None:
+        return
+    key = (_face_key(members[0][0]), *sig)
+    if _MERGED.setdefault(key, text) != text:
+        _MERGED[key] = None
 
 
 def _recording_shape_frag_word(original):
@@ -900,6 +981,249 @@ def map_shaped_glyphs() -> None:
     paragraph.shapeFragWord = wrapped
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap(ttfonts.makeToUnicodeCMap)
     ttfonts.TTFont.hbFont = _scaled_private_widths(ttfonts.TTFont.hbFont)
+
+
+# -- combining marks drawn as outlines (A28) ---------------------------------------------------
+
+# (face, glyph, text) -> the private code that draws the glyph and reads as the text
+_COMBINED: dict[tuple[str, int, str], int] = {}
+_OUTLINES: dict[tuple[str, int], list] = {}
+MARKS_CALLBACK = "pdfgen_marks"
+
+
+def _strong_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def _reads_as(font, code: int) -> str | None:
+    """What a drawn glyph code reads as, in logical order (None: no single answer)."""
+    if not _stand_in(code):
+        return chr(code)
+    known = _GLYPH_TEXT.get(_face_key(font), {}).get(code)
+    if not known:
+        return None
+    return known[::-1] if _strong_rtl(known) else known
+
+
+def _is_mark(text: str | None) -> bool:
+    return bool(text) and all(unicodedata.category(ch) == "Mn" for ch in text)
+
+
+def _group_text(font, base: int, group: list[int], codes, reads, data) -> str | None:
+    """The text of a base glyph and the marks on it, in the word's order; None if unknown.
+    A mark inside a ligature shares the ligature's cluster: its text was recorded when
+    the word was shaped (_record_merged_marks)."""
+    start = data[base].cluster
+    inside = [m for m in group if data[m].cluster == start]
+    after = [(data[m].cluster, reads[m]) for m in group if data[m].cluster != start]
+    if inside:
+        members = [(font, codes[i], start, data[i]) for i in [base, *inside]]
+        sig = _mark_signature(members)
+        merged = _MERGED.get((_face_key(font), *sig)) if sig else None
+        return merged and merged + "".join(text for _, text in after)
+    if reads[base] is None:
+        return None
+    return _in_source_order(start, reads[base], after)
+
+
+def _in_source_order(start: int, letters: str, marks: list[tuple[int, str]]) -> str:
+    """A glyph's letters (from character `start` of the word) and its marks (each at its
+    own character index) in the word's order: a mark on the lam of a lam-alef ligature
+    comes between the two letters."""
+    taken = {at for at, _ in marks}
+    placed, at = [], start
+    for ch in letters:
+        while at in taken:
+            at += 1
+        placed.append((at, ch))
+        at += 1
+    return "".join(text for _, text in sorted(placed + marks))
+
+
+def _combined_code(font, code: int, text: str) -> int:
+    """A code of its own that draws the glyph of `code` and whose ToUnicode is `text`."""
+    face = font.face
+    gid = face.charToGlyph[code]
+    key = (_face_key(font), gid, text)
+    found = _COMBINED.get(key)
+    if found is not None and face.charToGlyph.get(found) == gid:
+        return found
+    new = font.hbAddPrivate(f"pdfgen:{gid}:{text}", gid, 0)
+    face.charWidths[new] = face.charWidths[code]  # drawn as wide as the glyph it shows
+    _GLYPH_TEXT.setdefault(_face_key(font), {})[new] = text
+    _COMBINED[key] = new
+    return new
+
+
+def lift_marks(piece):
+    """A shaped piece with its combining marks taken out of the text (A28): each mark's base
+    glyph is drawn with a code of its own that reads as the base and its marks, and the
+    marks come back as (across, up, glyph) from where the piece starts (points, without
+    the piece's rise), to be drawn as outlines. None when the piece has no mark to lift.
+
+    Why: a mark is a glyph of no width drawn over its letter; pdftotext puts a raised
+    mark in a line of its own or after the space, pdfium puts it before its word. Drawn
+    as a shape, with its text in its letter's, every reader reads the two in order."""
+    text = piece.text
+    data = getattr(text, "__shapeData__", None)
+    if not data or len(data) != len(text):
+        return None
+    font = pdfmetrics.getFont(piece.fontName)
+    if not hasattr(font, "hbAddPrivate"):
+        return None
+    codes = [ord(ch) for ch in text]
+    reads = [_reads_as(font, code) for code in codes]
+    known = [0 <= d.cluster < 0x7FFFFFFF for d in data]
+    marks = [i for i, d in enumerate(data)
+             if known[i] and d.x_advance == 0 and _is_mark(reads[i])]
+    if not marks:
+        return None
+    bases = [i for i in range(len(codes)) if known[i] and i not in marks]
+    groups: dict[int, list[int]] = {}
+    for m in marks:  # a mark's letter: the nearest glyph at or before it in the text
+        below = [b for b in bases if data[b].cluster <= data[m].cluster]
+        if below:
+            groups.setdefault(max(below, key=lambda b: data[b].cluster), []).append(m)
+    texts = {}
+    for base, group in groups.items():
+        group.sort(key=lambda m: data[m].cluster)
+        texts[base] = _group_text(font, base, group, codes, reads, data)
+    # right-to-left text only: a left-to-right script's marks (Devanagari's vowel signs,
+    # some drawn before their letter) read back in order as they are
+    groups = {b: g for b, g in groups.items() if texts[b] and _strong_rtl(texts[b])}
+    if not groups:
+        return None
+    pen, at = [], 0.0
+    for d in data:
+        pen.append(at)
+        at += d.x_advance
+    scale = piece.fontSize / 1000
+    new_codes, lifted, dropped = list(codes), [], set()
+    for base, group in groups.items():
+        logical = texts[base]
+        # read right to left as the line's letters are (A26)
+        new_codes[base] = _combined_code(font, codes[base],
+                                         logical[::-1] if _strong_rtl(logical) else logical)
+        for m in group:
+            dropped.add(m)
+            lifted.append(((pen[m] + data[m].x_offset) * scale, data[m].y_offset * scale,
+                           font.face.charToGlyph[codes[m]]))
+    keep = [i for i in range(len(codes)) if i not in dropped]
+    shown = ttfonts.ShapedStr("".join(chr(new_codes[i]) for i in keep),
+                              shapeData=[data[i] for i in keep])
+    return with_text(piece, shown), lifted
+
+
+def marks_callback(label):
+    """A fragment of no width that calls the canvas's MARKS_CALLBACK with `label` (A28)."""
+    from reportlab.lib.abag import ABag
+
+    return ABag(cbDefn=ABag(kind="onDraw", name=MARKS_CALLBACK, label=label), text="")
+
+
+def advance(piece) -> float:
+    """How far drawing a line's piece moves along the line (points): a shaped string by its
+    glyphs' advances (A28), other text by its width, a callback not at all."""
+    text = getattr(piece, "text", "")
+    if not text:
+        return 0.0
+    data = getattr(text, "__shapeData__", None)
+    if data:
+        return sum(d.x_advance for d in data) * piece.fontSize / 1000
+    return pdfmetrics.stringWidth(text, piece.fontName, piece.fontSize)
+
+
+def canvas_font(canv) -> tuple[str, float]:
+    """The canvas's current font and size (A28: `setFont` keeps them in `_fontname`,
+    `_fontsize`)."""
+    return canv._fontname, canv._fontsize
+
+
+def line_pieces(para) -> list[list]:
+    """Each line's pieces of a wrapped kind-1 paragraph, as they will be drawn (A20)."""
+    return [line.words for line in para.blPara.lines]
+
+
+def text_position(canv) -> tuple[float, float]:
+    """Inside a MARKS_CALLBACK: where on the line's baseline the next fragment starts."""
+    info = canv._curr_tx_info
+    return info["cur_x"], info["cur_y"]
+
+
+class _Pen:
+    """A glyph's outline as path operators in font units (uharfbuzz's pen protocol)."""
+
+    def __init__(self):
+        self.ops: list = []
+        self.at = (0.0, 0.0)
+
+    def moveTo(self, p):  # noqa: N802 (the pen protocol's names)
+        self.ops.append(("m", p))
+        self.at = p
+
+    def lineTo(self, p):  # noqa: N802
+        self.ops.append(("l", p))
+        self.at = p
+
+    def curveTo(self, *pts):  # noqa: N802
+        for i in range(0, len(pts) - 2, 3):
+            self.ops.append(("c", pts[i], pts[i + 1], pts[i + 2]))
+        self.at = pts[-1]
+
+    def qCurveTo(self, *pts):  # noqa: N802
+        # TrueType quadratics (implied on-curve points between off-curve ones) as cubics
+        *offs, end = pts
+        start = self.at
+        for i, c in enumerate(offs):
+            nxt = end if i == len(offs) - 1 else ((c[0] + offs[i + 1][0]) / 2,
+                                                  (c[1] + offs[i + 1][1]) / 2)
+            c1 = (start[0] + 2 / 3 * (c[0] - start[0]), start[1] + 2 / 3 * (c[1] - start[1]))
+            c2 = (nxt[0] + 2 / 3 * (c[0] - nxt[0]), nxt[1] + 2 / 3 * (c[1] - nxt[1]))
+            self.ops.append(("c", c1, c2, nxt))
+            start = nxt
+        self.at = end
+
+    def closePath(self):  # noqa: N802
+        self.ops.append(("h",))
+
+    def endPath(self):  # noqa: N802
+        pass
+
+
+def glyph_outline(font_name: str, gid: int) -> tuple[float, list]:
+    """(units per em, path operators in font units) of one glyph of a registered TTFont."""
+    import uharfbuzz
+
+    font = pdfmetrics.getFont(font_name)
+    key = (_face_key(font), gid)
+    ops = _OUTLINES.get(key)
+    if ops is None:
+        pen = _Pen()
+        uharfbuzz.Font(font.hbFace).draw_glyph_with_pen(gid, pen)
+        ops = _OUTLINES[key] = pen.ops
+    return font.hbFace.upem, ops
+
+
+def draw_outline(canv, font_name: str, size: float, gid: int, x: float, y: float) -> None:
+    """Fill one glyph's outline with the canvas's fill colour, its origin at (x, y)."""
+    from reportlab.pdfgen.canvas import FILL_NON_ZERO
+
+    upem, ops = glyph_outline(font_name, gid)
+    if not ops:
+        return
+    k = size / upem
+    path = canv.beginPath()
+    for op in ops:
+        if op[0] == "m":
+            path.moveTo(x + op[1][0] * k, y + op[1][1] * k)
+        elif op[0] == "l":
+            path.lineTo(x + op[1][0] * k, y + op[1][1] * k)
+        elif op[0] == "c":
+            (a, b), (c, d), (e, f) = op[1:]
+            path.curveTo(x + a * k, y + b * k, x + c * k, y + d * k, x + e * k, y + f * k)
+        else:
+            path.close()
+    canv.drawPath(path, stroke=0, fill=1, fillMode=FILL_NON_ZERO)
 
 
 def shape_word(word: str, font_name: str, size: float) -> str:

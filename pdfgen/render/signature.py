@@ -8,7 +8,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..i18n import Labels
-from .flowables import furniture, tagged
+from .flowables import draw_string, furniture, tagged
 from .fonts import FontStack, family_of
 
 
@@ -75,7 +75,7 @@ class SignatureBlock(Flowable):
                     if fam.faces[face] != current:
                         current = fam.faces[face]
                         canv.setFont(current, self.size)
-                    canv.drawString(rx, y, run)
+                    draw_string(canv, rx, y, run)
                     rx += stringWidth(run, current, self.size)
             x += fonts.visual_width(text, face, self.size)
         return start + total if self.rtl else x
