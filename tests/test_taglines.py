@@ -270,3 +270,19 @@ def test_the_page_passes_the_external_checkers(page_pdf):
     res = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
     assert res.returncode == 0 and "WARNING" not in res.stdout + res.stderr, res.stdout
 
+
+
+def test_rtl_taglines_read_back_exactly_with_pdfium(page_pdf):
+    # Arabic, Persian and Urdu taglines, marks and the phone number in place (rl.py A28):
+    # pdfium, which reads by position as a viewer does
+    import pypdfium2 as pdfium
+
+    path, clinic = page_pdf
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        read = _norm(" ".join(page.get_textpage().get_text_range() for page in pdf))
+    finally:
+        pdf.close()
+    notice = clinic.taglines
+    for code in sorted(RTL):
+        assert _norm(taglines.tagline(code, notice.phone, notice.tty)) in read, code

@@ -3,6 +3,7 @@ cleanly."""
 
 from __future__ import annotations
 
+import unicodedata
 from contextlib import contextmanager
 
 from reportlab.lib.colors import HexColor
@@ -301,7 +302,46 @@ def _display_pieces(tokens: list[list], words: list[str]) -> list:
             units.append(([rl.with_text(token[-1], " ")], levels[pos]))
             pos += 1
     order = visual_order([level for _, level in units])
-    return [piece for i in order for piece in units[i][0]]
+    return _stream_order([units[i] for i in order])
+
+
+def _neutral(piece) -> bool:
+    text = rl.piece_text(piece)
+    return bool(text.strip()) and all(
+        unicodedata.bidirectional(ch) in ("CS", "ON", "ES", "ET", "WS") for ch in text)
+
+
+def _stream_order(units: list[tuple[list, int]]) -> list:
+    """The pieces of a right-to-left line, left to right, in the order they are drawn.
+    Where the line ends (its left end) with punctuation after a left-to-right run
+    ("817-697-4038." shows as ".817-697-4038"), the run is drawn first and the stop after
+    it, moved to its left (rl.py A29): readers that take the drawing order for the text's
+    (pdfium) otherwise read the stop before the number."""
+    pieces = [piece for unit, _ in units for piece in unit]
+    lead = 0
+    while lead < len(units) and units[lead][1] % 2 and all(_neutral(p) for p in units[lead][0]):
+        lead += 1
+    if not lead or lead == len(units) or units[lead][1] % 2:
+        return pieces
+    stops = [piece for unit, _ in units[:lead] for piece in unit]
+    run = units[lead][0]
+    rest = [piece for unit, _ in units[lead + 1:] for piece in unit]
+    # one piece, so one text-showing operator: pdfium reads a stop drawn by an operator of
+    # its own, left of the one before, as coming first. The stop takes the run's face
+    # (a full stop after a bold number is drawn bold) when its font has the glyphs.
+    face = run[-1]
+    if all(p.fontName == face.fontName and p.fontSize == face.fontSize
+           and p.textColor == face.textColor for p in run) \
+            and all(p.fontSize == face.fontSize and p.textColor == face.textColor
+                    and set(map(ord, rl.piece_text(p))) <= rl.charmap(face.fontName)
+                    for p in stops):
+        stops = [rl.with_text(face, str(rl.piece_text(p))) for p in stops]
+    stops_width = sum(rl.advance(p) for p in stops)
+    run_width = sum(rl.advance(p) for p in run)
+    moved = [rl.shifted(p, stops_width) for p in run] + [rl.shifted(p, -run_width) for p in stops]
+    if any(p is None for p in moved):
+        return pieces
+    return rl.joined(moved) + rest
 
 
 class Heading(Para):

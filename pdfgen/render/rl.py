@@ -120,6 +120,9 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      seen, and the code drawn chooses the glyph (`face.charToGlyph`).
                      `Canvas.setFont` keeps the font's name and size in `_fontname` and
                      `_fontsize`.
+  A29 shaped-offsets `_formatText` writes a ShapedStr in a shapable font glyph by glyph from
+                     its shape data (A28), whatever the glyphs: so plain text given shape data
+                     with moved `x_offset`s is drawn moved, the pen ending where it would.
 """
 
 from __future__ import annotations
@@ -1131,6 +1134,39 @@ def advance(piece) -> float:
     if data:
         return sum(d.x_advance for d in data) * piece.fontSize / 1000
     return pdfmetrics.stringWidth(text, piece.fontName, piece.fontSize)
+
+
+def shifted(piece, shift: float):
+    """A29: `piece` drawn `shift` points right of where it stands, the pen moving as before
+    (so a piece drawn after it in the stream can sit to its left): a ShapedStr each of
+    whose glyphs has its `x_offset` moved. None for a font that is not shapable (its
+    text is written without offsets)."""
+    font = pdfmetrics.getFont(piece.fontName)
+    text = getattr(piece, "text", "")
+    if not text or not getattr(font, "shapable", False):
+        return None
+    data = getattr(text, "__shapeData__", None)
+    if data is None:  # plain text: one glyph per character, at its own width
+        widths = [pdfmetrics.stringWidth(ch, piece.fontName, 1000) for ch in text]
+        data = [ttfonts.ShapeData(i, w, 0, 0, 0, w) for i, w in enumerate(widths)]
+    move = shift / piece.fontSize * 1000
+    return with_text(piece, ttfonts.ShapedStr(
+        str(text), shapeData=[d._replace(x_offset=d.x_offset + move) for d in data]))
+
+
+def joined(pieces: list) -> list:
+    """Shaped pieces of one font, size and colour joined into one (A25: `ShapedStr` + keeps
+    the shape data), so they are written by one operator; others as they are."""
+    out: list = []
+    for piece in pieces:
+        last = out[-1] if out else None
+        if last is not None and is_shaped(last) and is_shaped(piece) \
+                and (last.fontName, last.fontSize, last.textColor, last.rise) \
+                == (piece.fontName, piece.fontSize, piece.textColor, piece.rise):
+            out[-1] = with_text(last, last.text + piece.text)
+        else:
+            out.append(piece)
+    return out
 
 
 def canvas_font(canv) -> tuple[str, float]:
