@@ -616,3 +616,54 @@ def test_the_status_line_reads_in_order(pdfs, library, case):
     start = read.index(norm(proc.title["ar"]))
     status = read[start:read.index(norm(proc.summary["ar"]), start)]
     assert "في انتظار المراجعة الطبية" in status
+
+
+PERSIAN = ("توجه: اگر به زبان فارسی صحبت می\u200cکنید، خدمات کمک زبانی به\u200cطور رایگان در "
+           "اختیار شما است. با <b>817-697-4038</b> تماس بگیرید.")
+
+
+@pytest.mark.parametrize("width", [180, 200, 220, 240, 300])
+def test_a_persian_paragraph_with_non_joiners_reads_back_exactly(tmp_path, width):
+    # the zero-width non-joiner is drawn with the space glyph: it has a code of its own
+    # that reads as it, so ReportLab's lines do not split "می‌کنید" in two words (which
+    # put every later word of the paragraph out of step: "شما است." was drawn "شماسا ت.")
+    path, para = _draw_para(tmp_path, PERSIAN, width=width)
+    assert len(para.blPara.lines) >= 3
+    assert pdfium_text(path) == re.sub("<[^>]+>", "", PERSIAN)
+
+
+@pytest.mark.parametrize("width", [150, 170, 400])
+@pytest.mark.parametrize("xml", ["مجانًا. اتصل بالرقم 817-697-4038.",
+                                 "مجانًا. اتصل بالرقم <b>817-697-4038</b>."])
+def test_a_stop_after_a_number_at_the_line_end_reads_after_it(tmp_path, xml, width):
+    # drawn at the left of the number, where the bidi algorithm puts it, but after it in
+    # the content stream (rl.py A29): pdfium read ".817-697-4038"
+    path, _ = _draw_para(tmp_path, xml, width=width)
+    assert pdfium_text(path) == re.sub("<[^>]+>", "", xml)
+    chars = _chars(path)
+    [line] = {line for ch, _, _, line in chars if ch == "8"}
+    digits = [left for ch, left, _, at in chars if ch.isdigit()]
+    stop = min(left for ch, left, _, at in chars if ch == "." and at == line)
+    assert stop < min(digits)  # still drawn at the number's left
+
+
+@pytest.mark.parametrize("text", ["به\u200cطور رایگان 817-697-4038", "می\u200dکنید 12",
+                                  "قبل \u2067abc\u2069 بعد 5", "\u202bمرحبا\u202c 7 \u200e",
+                                  "\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e"])
+def test_every_character_gets_a_level(text):
+    # python-bidi takes joiners and explicit embeddings out (rule X9) and fails on
+    # isolates: every character must still get its level, or the words after a
+    # zero-width non-joiner take their neighbours' (a phone number was drawn "81 697 8-4037-")
+    from pdfgen.render.rtl import char_levels
+
+    levels = char_levels(text)
+    assert len(levels) == len(text)
+    digits = [lv for ch, lv in zip(text, levels, strict=True) if ch.isdigit()]
+    assert len(set(digits)) <= 1
+
+
+def test_bidi_controls_in_content_render_and_read_back(tmp_path):
+    xml = "قبل \u2067abc\u2069 بعد 817-697-4038."
+    path, _ = _draw_para(tmp_path, xml, width=300)
+    read = BIDI_CONTROLS.sub("", pdfium_text(path))
+    assert "817-697-4038" in read and "abc" in read and "قبل" in read

@@ -113,12 +113,16 @@ class Para(Paragraph):
                 lines = len(rl.line_word_counts(part))
                 n = sum(counts[:lines]) if i == 0 else len(self.rtl_words) - start
                 part.rtl_words = self.rtl_words[start:start + n]
+                part.rtl_base = self.rtl_base
                 counts = counts[lines:]
                 start += n
         return parts
 
     # -- right to left: words in display order per line, bullets and boxes at the right ----
     rtl_words: list[str] | None = None  # an RTL paragraph's words, in logical order
+    # its direction (rule P2, from the whole paragraph: None until first asked): a line of
+    # only a number, wrapped from an Arabic sentence, is still right to left
+    rtl_base: bool | None = None
     rtl_bullet: str | None = None  # its bullet, drawn at the right (not ReportLab's)
 
     def _rtl_reorder(self) -> list:
@@ -126,12 +130,14 @@ class Para(Paragraph):
         if not rl.is_kind1(self):
             return []
         words = self.rtl_words or []
+        if self.rtl_base is None:
+            self.rtl_base = has_rtl(" ".join(words))
         lines, pos = [], 0
         for line_tokens in rl.line_tokens(self):
             line = words[pos:pos + len(line_tokens)]
             pos += len(line_tokens)
-            lines.append(_display_pieces(line_tokens, line) if len(line) == len(line_tokens)
-                         else None)
+            lines.append(_display_pieces(line_tokens, line, self.rtl_base)
+                         if len(line) == len(line_tokens) else None)
         return rl.set_lines(self, lines)
 
     def _draw_rtl_bullet(self) -> None:
@@ -261,16 +267,15 @@ def _word_runs(token: list, word: str, levels: list[int]) -> list[tuple[list, in
     return [([piece], level) for piece, level, _ in runs]
 
 
-def _display_pieces(tokens: list[list], words: list[str]) -> list:
+def _display_pieces(tokens: list[list], words: list[str], base: bool = True) -> list:
     """One right-to-left line's pieces, left to right: the line's words (`tokens`, with their
     source text `words`) ordered by the bidi levels of the line's text (rule L2). A shaped
     word moves as a whole (its glyphs are in visual order already); a word drawn as its
     own letters (a number, a web address, with the punctuation after it) is cut where the
     level changes, so "4038." ends a sentence with its full stop at the left."""
     text = " ".join(words)
-    # a line with no right-to-left letter at all (a street address, a web address) reads
-    # left to right, as the bidi algorithm's rule P2 would make a paragraph of it
-    base = has_rtl(text)
+    # a paragraph with no right-to-left letter at all (a street address, a web address)
+    # reads left to right (the bidi algorithm's rule P2: `base`, from the whole paragraph)
     levels = char_levels(text, rtl=base)
     units: list[tuple[list, int]] = []
     pos = 0

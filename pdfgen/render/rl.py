@@ -924,11 +924,45 @@ def _record_merged_marks(members: list, text: str) -> None:
         _MERGED[key] = None
 
 
+def _own_codes_for_invisibles(word: list, shaped: list) -> None:
+    """A glyph drawn for an invisible joiner (a Persian zero-width non-joiner, a zero-width
+    joiner) gets a code of its own that reads as it (A28's private codes). Vazirmatn draws
+    the non-joiner with its space glyph, whose code is the space: ReportLab's lines then
+    split the word there ("می‌کنید" as two words, out of step with the source's words) and
+    readers read a space."""
+    text = "".join(s for f, s in word[1:] if not hasattr(f, "cbDefn"))
+    if not any(unicodedata.category(ch) == "Cf" for ch in text):
+        return
+    starts = sorted({d.cluster for item in shaped[1:] if len(item) > 1
+                     for d in (getattr(item[1], "__shapeData__", None) or [])
+                     if 0 <= d.cluster < len(text)})
+    ends = dict(zip(starts, starts[1:] + [len(text)], strict=True))
+    for n, item in enumerate(shaped[1:], start=1):
+        if hasattr(item[0], "cbDefn") or len(item) < 2:
+            continue
+        frag, s = item[0], item[1]
+        data = getattr(s, "__shapeData__", None)
+        if not data:
+            continue
+        font = pdfmetrics.getFont(frag.fontName)
+        chars = list(s)
+        for i, (ch, d) in enumerate(zip(s, data, strict=False)):
+            if not 0 <= d.cluster < len(text) or _stand_in(ord(ch)):
+                continue
+            reads = text[d.cluster:ends[d.cluster]]
+            if reads and all(unicodedata.category(c) == "Cf" for c in reads) \
+                    and hasattr(font, "hbAddPrivate"):
+                chars[i] = chr(_combined_code(font, ord(ch), reads))
+        if chars != list(s):
+            shaped[n] = (frag, ttfonts.ShapedStr("".join(chars), shapeData=data))
+
+
 def _recording_shape_frag_word(original):
     def shape_frag_word(w, *args, **kwargs):
         shaped = original(w, *args, **kwargs)
         if shaped is not w:
             _record_glyph_texts(w, shaped)
+            _own_codes_for_invisibles(w, shaped)
         return shaped
 
     shape_frag_word.original = original
@@ -1097,9 +1131,9 @@ def lift_marks(piece):
     if not groups:
         return None
     pen, at = [], 0.0
-    for d in data:
+    for step in _advances(text, piece.fontName, data):
         pen.append(at)
-        at += d.x_advance
+        at += step
     scale = piece.fontSize / 1000
     new_codes, lifted, dropped = list(codes), [], set()
     for base, group in groups.items():
@@ -1124,6 +1158,16 @@ def marks_callback(label):
     return ABag(cbDefn=ABag(kind="onDraw", name=MARKS_CALLBACK, label=label), text="")
 
 
+def _advances(text, font_name: str, data) -> list[float]:
+    """How far each glyph of a ShapedStr moves the pen, per 1000 em (A28): `_formatText`
+    draws a glyph (moving by its /Widths entry) and then moves by `width - x_advance`, so a
+    shaped glyph moves by `x_advance` and a plain character ReportLab joined to a shaped
+    string (placeholder data, all 0) by its own width."""
+    font = pdfmetrics.getFont(font_name)
+    return [d.x_advance + font.stringWidth(str(ch), 1000) - d.width
+            for ch, d in zip(text, data, strict=False)]
+
+
 def advance(piece) -> float:
     """How far drawing a line's piece moves along the line (points): a shaped string by its
     glyphs' advances (A28), other text by its width, a callback not at all."""
@@ -1132,7 +1176,7 @@ def advance(piece) -> float:
         return 0.0
     data = getattr(text, "__shapeData__", None)
     if data:
-        return sum(d.x_advance for d in data) * piece.fontSize / 1000
+        return sum(_advances(text, piece.fontName, data)) * piece.fontSize / 1000
     return pdfmetrics.stringWidth(text, piece.fontName, piece.fontSize)
 
 

@@ -22,12 +22,22 @@ def has_rtl(text: str) -> bool:
     return any(_bidi.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
+# Characters the bidi algorithm takes out before resolving levels (rule X9: a zero-width
+# joiner or non-joiner, the explicit embeddings) and the isolates, which python-bidi's
+# algorithm does not handle (it fails on them): each counts as a neutral instead, so every
+# character of the text gets a level.
+_SET_ASIDE = {"BN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+_NEUTRAL = "!"  # bidi class ON
+
+
 def char_levels(text: str, rtl: bool = True) -> list[int]:
     """The resolved embedding level of each character of `text` (a paragraph, or one line
-    of it), with the base direction right-to-left (`rtl`) or left-to-right."""
+    of it), with the base direction right-to-left (`rtl`) or left-to-right: one level per
+    character (a Persian zero-width non-joiner too, whose neighbours' levels it takes)."""
     storage = _bidi.get_empty_storage()
     storage["base_level"] = 1 if rtl else 0
     storage["base_dir"] = "R" if rtl else "L"
+    text = "".join(_NEUTRAL if _bidi.bidirectional(ch) in _SET_ASIDE else ch for ch in text)
     _bidi.get_embedding_levels(text, storage)
     _bidi.explicit_embed_and_overrides(storage)
     _bidi.resolve_weak_types(storage)
