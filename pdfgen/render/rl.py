@@ -856,21 +856,25 @@ def _stand_in(code: int) -> bool:
     return 0xE000 <= code <= 0xF8FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
 
 
+def _shaped_items(shaped: list):
+    """(index, fragment, ShapedStr, its shape data, its font) of each shaped string of a
+    word `shapeFragWord` returned (a callback inside the word comes back as a list of its
+    fragments, with no text)."""
+    for n, item in enumerate(shaped[1:], start=1):
+        if hasattr(item[0], "cbDefn") or len(item) < 2:
+            continue
+        data = getattr(item[1], "__shapeData__", None)
+        if data:
+            yield n, item[0], item[1], data, pdfmetrics.getFont(item[0].fontName)
+
+
 def _record_glyph_texts(word: list, shaped: list) -> None:
     """Remember what each glyph of a shaped word reads as: its cluster's characters (A26),
     when the cluster is drawn with that one glyph (a font that draws a letter as a skeleton and
     dots, several glyphs to a cluster, keeps ReportLab's mapping for them)."""
     text = "".join(s for f, s in word[1:] if not hasattr(f, "cbDefn"))
-    glyphs = []  # (font, code, cluster)
-    for item in shaped[1:]:
-        # a callback inside the word comes back as a list of its fragments, no text
-        if hasattr(item[0], "cbDefn") or len(item) < 2:
-            continue
-        frag, s = item[0], item[1]
-        data = getattr(s, "__shapeData__", None)
-        if not data:
-            continue
-        font = pdfmetrics.getFont(frag.fontName)
+    glyphs = []  # (font, code, cluster, shape data)
+    for _, _, s, data, font in _shaped_items(shaped):
         glyphs += [(font, ord(ch), sd.cluster, sd) for ch, sd in zip(s, data, strict=False)
                    if 0 <= sd.cluster < len(text)]
     starts = sorted({g[2] for g in glyphs})
@@ -937,14 +941,7 @@ def _own_codes_for_invisibles(word: list, shaped: list) -> None:
                      for d in (getattr(item[1], "__shapeData__", None) or [])
                      if 0 <= d.cluster < len(text)})
     ends = dict(zip(starts, starts[1:] + [len(text)], strict=True))
-    for n, item in enumerate(shaped[1:], start=1):
-        if hasattr(item[0], "cbDefn") or len(item) < 2:
-            continue
-        frag, s = item[0], item[1]
-        data = getattr(s, "__shapeData__", None)
-        if not data:
-            continue
-        font = pdfmetrics.getFont(frag.fontName)
+    for n, frag, s, data, font in _shaped_items(shaped):
         chars = list(s)
         for i, (ch, d) in enumerate(zip(s, data, strict=False)):
             if not 0 <= d.cluster < len(text) or _stand_in(ord(ch)):
