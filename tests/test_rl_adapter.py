@@ -643,3 +643,30 @@ def test_a28_shaped_marks_pen_positions_callbacks_and_private_codes(script_fonts
     # setFont keeps the font on the canvas
     c.setFont(fam.bold, 13)
     assert rl.canvas_font(c) == (fam.bold, 13)
+
+
+def test_a30_shape_once_a_words_result_depends_on_font_size_and_text(script_fonts):
+    from reportlab.lib.abag import ABag
+    from reportlab.lib.colors import red
+    from reportlab.pdfbase import ttfonts
+
+    fam, _ = _arabic_style()
+    original = ttfonts.shapeFragWord.original  # ReportLab's own, not ours with its memory
+    word = "الجرّاح"
+    plain = ABag(fontName=fam.regular, fontSize=10, text=word)
+    coloured = ABag(fontName=fam.regular, fontSize=10, text=word, textColor=red, link=["x"])
+    a = original([0, (plain, word)])
+    b = original([0, (coloured, word)])
+    assert isinstance(a, ttfonts.ShapedFragWord) and len(a) == 2
+    assert a[1][0] is plain and b[1][0] is coloured  # the word's own fragment
+    assert a[0] == b[0] and str(a[1][1]) == str(b[1][1])
+    assert a[1][1].__shapeData__ == b[1][1].__shapeData__
+    # shaping that changes nothing hands the word back
+    latin = [0, (ABag(fontName=fam.regular, fontSize=10), "abc")]
+    assert original(latin) is latin
+    # ours keeps the first result and gives the next word of the same text the same glyphs
+    ours = ttfonts.shapeFragWord
+    first = ours([0, (plain, word)])
+    again = ours([0, (coloured, word)])
+    assert again[1][0] is coloured and again[1][1] is first[1][1]
+    assert again[0] == a[0] and str(again[1][1]) == str(a[1][1])

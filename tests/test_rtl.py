@@ -667,3 +667,20 @@ def test_bidi_controls_in_content_render_and_read_back(tmp_path):
     path, _ = _draw_para(tmp_path, xml, width=300)
     read = BIDI_CONTROLS.sub("", pdfium_text(path))
     assert "817-697-4038" in read and "abc" in read and "قبل" in read
+
+
+def test_words_shaped_once_give_the_same_bytes(library, tmp_path):
+    # rl.py A30: a word's shaping is kept by font, size and text; the PDFs are the same
+    # with it turned off
+    from pdfgen.render import rl
+
+    clinic, proc = library
+    layout = load_layout("bilingual")
+    kept = render_handout(proc, clinic, layout, ("en", "ar"))
+    saved = rl._shape_key
+    rl._shape_key = lambda *args: None
+    try:
+        fresh = render_handout(proc, clinic, layout, ("en", "ar"))
+    finally:
+        rl._shape_key = saved
+    assert kept == fresh

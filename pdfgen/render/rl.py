@@ -120,6 +120,12 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      seen, and the code drawn chooses the glyph (`face.charToGlyph`).
                      `Canvas.setFont` keeps the font's name and size in `_fontname` and
                      `_fontsize`.
+  A30 shape-once      `shapeFragWord([width, (frag, text)])` depends only on the fragment's
+                     font, size and text (and its arguments): it returns the word itself
+                     when shaping changes nothing, else `[width, (frag, ShapedStr)]` built
+                     by `makeShapedFragWord(w)`, and nothing downstream changes a ShapedStr
+                     or its shape data in place (they are sliced and copied), so a word's
+                     result can be kept and handed to the next word of the same text.
   A29 shaped-offsets `_formatText` writes a ShapedStr in a shapable font glyph by glyph from
                      its shape data (A28), whatever the glyphs: so plain text given shape data
                      with moved `x_offset`s is drawn moved, the pen ending where it would.
@@ -928,6 +934,30 @@ def _record_merged_marks(members: list, text: str) -> None:
         _MERGED[key] = None
 
 
+_NOT_KEPT = ("not kept",)
+
+
+def _shape_key(w, args, kwargs) -> tuple | None:
+    """A30: what shaping a word of one text fragment depends on (its font, size and text,
+    the shaping arguments); None for any other word (several fragments, a callback,
+    a word shaped already)."""
+    if isinstance(w, ttfonts.ShapedFragWord) or len(w) != 2:
+        return None
+    frag, text = w[1][0], w[1][1]
+    if hasattr(frag, "cbDefn") or isinstance(text, ttfonts.ShapedStr):
+        return None
+    try:
+        extra = repr((args, sorted(kwargs.items())))
+        return frag.fontName, frag.fontSize, text, extra
+    except AttributeError:
+        return None
+
+
+def _one_string(shaped: list) -> bool:
+    return len(shaped) == 2 and not hasattr(shaped[1][0], "cbDefn") \
+        and isinstance(shaped[1][1], ttfonts.ShapedStr)
+
+
 def _own_codes_for_invisibles(word: list, shaped: list) -> None:
     """A glyph drawn for an invisible joiner (a Persian zero-width non-joiner, a zero-width
     joiner) gets a code of its own that reads as it (A28's private codes). Vazirmatn draws
@@ -954,12 +984,31 @@ def _own_codes_for_invisibles(word: list, shaped: list) -> None:
             shaped[n] = (frag, ttfonts.ShapedStr("".join(chars), shapeData=data))
 
 
+# (font, size, text, arguments) -> (width, ShapedStr) of a one-fragment word shaped
+# before, or None where shaping changed nothing (A30)
+_SHAPED: dict[tuple, tuple | None] = {}
+_SHAPED_MOST = 20_000
+
+
 def _recording_shape_frag_word(original):
     def shape_frag_word(w, *args, **kwargs):
+        key = _shape_key(w, args, kwargs)
+        if key is not None and key in _SHAPED:
+            found = _SHAPED[key]
+            if found is None:
+                return w
+            return ttfonts.makeShapedFragWord(w)([found[0], (w[1][0], found[1])])
         shaped = original(w, *args, **kwargs)
         if shaped is not w:
             _record_glyph_texts(w, shaped)
             _own_codes_for_invisibles(w, shaped)
+        if key is not None:
+            if len(_SHAPED) >= _SHAPED_MOST:
+                _SHAPED.clear()
+            _SHAPED[key] = None if shaped is w else \
+                (shaped[0], shaped[1][1]) if _one_string(shaped) else _NOT_KEPT
+            if _SHAPED[key] is _NOT_KEPT:
+                del _SHAPED[key]
         return shaped
 
     shape_frag_word.original = original
@@ -1227,6 +1276,10 @@ def text_position(canv) -> tuple[float, float]:
     return info["cur_x"], info["cur_y"]
 
 
+def _tenths(point: tuple[float, float]) -> tuple[float, float]:
+    return round(point[0], 1), round(point[1], 1)
+
+
 class _Pen:
     """A glyph's outline as path operators in font units (uharfbuzz's pen protocol)."""
 
@@ -1248,7 +1301,8 @@ class _Pen:
         self.at = pts[-1]
 
     def qCurveTo(self, *pts):  # noqa: N802
-        # TrueType quadratics (implied on-curve points between off-curve ones) as cubics
+        # TrueType quadratics (implied on-curve points between off-curve ones) as cubics,
+        # their control points to a tenth of a font unit (a 2048-unit em at 12 pt: 0.0006 pt)
         *offs, end = pts
         start = self.at
         for i, c in enumerate(offs):
@@ -1256,7 +1310,7 @@ class _Pen:
                                                   (c[1] + offs[i + 1][1]) / 2)
             c1 = (start[0] + 2 / 3 * (c[0] - start[0]), start[1] + 2 / 3 * (c[1] - start[1]))
             c2 = (nxt[0] + 2 / 3 * (c[0] - nxt[0]), nxt[1] + 2 / 3 * (c[1] - nxt[1]))
-            self.ops.append(("c", c1, c2, nxt))
+            self.ops.append(("c", _tenths(c1), _tenths(c2), nxt))
             start = nxt
         self.at = end
 
@@ -1282,25 +1336,29 @@ def glyph_outline(font_name: str, gid: int) -> tuple[float, list]:
 
 
 def draw_outline(canv, font_name: str, size: float, gid: int, x: float, y: float) -> None:
-    """Fill one glyph's outline with the canvas's fill colour, its origin at (x, y)."""
+    """Fill one glyph's outline with the canvas's fill colour, its origin at (x, y): the path
+    in the font's own units under a scaling transform, so each use of a mark writes the
+    same bytes (and the page's compression takes the repeats)."""
     from reportlab.pdfgen.canvas import FILL_NON_ZERO
 
     upem, ops = glyph_outline(font_name, gid)
     if not ops:
         return
     k = size / upem
+    canv.saveState()
+    canv.transform(k, 0, 0, k, x, y)
     path = canv.beginPath()
     for op in ops:
         if op[0] == "m":
-            path.moveTo(x + op[1][0] * k, y + op[1][1] * k)
+            path.moveTo(*op[1])
         elif op[0] == "l":
-            path.lineTo(x + op[1][0] * k, y + op[1][1] * k)
+            path.lineTo(*op[1])
         elif op[0] == "c":
-            (a, b), (c, d), (e, f) = op[1:]
-            path.curveTo(x + a * k, y + b * k, x + c * k, y + d * k, x + e * k, y + f * k)
+            path.curveTo(*op[1], *op[2], *op[3])
         else:
             path.close()
     canv.drawPath(path, stroke=0, fill=1, fillMode=FILL_NON_ZERO)
+    canv.restoreState()
 
 
 def shape_word(word: str, font_name: str, size: float) -> str:
