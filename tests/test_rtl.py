@@ -684,3 +684,17 @@ def test_words_shaped_once_give_the_same_bytes(library, tmp_path):
     finally:
         rl._shape_key = saved
     assert kept == fresh
+
+
+def test_marks_stay_text_once_a_face_has_no_private_codes_left(tmp_path, monkeypatch):
+    # text made of ever new letter-and-mark pairs cannot exhaust ReportLab's private codes
+    # (past U+F800 it fails): past pdfgen's own limit a mark is drawn as text, as before A28
+    from pdfgen.render import rl
+
+    monkeypatch.setattr(rl, "_COMBINED_MOST", 0)
+    monkeypatch.setattr(rl, "_COMBINED", {})  # none given before in this process
+    path, _ = _draw_para(tmp_path, "يزيل الجرّاح جزءًا")
+    assert letters(pdfium_text(path)) == letters("يزيل الجرّاح جزءًا")
+    with pikepdf.open(path) as pdf:
+        ops = [str(op) for _, op in pikepdf.parse_content_stream(pdf.pages[0])]
+    assert "Ts" in ops  # the marks, drawn as raised or lowered text

@@ -979,7 +979,8 @@ def _own_codes_for_invisibles(word: list, shaped: list) -> None:
             reads = text[d.cluster:ends[d.cluster]]
             if reads and all(unicodedata.category(c) == "Cf" for c in reads) \
                     and hasattr(font, "hbAddPrivate"):
-                chars[i] = chr(_combined_code(font, ord(ch), reads))
+                own = _combined_code(font, ord(ch), reads)
+                chars[i] = ch if own is None else chr(own)
         if chars != list(s):
             shaped[n] = (frag, ttfonts.ShapedStr("".join(chars), shapeData=data))
 
@@ -1123,14 +1124,25 @@ def _in_source_order(start: int, letters: str, marks: list[tuple[int, str]]) -> 
     return "".join(text for _, text in sorted(placed + marks))
 
 
-def _combined_code(font, code: int, text: str) -> int:
-    """A code of its own that draws the glyph of `code` and whose ToUnicode is `text`."""
+# private codes A28 may give one face, at most: ReportLab's private range ends at U+F800
+# (6,144 codes, shared with the positional forms), and past it fails with an AssertionError
+_COMBINED_MOST = 2_000
+_COMBINED_COUNT: dict[str, int] = {}
+
+
+def _combined_code(font, code: int, text: str) -> int | None:
+    """A code of its own that draws the glyph of `code` and whose ToUnicode is `text`;
+    None once the face has been given _COMBINED_MOST of them (text made to exhaust them:
+    the glyph keeps its own code, its marks stay text)."""
     face = font.face
     gid = face.charToGlyph[code]
     key = (_face_key(font), gid, text)
     found = _COMBINED.get(key)
     if found is not None and face.charToGlyph.get(found) == gid:
         return found
+    if _COMBINED_COUNT.get(key[0], 0) >= _COMBINED_MOST:
+        return None
+    _COMBINED_COUNT[key[0]] = _COMBINED_COUNT.get(key[0], 0) + 1
     new = font.hbAddPrivate(f"pdfgen:{gid}:{text}", gid, 0)
     face.charWidths[new] = face.charWidths[code]  # drawn as wide as the glyph it shows
     _GLYPH_TEXT.setdefault(_face_key(font), {})[new] = text
@@ -1185,12 +1197,17 @@ def lift_marks(piece):
     for base, group in groups.items():
         logical = texts[base]
         # read right to left as the line's letters are (A26)
-        new_codes[base] = _combined_code(font, codes[base],
-                                         logical[::-1] if _strong_rtl(logical) else logical)
+        own = _combined_code(font, codes[base],
+                             logical[::-1] if _strong_rtl(logical) else logical)
+        if own is None:  # no code left for it: the marks stay text
+            continue
+        new_codes[base] = own
         for m in group:
             dropped.add(m)
             lifted.append(((pen[m] + data[m].x_offset) * scale, data[m].y_offset * scale,
                            font.face.charToGlyph[codes[m]]))
+    if not dropped:
+        return None
     keep = [i for i in range(len(codes)) if i not in dropped]
     shown = ttfonts.ShapedStr("".join(chr(new_codes[i]) for i in keep),
                               shapeData=[data[i] for i in keep])
