@@ -18,6 +18,7 @@ import datetime as dt
 import errno
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -27,8 +28,9 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from . import __version__
@@ -133,6 +135,56 @@ class Task:
     strict: bool = False  # warnings stop the handout too
     # its figure files as the plan read them: (name as written, bytes or why not read)
     figures: tuple[tuple[str, bytes | str], ...] = field(default=(), repr=False)
+
+
+class Tasks(Sequence):
+    """The plan's tasks, held compactly until each is run (a Sequence of Task).
+
+    A Task carries its handout's bytes (and its translations' and figures'), exactly as the
+    plan read and hashed them; a large library's would all stay in the build process until
+    the build ends. Here they are kept zlib-compressed (level 1: about a fifth of the
+    size, 0.2 ms a handout), a figure file many handouts show is kept once (by its sha256),
+    and a whole Task is made again only when it is asked for: by `execute`, a few at a
+    time, as it hands them to the workers. What a job gets is byte for byte what the
+    plan read."""
+
+    def __init__(self, tasks: Iterable[Task] = ()):
+        self._held: list[tuple] = []  # (Task without its bytes, source, translations, figures)
+        self._figures: dict[str, bytes] = {}  # sha256 -> compressed figure bytes
+        for task in tasks:
+            self.append(task)
+
+    def append(self, task: Task) -> None:
+        figures = []
+        for name, data in task.figures:  # bytes, or why the file could not be read (str)
+            if isinstance(data, bytes):
+                key = _sha(data)
+                if key not in self._figures:
+                    self._figures[key] = zlib.compress(data, 1)
+                figures.append((name, key))
+            else:
+                figures.append((name, None, data))
+        bare = replace(task, source=b"", translations=None, figures=())
+        self._held.append((bare, zlib.compress(task.source, 1),
+                           None if task.translations is None
+                           else zlib.compress(task.translations, 1), tuple(figures)))
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        bare, source, translations, figures = self._held[index]
+        return replace(bare, source=zlib.decompress(source),
+                       translations=None if translations is None
+                       else zlib.decompress(translations),
+                       figures=tuple((f[0], zlib.decompress(self._figures[f[1]]))
+                                     if f[1] is not None else (f[0], f[2]) for f in figures))
+
+    def __iter__(self) -> Iterator[Task]:
+        for index in range(len(self._held)):
+            yield self[index]
 
 
 @dataclass
@@ -886,7 +938,7 @@ class Plan:
     today: dt.date
     strict: bool
     result: BuildResult
-    tasks: list[Task] = field(default_factory=list)
+    tasks: Tasks = field(default_factory=Tasks)  # made whole one at a time, when run
     planned: dict[str, Planned] = field(default_factory=dict)  # rel -> stale output
     manifest: Manifest = field(default_factory=Manifest)
     new_manifest: dict[str, dict] = field(default_factory=dict)  # entries kept as they are
@@ -1271,93 +1323,155 @@ def _why(before: dict, inputs: dict) -> str | None:
 # -- execute -----------------------------------------------------------------------------------
 
 
-def execute(tasks: list[Task], jobs: int | None = None,
-            executor: cf.Executor | None = None) -> Iterator[tuple[Task, list[JobResult]]]:
+WINDOW = 2  # tasks in flight per worker: one running, one waiting to start
+CAPACITY_EVERY = 5.0  # seconds: how often a build asks its executor how many jobs it runs
+
+
+def execute(tasks: Sequence[Task], jobs: int | None = None,
+            executor: cf.Executor | None = None,
+            window: int | None = None) -> Iterator[tuple[Task, list[JobResult]]]:
     """Run the tasks; yield (task, its results) as each finishes, in any order.
 
     On the given executor, else in this process (one job) or on a process pool whose
-    workers die with this process. When a worker dies mid-job (BrokenProcessPool), the
-    task it had fails with a message; the tasks the broken pool took down with it run
-    again (those that were running, each alone, to tell which one it was)."""
+    workers die with this process. Tasks are handed out a few at a time (`window` in
+    flight, by default WINDOW per worker), the next one as each result arrives, so neither
+    this process nor the executor's queue holds every task's input or result at once: the
+    memory a build uses does not grow with the number of handouts. When a worker dies
+    mid-job (BrokenProcessPool), the task it had fails with a message; the tasks the broken
+    pool took down with it run again (those that were running, each alone, to tell which
+    one it was)."""
     if not tasks:
         return
     if executor is not None:
-        yield from _on_executor(tasks, executor)
+        yield from _on_executor(iter(tasks), executor, window)
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     if workers == 1:
-        for task in tasks:
+        for task in tasks:  # each made whole when its turn comes
             yield task, run_task(task)
         return
-    queue = list(tasks)
-    while queue:
-        done, suspects, queue = yield from _on_pool(queue, workers)
+    limit = max(workers, window or WINDOW * workers)
+    queue: Iterator[Task] = iter(tasks)
+    while True:
+        done, suspects, innocent, more = yield from _on_pool(queue, workers, limit)
         if len(suspects) > 1:  # several were running when a worker died: each alone
             alone, suspects = suspects, []
             for task in alone:
-                _, dead, unstarted = yield from _on_pool([task], 1)
+                _, dead, unstarted, _ = yield from _on_pool(iter([task]), 1, 1)
                 suspects += dead + unstarted
         for task in suspects:
             yield task, _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
-        if queue and not done and not suspects:  # the pool could not even start
+        if not innocent and not more:
+            return
+        queue = itertools.chain(innocent, queue)
+        if not done and not suspects:  # the pool could not even start
             for task in queue:
                 yield task, _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
             return
 
 
-def _on_pool(tasks: list[Task], workers: int):
-    """Run tasks on a fresh pool; yields results; returns (finished count, tasks running
-    when the pool broke, tasks it never started)."""
+def _capacity(executor: cf.Executor) -> int:
+    """How many jobs an executor runs at once, as far as it says: `capacity()` (a Dask
+    cluster's worker threads), `_max_workers` (the standard library's pools), else the
+    number of CPUs here."""
+    try:
+        if hasattr(executor, "capacity"):
+            return int(executor.capacity())
+        return int(executor._max_workers)
+    except Exception:  # noqa: BLE001 (a guess is enough: it only sizes the window)
+        return os.cpu_count() or 1
+
+
+def _on_pool(queue: Iterator[Task], workers: int, limit: int):
+    """Run tasks from `queue` on a fresh pool, at most `limit` submitted and not finished;
+    yields results. Returns (finished count, tasks running when the pool broke, tasks it
+    took down before they started, whether `queue` may hold more). Tasks never submitted
+    stay in `queue`."""
     import multiprocessing
 
     ctx = multiprocessing.get_context()
     if ctx.get_start_method() == "forkserver":  # workers must be this process's children
         ctx = multiprocessing.get_context("spawn")
-    started = ctx.RawArray("b", len(tasks))
+    started = ctx.RawArray("b", limit)  # per slot: its task has started (set by the worker)
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                   initargs=(os.getpid(), started))
-    done, broken = 0, []
+    done, broken, more = 0, [], True
+    running: dict[cf.Future, tuple[int, Task]] = {}
+    free = list(range(limit - 1, -1, -1))
     try:
-        futures = {pool.submit(_pool_job, i, t): (i, t) for i, t in enumerate(tasks)}
-        for future in cf.as_completed(futures):
-            i, task = futures[future]
-            try:
-                results = future.result()
-            except cf.BrokenExecutor:
-                broken.append((i, task))
-                continue
-            except Exception as exc:  # a result that could not be sent back, say
-                results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
-                                                     f"{_exc_line(exc)}")])
-            done += 1
-            yield task, results
+        while True:
+            while more and not broken and free:
+                task = next(queue, None)
+                if task is None:
+                    more = False
+                    break
+                slot = free.pop()
+                started[slot] = 0  # its previous task had finished: no worker writes it now
+                try:
+                    running[pool.submit(_pool_job, slot, task)] = (slot, task)
+                except cf.BrokenExecutor:  # the pool broke before this one was handed out
+                    broken.append((slot, task))
+            if not running:
+                break
+            finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                slot, task = running.pop(future)
+                try:
+                    results = future.result()
+                except cf.BrokenExecutor:
+                    broken.append((slot, task))  # its slot is read below, never reused
+                    continue
+                except Exception as exc:  # a result that could not be sent back, say
+                    results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be "
+                                                         f"built: {_exc_line(exc)}")])
+                free.append(slot)
+                done += 1
+                yield task, results
+                results = task = None  # committed: let go of it before waiting again
+            del finished, future
     except BaseException:  # interrupted: do not wait for the running jobs (they write nothing)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     suspects = [t for i, t in broken if started[i]]
     innocent = [t for i, t in broken if not started[i]]
-    return done, suspects, innocent
+    return done, suspects, innocent, more
 
 
-def _on_executor(tasks: list[Task], executor: cf.Executor):
-    futures = {}
-    for task in tasks:
-        try:
-            futures[executor.submit(run_task, task)] = task
-        except Exception as exc:  # a broken or shut-down executor
-            yield task, _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
-                                                   f"{_exc_line(exc)}")])
-    for future in cf.as_completed(futures):
-        task = futures[future]
-        try:
-            results = future.result()
-        except cf.BrokenExecutor:
-            results = _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
-        except Exception as exc:
-            results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
-                                                 f"{_exc_line(exc)}")])
-        yield task, results
+def _on_executor(queue: Iterator[Task], executor: cf.Executor, window: int | None):
+    """Run tasks from `queue` on any executor, at most `window` submitted and not finished
+    (None: WINDOW per job it runs at once, asked again every few seconds: a cluster may
+    grow); yield each result as it arrives, and let go of it before submitting the next."""
+    running: dict[cf.Future, Task] = {}
+    more, limit, asked = True, window or 0, -1e9
+    while True:
+        if window is None and time.monotonic() - asked > CAPACITY_EVERY:
+            limit, asked = WINDOW * max(1, _capacity(executor)), time.monotonic()
+        while more and len(running) < limit:
+            task = next(queue, None)
+            if task is None:
+                more = False
+                break
+            try:
+                running[executor.submit(run_task, task)] = task
+            except Exception as exc:  # a broken or shut-down executor
+                yield task, _failed_all(task, [Finding(Pos(task.shown), "", "could not be "
+                                                       f"built: {_exc_line(exc)}")])
+        if not running:
+            return
+        finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+        for future in finished:
+            task = running.pop(future)
+            try:
+                results = future.result()
+            except cf.BrokenExecutor:
+                results = _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
+            except Exception as exc:
+                results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be "
+                                                     f"built: {_exc_line(exc)}")])
+            yield task, results
+            results = task = None
+        del finished, future
 
 
 # -- commit ------------------------------------------------------------------------------------
@@ -1590,7 +1704,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     return result
 
 
-def _absent_languages(tasks: list[Task]) -> dict[str, str]:
+def _absent_languages(tasks: Sequence[Task]) -> dict[str, str]:
     """For a dry run: each planned output whose handout is not written in one of its
     languages (rel -> "vi, ar"), as the build's jobs would find it; a handout that does not
     load is left to the build to report."""
