@@ -632,6 +632,30 @@ def clean_entry(rel, entry, odd_escapes: bool = True) -> tuple[dict | None, str]
     return {k: entry[k] for k in ENTRY_FIELDS if k in entry}, ""
 
 
+# the fields a handout's outputs usually have in common (its findings, titles, review): one
+# object for all of them, not one per output (about half of what a record holds)
+SHARED_FIELDS = ("warnings", "title", "review", "waivers", "specialty_name", "reviewer_role",
+                 "under_review", "languages")
+
+
+def share_values(entry: dict, last: dict) -> dict:
+    """`entry` with each SHARED_FIELDS value that equals the one `last` holds (the previous
+    record of the same handout) replaced by that object; `last` is updated. Records are
+    never changed in place, so sharing is safe; it only saves memory."""
+    if last.get("handout") != entry.get("handout"):
+        last.clear()
+        last["handout"] = entry.get("handout")
+    for key in SHARED_FIELDS:
+        if key in entry:
+            value = entry[key]
+            before = last.get(key)
+            if before is not None and before is not value and before == value:
+                entry[key] = before
+            else:
+                last[key] = value
+    return entry
+
+
 def clean_failed(hid, rec) -> dict | None:
     """A record of a handout that could not be built (the manifest's "failed"), or None."""
     if not (_slug(hid) and isinstance(rec, dict) and not _odd_text(rec) and _text(rec.get("file"))
@@ -650,7 +674,9 @@ class Manifest:
     outputs: dict[str, dict] = field(default_factory=dict)  # rel -> clean entry
     failed: dict[str, dict] = field(default_factory=dict)  # handout id -> clean record
     findings: list[Finding] = field(default_factory=list)
-    raw: bytes | None = None  # the file as read (None: none, or set aside)
+    # sha256 of the file as read (None: none, or set aside); the bytes are not kept: at
+    # 1,000 handouts they are about 10 MB, held through the whole build for one comparison
+    digest: str | None = None
 
 
 def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
@@ -689,16 +715,19 @@ def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
         return _set_aside(path, shown, "is not a manifest pdfgen wrote", set_aside)
     kept, dropped = {}, []
     odd = _ODD_ESCAPE.search(raw) is not None
+    digest = _sha(raw)
+    del raw
+    shared: dict = {}
     for rel, entry in data["outputs"].items():
         clean, why = clean_entry(rel, entry, odd)
         if clean is None:
             dropped.append((rel, why))
         else:
-            kept[rel] = clean
+            kept[rel] = share_values(clean, shared)
     failed = data.get("failed")
     failed = failed if isinstance(failed, dict) else {}
     records = {hid: clean_failed(hid, rec) for hid, rec in failed.items()}
-    result = Manifest(kept, {h: r for h, r in records.items() if r is not None}, [], raw)
+    result = Manifest(kept, {h: r for h, r in records.items() if r is not None}, [], digest)
     if dropped:
         rel, why = dropped[0]
         more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
@@ -729,16 +758,32 @@ def _set_aside(path: Path, shown: str, why: str, really: bool) -> Manifest:
 
 def manifest_bytes(outputs: dict, failed: dict | None = None) -> bytes:
     """manifest.json as pdfgen writes it: one output (and one failed handout) per line."""
+    return b"".join(manifest_chunks(outputs, failed))
+
+
+def manifest_chunks(outputs: dict, failed: dict | None = None) -> Iterator[bytes]:
+    """manifest.json (manifest_bytes) a line at a time, so a large library's is written
+    without holding all of it (about 10 MB at 1,000 handouts) two or three times over."""
     # One output per line: reads well in a diff, and each line uses the C JSON encoder
     # (indent= would switch the whole document to the slow pure-Python one).
-    def block(items: dict) -> str:
-        lines = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}"
-                 for k, v in sorted(items.items())]
-        return "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+    def block(items: dict) -> Iterator[str]:
+        if not items:
+            yield "{}"
+            return
+        yield "{\n"
+        for n, key in enumerate(sorted(items)):
+            value = json.dumps(items[key], ensure_ascii=False, sort_keys=True)
+            yield f"{',' if n else ''}{chr(10) if n else ''}  {json.dumps(key)}: {value}"
+        yield "\n}"
 
-    text = (f'{{"pdfgen": {json.dumps(__version__)}, "layout": "<id>/<id>.<output>.pdf", '
-            f'"outputs": {block(outputs)},\n"failed": {block(failed or {})}}}\n')
-    return text.encode()
+    yield (f'{{"pdfgen": {json.dumps(__version__)}, "layout": "<id>/<id>.<output>.pdf", '
+           f'"outputs": ').encode()
+    for text in block(outputs):
+        yield text.encode()
+    yield b',\n"failed": '
+    for text in block(failed or {}):
+        yield text.encode()
+    yield b"}\n"
 
 
 # -- the output folder, reached through descriptors --------------------------------------------
@@ -859,22 +904,33 @@ def made_by_pdfgen(data: bytes) -> bool:
         doc.close()
 
 
-def _write_in(dfd: int, name: str, data: bytes) -> None:
-    """Replace dfd/name with `data` in one step (temporary file, fsync, rename); on any
-    failure the old file stays as it was and the temporary file is removed."""
+def _write_in(dfd: int, name: str, data: bytes | Iterable[bytes],
+              keep: Callable[[str], bool] | None = None) -> bool:
+    """Replace dfd/name with `data` (bytes, or chunks of them) in one step (temporary file,
+    fsync, rename); on any failure the old file stays as it was and the temporary file is
+    removed. `keep(sha256 of what was written)` returning True leaves the old file and
+    removes the temporary one (returns False: nothing replaced)."""
     tmp = f".{name}.{secrets.token_hex(4)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, 0o644, dir_fd=dfd)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            digest = hashlib.sha256()
+            for chunk in ([data] if isinstance(data, bytes) else data):
+                if keep is not None:
+                    digest.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+            if keep is not None and keep(digest.hexdigest()):
+                os.unlink(tmp, dir_fd=dfd)
+                return False
             os.fchmod(fd, 0o644)
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        return True
     except BaseException:
         try:
             os.unlink(tmp, dir_fd=dfd)
@@ -949,6 +1005,7 @@ class Plan:
     titles: dict[str, dict] = field(default_factory=dict)  # id -> titles of a current PDF
     folder: OutFolder | None = None
     seen: set[Finding] = field(default_factory=set)
+    shared: dict = field(default_factory=dict)  # share_values: the last record committed
     layouts: dict[str, Layout] = field(default_factory=dict)  # name -> loaded, usable layout
     # handouts whose file is there but cannot be read (a FIFO, a folder): id -> why
     unreadable: dict[str, list[Finding]] = field(default_factory=dict)
@@ -1516,7 +1573,10 @@ def _commit(plan: Plan, job: JobResult) -> Finding | None:
         os.close(dfd)
     entry = dict(job.entry)
     entry.update(sha256=_sha(job.data), bytes=len(job.data), inputs=planned.inputs)
-    plan.new_manifest[job.path] = entry
+    plan.new_manifest[job.path] = share_values(entry, plan.shared)
+    replaced = plan.manifest.outputs.get(job.path)
+    if replaced is not None:  # the old record: only what is there (for _owned) is still used
+        plan.manifest.outputs[job.path] = {"sha256": replaced["sha256"]}
     return None
 
 
@@ -1592,30 +1652,37 @@ def _remove_strays(folder: OutFolder) -> None:
 
 
 def _write_manifest(plan: Plan, failed: dict) -> None:
-    """Write manifest.json when it changed, replacing only the file the plan read."""
+    """Write manifest.json when it changed, replacing only the file the plan read. It is
+    written a line at a time (manifest_chunks) to a temporary file, and that is renamed
+    over the old one only when its sha256 differs from what the plan read."""
     old = plan.manifest
-    if (old.raw is not None and not old.findings and plan.new_manifest == old.outputs
+    if (old.digest is not None and not old.findings and plan.new_manifest == old.outputs
             and failed == old.failed):
         return  # nothing changed (the common no-op build): not even serialized
-    data = manifest_bytes(plan.new_manifest, failed)
-    if data == old.raw:
-        return
     where = Pos(shown_in(plan.out_dir, MANIFEST))
     folder = plan.folder
+    problem: list[Finding] = []
+
+    def keep(digest: str) -> bool:  # the same bytes: nothing to replace
+        if digest == old.digest:
+            return True
+        try:  # still the file this build read (it is not replaced otherwise)
+            now = _sha(_read_file(folder.fd, MANIFEST)) if _lstat(folder.fd, MANIFEST) else None
+        except OSError as exc:
+            problem.append(Finding(where, "", f"not written: {describe_os_error(exc)} (it is "
+                                              "not the file this build read; move it away)"))
+            return True
+        if now != old.digest:
+            problem.append(Finding(where, "", "not written: it changed while the build ran; "
+                                              "build again"))
+            return True
+        return False
+
     try:
-        now = _read_file(folder.fd, MANIFEST) if _lstat(folder.fd, MANIFEST) else None
-    except OSError as exc:
-        plan.note([Finding(where, "", f"not written: {describe_os_error(exc)} (it is not the "
-                                      "file this build read; move it away)")])
-        return
-    if now != plan.manifest.raw:
-        plan.note([Finding(where, "", "not written: it changed while the build ran; build "
-                                      "again")])
-        return
-    try:
-        _write_in(folder.fd, MANIFEST, data)
+        _write_in(folder.fd, MANIFEST, manifest_chunks(plan.new_manifest, failed), keep)
     except OSError as exc:
         plan.note([_write_problem(plan, where, exc, "manifest.json")])
+    plan.note(problem)
 
 
 # -- the whole build ---------------------------------------------------------------------------
