@@ -182,3 +182,64 @@ def test_a_one_handout_build_still_runs_here(library, tmp_path):
     out = tmp_path / "out"
     result = build_library(library, out)
     assert result.ok and sorted(result.built) == SAMPLE_OUTPUTS
+
+
+def test_records_of_one_handout_share_their_equal_values(library, tmp_path):
+    """The manifest as read keeps the sha256 of its bytes, not the bytes, and a handout's
+    records share one object for the values they have in common (titles, findings,
+    review): about half the memory of a large library's manifest. Written back, it is
+    the same JSON."""
+    import hashlib
+
+    from pdfgen.build import manifest_bytes, read_manifest
+
+    out = tmp_path / "out"
+    assert build_library(library, out, jobs=1).ok
+    raw = (out / MANIFEST).read_bytes()
+    manifest = read_manifest(out)
+    assert manifest.digest == hashlib.sha256(raw).hexdigest()
+    records = [manifest.outputs[rel] for rel in SAMPLE_OUTPUTS]
+    assert records[0]["title"] is records[1]["title"] is records[2]["title"]
+    assert records[0]["review"] is records[2]["review"]
+    assert records[1]["languages"] is not records[2]["languages"]  # ["en"], ["es"]
+    assert manifest_bytes(manifest.outputs, manifest.failed) == raw
+
+
+def test_a_manifest_that_would_not_change_is_not_replaced(library, tmp_path):
+    """A PDF deleted by hand is rebuilt the same: the manifest, written a line at a time to
+    a temporary file, comes out the same bytes, so the file is left as it was (same inode)
+    and no temporary file stays behind."""
+    out = tmp_path / "out"
+    assert build_library(library, out, jobs=1).ok
+    before = (out / MANIFEST).stat()
+    (out / SAMPLE_OUTPUTS[1]).unlink()
+    again = build_library(library, out, jobs=1)
+    assert again.ok and again.built == [SAMPLE_OUTPUTS[1]]
+    after = (out / MANIFEST).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_the_catalog_stamp_is_the_hash_of_what_the_page_shows(library, tmp_path):
+    """index.html's stamp, hashed an output at a time, is the sha256 of the one JSON
+    document it always was (so a page written before is still recognised as current)."""
+    import datetime as dt
+    import hashlib
+    from dataclasses import astuple
+
+    from pdfgen import site
+    from pdfgen.load import load_clinic
+
+    out = tmp_path / "out"
+    assert build_library(library, out, jobs=1).ok
+    outputs = json.loads((out / MANIFEST).read_text())["outputs"]
+    clinic, _ = load_clinic(library / "clinic.yaml")
+    day = dt.date(2026, 11, 28)
+    whole = json.dumps([outputs, [], clinic.name, clinic.primary,
+                        [astuple(lang) for lang in clinic.languages],
+                        [o.name for o in clinic.outputs], day.isoformat(),
+                        sorted(p.relative_to(out).as_posix() for p in out.glob("*/*.png"))],
+                       sort_keys=True, default=str)
+    expected = f"{site.STAMP}{hashlib.sha256(whole.encode()).hexdigest()} -->"
+    assert site._stamp(out, outputs, clinic, day, {}) == expected
+    assert site._stamp(out, {}, clinic, day, {}).startswith(site.STAMP)
