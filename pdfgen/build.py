@@ -1428,15 +1428,14 @@ def execute(tasks: Sequence[Task], jobs: int | None = None,
 
 
 def _capacity(executor: cf.Executor) -> int:
-    """How many jobs an executor runs at once, as far as it says: `capacity()` (a Dask
-    cluster's worker threads), `_max_workers` (the standard library's pools), else the
-    number of CPUs here."""
-    try:
-        if hasattr(executor, "capacity"):
+    """How many jobs an executor runs at once, as far as it says: its `capacity()` (a Dask
+    cluster's worker threads; any executor may have one), else the number of CPUs here."""
+    if hasattr(executor, "capacity"):
+        try:
             return int(executor.capacity())
-        return int(executor._max_workers)
-    except Exception:  # noqa: BLE001 (a guess is enough: it only sizes the window)
-        return os.cpu_count() or 1
+        except Exception:  # noqa: BLE001 (a guess is enough: it only sizes the window)
+            pass
+    return os.cpu_count() or 1
 
 
 def _on_pool(queue: Iterator[Task], workers: int, limit: int):

@@ -47,7 +47,8 @@ class CountingExecutor(cf.Executor):
     and not yet taken back by the build (the build's progress callback marks a handout's
     results as taken)."""
 
-    _max_workers = 1  # what the build sizes its window by
+    def capacity(self) -> int:  # what the build sizes its window by
+        return 1
 
     def __init__(self):
         self.pool = cf.ThreadPoolExecutor(1)
