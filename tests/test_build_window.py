@@ -244,3 +244,20 @@ def test_the_catalog_stamp_is_the_hash_of_what_the_page_shows(library, tmp_path)
     expected = f"{site.STAMP}{hashlib.sha256(whole.encode()).hexdigest()} -->"
     assert site._stamp(out, outputs, clinic, day, {}) == expected
     assert site._stamp(out, {}, clinic, day, {}).startswith(site.STAMP)
+
+
+def test_objects_are_frozen_while_forked_workers_run(library, tmp_path):
+    """While a pool of forked workers runs, this process's objects are frozen (gc.freeze):
+    a collection in a worker does not write to, and so copy, the plan and the manifest it
+    shares with this process. Unfrozen once the pool is done."""
+    import gc
+    import multiprocessing
+
+    _library(library, HIDS[:3])
+    counts = []
+    result = build_library(library, tmp_path / "out", jobs=2,
+                           progress=lambda job: counts.append(gc.get_freeze_count()))
+    assert result.ok and len(counts) == 3 * 4
+    if multiprocessing.get_start_method() == "fork":
+        assert min(counts) > 0
+    assert gc.get_freeze_count() == 0

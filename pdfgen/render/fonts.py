@@ -114,7 +114,7 @@ def installed(name: str) -> bool:
     return all(p.is_file() for p in family_files(name).values())
 
 
-WIDTHS_KEPT = 20_000  # per face: (text, size) widths remembered, then forgotten all at once
+WIDTHS_KEPT = 4096  # per face: (text, size) widths remembered (under 1 MB), then all forgotten
 
 
 def _remember_widths(font: TTFont) -> None:
