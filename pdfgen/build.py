@@ -17,7 +17,9 @@ import concurrent.futures as cf
 import datetime as dt
 import errno
 import functools
+import gc
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -27,8 +29,9 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from . import __version__
@@ -133,6 +136,56 @@ class Task:
     strict: bool = False  # warnings stop the handout too
     # its figure files as the plan read them: (name as written, bytes or why not read)
     figures: tuple[tuple[str, bytes | str], ...] = field(default=(), repr=False)
+
+
+class Tasks(Sequence):
+    """The plan's tasks, held compactly until each is run (a Sequence of Task).
+
+    A Task carries its handout's bytes (and its translations' and figures'), exactly as the
+    plan read and hashed them; a large library's would all stay in the build process until
+    the build ends. Here they are kept zlib-compressed (level 1: about a fifth of the
+    size, 0.2 ms a handout), a figure file many handouts show is kept once (by its sha256),
+    and a whole Task is made again only when it is asked for: by `execute`, a few at a
+    time, as it hands them to the workers. What a job gets is byte for byte what the
+    plan read."""
+
+    def __init__(self, tasks: Iterable[Task] = ()):
+        self._held: list[tuple] = []  # (Task without its bytes, source, translations, figures)
+        self._figures: dict[str, bytes] = {}  # sha256 -> compressed figure bytes
+        for task in tasks:
+            self.append(task)
+
+    def append(self, task: Task) -> None:
+        figures = []
+        for name, data in task.figures:  # bytes, or why the file could not be read (str)
+            if isinstance(data, bytes):
+                key = _sha(data)
+                if key not in self._figures:
+                    self._figures[key] = zlib.compress(data, 1)
+                figures.append((name, key))
+            else:
+                figures.append((name, None, data))
+        bare = replace(task, source=b"", translations=None, figures=())
+        self._held.append((bare, zlib.compress(task.source, 1),
+                           None if task.translations is None
+                           else zlib.compress(task.translations, 1), tuple(figures)))
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        bare, source, translations, figures = self._held[index]
+        return replace(bare, source=zlib.decompress(source),
+                       translations=None if translations is None
+                       else zlib.decompress(translations),
+                       figures=tuple((f[0], zlib.decompress(self._figures[f[1]]))
+                                     if f[1] is not None else (f[0], f[2]) for f in figures))
+
+    def __iter__(self) -> Iterator[Task]:
+        for index in range(len(self._held)):
+            yield self[index]
 
 
 @dataclass
@@ -580,6 +633,30 @@ def clean_entry(rel, entry, odd_escapes: bool = True) -> tuple[dict | None, str]
     return {k: entry[k] for k in ENTRY_FIELDS if k in entry}, ""
 
 
+# the fields a handout's outputs usually have in common (its findings, titles, review): one
+# object for all of them, not one per output (about half of what a record holds)
+SHARED_FIELDS = ("warnings", "title", "review", "waivers", "specialty_name", "reviewer_role",
+                 "under_review", "languages")
+
+
+def share_values(entry: dict, last: dict) -> dict:
+    """`entry` with each SHARED_FIELDS value that equals the one `last` holds (the previous
+    record of the same handout) replaced by that object; `last` is updated. Records are
+    never changed in place, so sharing is safe; it only saves memory."""
+    if last.get("handout") != entry.get("handout"):
+        last.clear()
+        last["handout"] = entry.get("handout")
+    for key in SHARED_FIELDS:
+        if key in entry:
+            value = entry[key]
+            before = last.get(key)
+            if before is not None and before is not value and before == value:
+                entry[key] = before
+            else:
+                last[key] = value
+    return entry
+
+
 def clean_failed(hid, rec) -> dict | None:
     """A record of a handout that could not be built (the manifest's "failed"), or None."""
     if not (_slug(hid) and isinstance(rec, dict) and not _odd_text(rec) and _text(rec.get("file"))
@@ -598,7 +675,9 @@ class Manifest:
     outputs: dict[str, dict] = field(default_factory=dict)  # rel -> clean entry
     failed: dict[str, dict] = field(default_factory=dict)  # handout id -> clean record
     findings: list[Finding] = field(default_factory=list)
-    raw: bytes | None = None  # the file as read (None: none, or set aside)
+    # sha256 of the file as read (None: none, or set aside); the bytes are not kept: at
+    # 1,000 handouts they are about 10 MB, held through the whole build for one comparison
+    digest: str | None = None
 
 
 def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
@@ -637,16 +716,19 @@ def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
         return _set_aside(path, shown, "is not a manifest pdfgen wrote", set_aside)
     kept, dropped = {}, []
     odd = _ODD_ESCAPE.search(raw) is not None
+    digest = _sha(raw)
+    del raw
+    shared: dict = {}
     for rel, entry in data["outputs"].items():
         clean, why = clean_entry(rel, entry, odd)
         if clean is None:
             dropped.append((rel, why))
         else:
-            kept[rel] = clean
+            kept[rel] = share_values(clean, shared)
     failed = data.get("failed")
     failed = failed if isinstance(failed, dict) else {}
     records = {hid: clean_failed(hid, rec) for hid, rec in failed.items()}
-    result = Manifest(kept, {h: r for h, r in records.items() if r is not None}, [], raw)
+    result = Manifest(kept, {h: r for h, r in records.items() if r is not None}, [], digest)
     if dropped:
         rel, why = dropped[0]
         more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
@@ -677,16 +759,32 @@ def _set_aside(path: Path, shown: str, why: str, really: bool) -> Manifest:
 
 def manifest_bytes(outputs: dict, failed: dict | None = None) -> bytes:
     """manifest.json as pdfgen writes it: one output (and one failed handout) per line."""
+    return b"".join(manifest_chunks(outputs, failed))
+
+
+def manifest_chunks(outputs: dict, failed: dict | None = None) -> Iterator[bytes]:
+    """manifest.json (manifest_bytes) a line at a time, so a large library's is written
+    without holding all of it (about 10 MB at 1,000 handouts) two or three times over."""
     # One output per line: reads well in a diff, and each line uses the C JSON encoder
     # (indent= would switch the whole document to the slow pure-Python one).
-    def block(items: dict) -> str:
-        lines = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}"
-                 for k, v in sorted(items.items())]
-        return "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+    def block(items: dict) -> Iterator[str]:
+        if not items:
+            yield "{}"
+            return
+        yield "{\n"
+        for n, key in enumerate(sorted(items)):
+            value = json.dumps(items[key], ensure_ascii=False, sort_keys=True)
+            yield f"{',' if n else ''}{chr(10) if n else ''}  {json.dumps(key)}: {value}"
+        yield "\n}"
 
-    text = (f'{{"pdfgen": {json.dumps(__version__)}, "layout": "<id>/<id>.<output>.pdf", '
-            f'"outputs": {block(outputs)},\n"failed": {block(failed or {})}}}\n')
-    return text.encode()
+    yield (f'{{"pdfgen": {json.dumps(__version__)}, "layout": "<id>/<id>.<output>.pdf", '
+           f'"outputs": ').encode()
+    for text in block(outputs):
+        yield text.encode()
+    yield b',\n"failed": '
+    for text in block(failed or {}):
+        yield text.encode()
+    yield b"}\n"
 
 
 # -- the output folder, reached through descriptors --------------------------------------------
@@ -807,22 +905,33 @@ def made_by_pdfgen(data: bytes) -> bool:
         doc.close()
 
 
-def _write_in(dfd: int, name: str, data: bytes) -> None:
-    """Replace dfd/name with `data` in one step (temporary file, fsync, rename); on any
-    failure the old file stays as it was and the temporary file is removed."""
+def _write_in(dfd: int, name: str, data: bytes | Iterable[bytes],
+              keep: Callable[[str], bool] | None = None) -> bool:
+    """Replace dfd/name with `data` (bytes, or chunks of them) in one step (temporary file,
+    fsync, rename); on any failure the old file stays as it was and the temporary file is
+    removed. `keep(sha256 of what was written)` returning True leaves the old file and
+    removes the temporary one (returns False: nothing replaced)."""
     tmp = f".{name}.{secrets.token_hex(4)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, 0o644, dir_fd=dfd)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            digest = hashlib.sha256()
+            for chunk in ([data] if isinstance(data, bytes) else data):
+                if keep is not None:
+                    digest.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+            if keep is not None and keep(digest.hexdigest()):
+                os.unlink(tmp, dir_fd=dfd)
+                return False
             os.fchmod(fd, 0o644)
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        return True
     except BaseException:
         try:
             os.unlink(tmp, dir_fd=dfd)
@@ -886,7 +995,7 @@ class Plan:
     today: dt.date
     strict: bool
     result: BuildResult
-    tasks: list[Task] = field(default_factory=list)
+    tasks: Tasks = field(default_factory=Tasks)  # made whole one at a time, when run
     planned: dict[str, Planned] = field(default_factory=dict)  # rel -> stale output
     manifest: Manifest = field(default_factory=Manifest)
     new_manifest: dict[str, dict] = field(default_factory=dict)  # entries kept as they are
@@ -897,6 +1006,7 @@ class Plan:
     titles: dict[str, dict] = field(default_factory=dict)  # id -> titles of a current PDF
     folder: OutFolder | None = None
     seen: set[Finding] = field(default_factory=set)
+    shared: dict = field(default_factory=dict)  # share_values: the last record committed
     layouts: dict[str, Layout] = field(default_factory=dict)  # name -> loaded, usable layout
     # handouts whose file is there but cannot be read (a FIFO, a folder): id -> why
     unreadable: dict[str, list[Finding]] = field(default_factory=dict)
@@ -1271,93 +1381,164 @@ def _why(before: dict, inputs: dict) -> str | None:
 # -- execute -----------------------------------------------------------------------------------
 
 
-def execute(tasks: list[Task], jobs: int | None = None,
-            executor: cf.Executor | None = None) -> Iterator[tuple[Task, list[JobResult]]]:
+WINDOW = 2  # tasks in flight per worker: one running, one waiting to start
+CAPACITY_EVERY = 5.0  # seconds: how often a build asks its executor how many jobs it runs
+
+
+def execute(tasks: Sequence[Task], jobs: int | None = None,
+            executor: cf.Executor | None = None,
+            window: int | None = None) -> Iterator[tuple[Task, list[JobResult]]]:
     """Run the tasks; yield (task, its results) as each finishes, in any order.
 
     On the given executor, else in this process (one job) or on a process pool whose
-    workers die with this process. When a worker dies mid-job (BrokenProcessPool), the
-    task it had fails with a message; the tasks the broken pool took down with it run
-    again (those that were running, each alone, to tell which one it was)."""
+    workers die with this process. Tasks are handed out a few at a time (`window` in
+    flight, by default WINDOW per worker), the next one as each result arrives, so neither
+    this process nor the executor's queue holds every task's input or result at once: the
+    memory a build uses does not grow with the number of handouts. When a worker dies
+    mid-job (BrokenProcessPool), the task it had fails with a message; the tasks the broken
+    pool took down with it run again (those that were running, each alone, to tell which
+    one it was)."""
     if not tasks:
         return
     if executor is not None:
-        yield from _on_executor(tasks, executor)
+        yield from _on_executor(iter(tasks), executor, window)
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     if workers == 1:
-        for task in tasks:
+        for task in tasks:  # each made whole when its turn comes
             yield task, run_task(task)
         return
-    queue = list(tasks)
-    while queue:
-        done, suspects, queue = yield from _on_pool(queue, workers)
+    limit = max(workers, window or WINDOW * workers)
+    queue: Iterator[Task] = iter(tasks)
+    while True:
+        done, suspects, innocent, more = yield from _on_pool(queue, workers, limit)
         if len(suspects) > 1:  # several were running when a worker died: each alone
             alone, suspects = suspects, []
             for task in alone:
-                _, dead, unstarted = yield from _on_pool([task], 1)
+                _, dead, unstarted, _ = yield from _on_pool(iter([task]), 1, 1)
                 suspects += dead + unstarted
         for task in suspects:
             yield task, _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
-        if queue and not done and not suspects:  # the pool could not even start
+        if not innocent and not more:
+            return
+        queue = itertools.chain(innocent, queue)
+        if not done and not suspects:  # the pool could not even start
             for task in queue:
                 yield task, _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
             return
 
 
-def _on_pool(tasks: list[Task], workers: int):
-    """Run tasks on a fresh pool; yields results; returns (finished count, tasks running
-    when the pool broke, tasks it never started)."""
+def _capacity(executor: cf.Executor) -> int:
+    """How many jobs an executor runs at once, as far as it says: its `capacity()` (a Dask
+    cluster's worker threads; any executor may have one), else the number of CPUs here."""
+    if hasattr(executor, "capacity"):
+        try:
+            return int(executor.capacity())
+        except Exception:  # noqa: BLE001 (a guess is enough: it only sizes the window)
+            pass
+    return os.cpu_count() or 1
+
+
+def _on_pool(queue: Iterator[Task], workers: int, limit: int):
+    """Run tasks from `queue` on a fresh pool, at most `limit` submitted and not finished;
+    yields results. Returns (finished count, tasks running when the pool broke, tasks it
+    took down before they started, whether `queue` may hold more). Tasks never submitted
+    stay in `queue`."""
     import multiprocessing
 
     ctx = multiprocessing.get_context()
     if ctx.get_start_method() == "forkserver":  # workers must be this process's children
         ctx = multiprocessing.get_context("spawn")
-    started = ctx.RawArray("b", len(tasks))
+    started = ctx.RawArray("b", limit)  # per slot: its task has started (set by the worker)
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                   initargs=(os.getpid(), started))
-    done, broken = 0, []
+    done, broken, more = 0, [], True
+    running: dict[cf.Future, tuple[int, Task]] = {}
+    free = list(range(limit - 1, -1, -1))
+    # Forked workers share this process's memory (the plan, the manifest read: some 30 MB
+    # at 1,000 handouts) until a page of it is written. A collection in a worker writes to
+    # every object it visits, copying all of it into each worker; frozen, they are not
+    # visited (by this process's collections either, until the pool is done).
+    frozen = ctx.get_start_method() == "fork" and gc.isenabled()
+    if frozen:
+        gc.freeze()
     try:
-        futures = {pool.submit(_pool_job, i, t): (i, t) for i, t in enumerate(tasks)}
-        for future in cf.as_completed(futures):
-            i, task = futures[future]
-            try:
-                results = future.result()
-            except cf.BrokenExecutor:
-                broken.append((i, task))
-                continue
-            except Exception as exc:  # a result that could not be sent back, say
-                results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
-                                                     f"{_exc_line(exc)}")])
-            done += 1
-            yield task, results
+        while True:
+            while more and not broken and free:
+                task = next(queue, None)
+                if task is None:
+                    more = False
+                    break
+                slot = free.pop()
+                started[slot] = 0  # its previous task had finished: no worker writes it now
+                try:
+                    running[pool.submit(_pool_job, slot, task)] = (slot, task)
+                except cf.BrokenExecutor:  # the pool broke before this one was handed out
+                    broken.append((slot, task))
+            if not running:
+                break
+            finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                slot, task = running.pop(future)
+                try:
+                    results = future.result()
+                except cf.BrokenExecutor:
+                    broken.append((slot, task))  # its slot is read below, never reused
+                    continue
+                except Exception as exc:  # a result that could not be sent back, say
+                    results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be "
+                                                         f"built: {_exc_line(exc)}")])
+                free.append(slot)
+                done += 1
+                yield task, results
+                results = task = None  # committed: let go of it before waiting again
+            del finished, future
     except BaseException:  # interrupted: do not wait for the running jobs (they write nothing)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        if frozen:
+            gc.unfreeze()
     pool.shutdown(wait=True)
     suspects = [t for i, t in broken if started[i]]
     innocent = [t for i, t in broken if not started[i]]
-    return done, suspects, innocent
+    return done, suspects, innocent, more
 
 
-def _on_executor(tasks: list[Task], executor: cf.Executor):
-    futures = {}
-    for task in tasks:
-        try:
-            futures[executor.submit(run_task, task)] = task
-        except Exception as exc:  # a broken or shut-down executor
-            yield task, _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
-                                                   f"{_exc_line(exc)}")])
-    for future in cf.as_completed(futures):
-        task = futures[future]
-        try:
-            results = future.result()
-        except cf.BrokenExecutor:
-            results = _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
-        except Exception as exc:
-            results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be built: "
-                                                 f"{_exc_line(exc)}")])
-        yield task, results
+def _on_executor(queue: Iterator[Task], executor: cf.Executor, window: int | None):
+    """Run tasks from `queue` on any executor, at most `window` submitted and not finished
+    (None: WINDOW per job it runs at once, asked again every few seconds: a cluster may
+    grow); yield each result as it arrives, and let go of it before submitting the next."""
+    running: dict[cf.Future, Task] = {}
+    more, limit, asked = True, window or 0, -1e9
+    while True:
+        if window is None and time.monotonic() - asked > CAPACITY_EVERY:
+            limit, asked = WINDOW * max(1, _capacity(executor)), time.monotonic()
+        while more and len(running) < limit:
+            task = next(queue, None)
+            if task is None:
+                more = False
+                break
+            try:
+                running[executor.submit(run_task, task)] = task
+            except Exception as exc:  # a broken or shut-down executor
+                yield task, _failed_all(task, [Finding(Pos(task.shown), "", "could not be "
+                                                       f"built: {_exc_line(exc)}")])
+        if not running:
+            return
+        finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+        for future in finished:
+            task = running.pop(future)
+            try:
+                results = future.result()
+            except cf.BrokenExecutor:
+                results = _failed_all(task, [Finding(Pos(task.shown), "", WORKER_DIED)])
+            except Exception as exc:
+                results = _failed_all(task, [Finding(Pos(task.shown), "", "could not be "
+                                                     f"built: {_exc_line(exc)}")])
+            yield task, results
+            results = task = None
+        del finished, future
 
 
 # -- commit ------------------------------------------------------------------------------------
@@ -1402,7 +1583,10 @@ def _commit(plan: Plan, job: JobResult) -> Finding | None:
         os.close(dfd)
     entry = dict(job.entry)
     entry.update(sha256=_sha(job.data), bytes=len(job.data), inputs=planned.inputs)
-    plan.new_manifest[job.path] = entry
+    plan.new_manifest[job.path] = share_values(entry, plan.shared)
+    replaced = plan.manifest.outputs.get(job.path)
+    if replaced is not None:  # the old record: only what is there (for _owned) is still used
+        plan.manifest.outputs[job.path] = {"sha256": replaced["sha256"]}
     return None
 
 
@@ -1478,30 +1662,37 @@ def _remove_strays(folder: OutFolder) -> None:
 
 
 def _write_manifest(plan: Plan, failed: dict) -> None:
-    """Write manifest.json when it changed, replacing only the file the plan read."""
+    """Write manifest.json when it changed, replacing only the file the plan read. It is
+    written a line at a time (manifest_chunks) to a temporary file, and that is renamed
+    over the old one only when its sha256 differs from what the plan read."""
     old = plan.manifest
-    if (old.raw is not None and not old.findings and plan.new_manifest == old.outputs
+    if (old.digest is not None and not old.findings and plan.new_manifest == old.outputs
             and failed == old.failed):
         return  # nothing changed (the common no-op build): not even serialized
-    data = manifest_bytes(plan.new_manifest, failed)
-    if data == old.raw:
-        return
     where = Pos(shown_in(plan.out_dir, MANIFEST))
     folder = plan.folder
+    problem: list[Finding] = []
+
+    def keep(digest: str) -> bool:  # the same bytes: nothing to replace
+        if digest == old.digest:
+            return True
+        try:  # still the file this build read (it is not replaced otherwise)
+            now = _sha(_read_file(folder.fd, MANIFEST)) if _lstat(folder.fd, MANIFEST) else None
+        except OSError as exc:
+            problem.append(Finding(where, "", f"not written: {describe_os_error(exc)} (it is "
+                                              "not the file this build read; move it away)"))
+            return True
+        if now != old.digest:
+            problem.append(Finding(where, "", "not written: it changed while the build ran; "
+                                              "build again"))
+            return True
+        return False
+
     try:
-        now = _read_file(folder.fd, MANIFEST) if _lstat(folder.fd, MANIFEST) else None
-    except OSError as exc:
-        plan.note([Finding(where, "", f"not written: {describe_os_error(exc)} (it is not the "
-                                      "file this build read; move it away)")])
-        return
-    if now != plan.manifest.raw:
-        plan.note([Finding(where, "", "not written: it changed while the build ran; build "
-                                      "again")])
-        return
-    try:
-        _write_in(folder.fd, MANIFEST, data)
+        _write_in(folder.fd, MANIFEST, manifest_chunks(plan.new_manifest, failed), keep)
     except OSError as exc:
         plan.note([_write_problem(plan, where, exc, "manifest.json")])
+    plan.note(problem)
 
 
 # -- the whole build ---------------------------------------------------------------------------
@@ -1590,7 +1781,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     return result
 
 
-def _absent_languages(tasks: list[Task]) -> dict[str, str]:
+def _absent_languages(tasks: Sequence[Task]) -> dict[str, str]:
     """For a dry run: each planned output whose handout is not written in one of its
     languages (rel -> "vi, ar"), as the build's jobs would find it; a handout that does not
     load is left to the build to report."""

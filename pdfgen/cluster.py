@@ -166,6 +166,15 @@ class DaskExecutor(cf.Executor):
         # a settled one is let go, so the cluster does not hold every PDF until the build ends
         self._pending = set()
         self._shutdown = False
+        self._lost = ""  # why the scheduler was lost, once a job said so: submit no more
+
+    def capacity(self) -> int:
+        """How many jobs the cluster runs at once now: its workers' threads (at least 1).
+        The build keeps a few jobs per thread submitted, not the whole library."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # noqa: BLE001 (it only sizes the build's window)
+            return 1
 
     def submit(self, fn, /, *args, **kwargs):
         from .build import run_task
@@ -174,6 +183,11 @@ class DaskExecutor(cf.Executor):
             raise RuntimeError("cannot submit after shutdown")
         if fn is not run_task or len(args) != 1 or kwargs:
             raise TypeError("DaskExecutor runs build jobs only: submit(run_task, task)")
+        # the build submits jobs as results arrive: once the scheduler is gone, a job sent
+        # now would wait for a reconnection that does not come; it fails at once instead
+        if self._lost or self.client.status != "running":
+            raise ConnectionError(self._lost or LOST.format(
+                reason=f"the client is {self.client.status}"))
         task = args[0]
         key = f"{KEY_PREFIX}-{Path(task.handout).stem}-{uuid.uuid4().hex}"
         future = self.client.submit(remote_job, task, self.epoch, self.engine, key=key,
@@ -185,6 +199,9 @@ class DaskExecutor(cf.Executor):
         def settle(done) -> None:
             try:
                 _settle(done, mirror)
+                lost = mirror.exception()
+                if isinstance(lost, ConnectionError) and not self._lost:
+                    self._lost = str(lost)
             finally:
                 self._pending.discard(done)
 

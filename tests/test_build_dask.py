@@ -241,6 +241,31 @@ def test_the_cluster_lets_go_of_each_result_once_it_is_written(bigger, tmp_path,
     assert executor._pending == set()  # the executor is still alive, and holds none
 
 
+def test_the_cluster_is_given_a_few_jobs_at_a_time(bigger, tmp_path, client):
+    """The build keeps WINDOW jobs per worker thread submitted (two threads here), the next
+    as each result is committed, not the whole library at once: the scheduler and the
+    workers hold a few handouts' inputs and PDFs, whatever the library's size."""
+    from pdfgen.build import WINDOW
+
+    handed: list[str] = []
+    taken: set[str] = set()
+    most = []
+
+    class Counting(DaskExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            handed.append(Path(args[0].handout).stem)
+            most.append(len(handed) - len(taken))
+            return super().submit(fn, *args, **kwargs)
+
+    executor = Counting(client)
+    assert executor.capacity() == 2  # two worker processes, one thread each
+    result = build_library(bigger, tmp_path / "out", executor=executor,
+                           progress=lambda job: taken.add(job.path.split("/", 1)[0]))
+    assert result.ok and len(result.built) == 3 * (1 + len(COPIES))
+    assert sorted(handed) == sorted(["hemilaminectomy", *COPIES])
+    assert max(most) == WINDOW * 2  # used, never exceeded (6 handouts)
+
+
 def test_a_scheduler_lost_mid_build_fails_what_is_left_and_says_so(bigger, tmp_path):
     """The scheduler stops after the first result: the build ends at once, what arrived is
     written and recorded, every other handout fails naming the lost connection."""

@@ -139,3 +139,28 @@ def test_cli_fonts_list_and_install(script_fonts):
     assert bad.exit_code == 2 and "no profile for 'xx'" in bad.output
     latin = runner.invoke(cli, ["fonts", "install", "en", "es"])
     assert latin.exit_code == 0 and "the bundled fonts are all they need" in latin.output
+
+
+def test_a_face_remembers_its_widths_as_reportlab_measures_them(monkeypatch):
+    """Line breaking measures the same words many times: each registered face remembers
+    ReportLab's own answer (so every PDF is the same bytes), and forgets all it knows once
+    it has WIDTHS_KEPT, so a worker's memory stays flat."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    fam = fonts.family("Atkinson Hyperlegible Next")
+    font = pdfmetrics.getFont(fam.regular)
+    assert "stringWidth" in vars(font)  # the face's own, in front of TTFont's
+    texts = ["surgery", "Hemilaminectomía", "", "817-697-4038", b"bytes too"]
+    for text in texts:
+        for size in (11, 14.5, 12.0):
+            expected = TTFont.stringWidth(font, text, size)
+            assert pdfmetrics.stringWidth(text, fam.regular, size) == expected
+            assert font.stringWidth(text, size) == expected  # remembered: the same float
+    known = font.stringWidth.known
+    assert ("surgery", 11, "utf8") in known
+    monkeypatch.setattr(fonts, "WIDTHS_KEPT", 5)
+    for n in range(40):
+        font.stringWidth(f"word{n}", 11)
+        assert len(known) <= 5
+    assert font.stringWidth("word39", 11) == TTFont.stringWidth(font, "word39", 11)

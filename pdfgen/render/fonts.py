@@ -114,6 +114,31 @@ def installed(name: str) -> bool:
     return all(p.is_file() for p in family_files(name).values())
 
 
+WIDTHS_KEPT = 4096  # per face: (text, size) widths remembered (under 1 MB), then all forgotten
+
+
+def _remember_widths(font: TTFont) -> None:
+    """Give `font` a stringWidth that remembers its answers. Line breaking measures the
+    same words again and again (a long handout: 38,000 measures of 2,300 different words
+    and sizes), and without ReportLab's C accelerator each measure sums the widths of its
+    characters in Python. The answer is ReportLab's own, computed once (so the PDFs are the
+    same bytes); at most WIDTHS_KEPT per face are kept, so a worker's memory stays flat."""
+    known: dict = {}
+
+    def stringWidth(text, size, encoding="utf8"):
+        key = (text, size, encoding)
+        width = known.get(key)
+        if width is None:
+            width = type(font).stringWidth(font, text, size, encoding)
+            if len(known) >= WIDTHS_KEPT:
+                known.clear()
+            known[key] = width
+        return width
+
+    stringWidth.known = known  # for the tests
+    font.stringWidth = stringWidth
+
+
 @cache
 def family(name: str) -> Family:
     """Register a family's regular and bold faces with ReportLab (once per process).
@@ -131,7 +156,9 @@ def family(name: str) -> Family:
     faces = {face: f"{base}-{face}" for face in USED}
     for face in USED:
         # shaping (uharfbuzz) only where the script needs it: Latin text stays as it was
-        pdfmetrics.registerFont(TTFont(faces[face], str(files[face]), shapable=shaping))
+        font = TTFont(faces[face], str(files[face]), shapable=shaping)
+        _remember_widths(font)
+        pdfmetrics.registerFont(font)
     # content markup has bold only: <i> can never reach a paragraph, so italics stay unloaded
     addMapping(faces["regular"], 0, 0, faces["regular"])
     addMapping(faces["regular"], 1, 0, faces["bold"])

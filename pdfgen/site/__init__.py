@@ -106,10 +106,16 @@ def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date,
     """A comment naming everything the page is made of: the manifest, the failed handouts
     (as the page shows them), what the page shows of the clinic, the day (badges) and the
     thumbnails on disk."""
-    key = hashlib.sha256(json.dumps(
-        [outputs, sorted((hid, astuple(f)) for hid, f in failing.items()), clinic.name,
-         clinic.primary, [astuple(lang) for lang in clinic.languages],
-         [o.name for o in clinic.outputs], day.isoformat(),
-         sorted(p.relative_to(out_dir).as_posix() for p in out_dir.glob("*/*.png"))],
-        sort_keys=True, default=str).encode()).hexdigest()
-    return f"{STAMP}{key} -->"
+    rest = [sorted((hid, astuple(f)) for hid, f in failing.items()), clinic.name,
+            clinic.primary, [astuple(lang) for lang in clinic.languages],
+            [o.name for o in clinic.outputs], day.isoformat(),
+            sorted(p.relative_to(out_dir).as_posix() for p in out_dir.glob("*/*.png"))]
+    # the sha256 of json.dumps([outputs, *rest], sort_keys=True, default=str), hashed an
+    # output at a time: the same key, without the whole manifest as one string (about
+    # 10 MB at 1,000 handouts, twice over once encoded)
+    h = hashlib.sha256(b"[{")
+    for n, rel in enumerate(sorted(outputs)):
+        h.update(f"{', ' if n else ''}{json.dumps(rel)}: "
+                 f"{json.dumps(outputs[rel], sort_keys=True, default=str)}".encode())
+    h.update(b"}, " + json.dumps(rest, sort_keys=True, default=str)[1:].encode())
+    return f"{STAMP}{h.hexdigest()} -->"
