@@ -8,7 +8,6 @@ longer matches is reported as possibly out of date, and its PDFs say so in the f
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -134,6 +133,8 @@ def _unconfirmed(entries: dict[str, tuple[str, str]], fields: list[str],
     old = list(entries.values())
     still = set(now)
     out: dict[int, str] = {}
+    import difflib  # here: `pdfgen render` with a cached gate reads this module only
+
     matcher = difflib.SequenceMatcher(None, old, now, autojunk=False)
     for _tag, i1, i2, j1, j2 in matcher.get_opcodes():
         todo = [j for j in range(j1, j2)
