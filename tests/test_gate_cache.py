@@ -224,7 +224,9 @@ def test_the_code_version_follows_every_package_file(tmp_path, monkeypatch):
         versions.append(diskcache.code_version())
     (pkg / "__pycache__").mkdir()
     (pkg / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"byte code")
+    (pkg / "_data" / "handouts").mkdir(parents=True)  # an installed wheel's sample content
+    (pkg / "_data" / "handouts" / "x.yaml").write_text("id: x\n")
     diskcache.code_version.cache_clear()
-    assert diskcache.code_version() == versions[-1]  # byte code is not the code
+    assert diskcache.code_version() == versions[-1]  # byte code and content are not the code
     diskcache.code_version.cache_clear()
     assert len(set(versions)) == 3
