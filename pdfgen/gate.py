@@ -165,16 +165,31 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
 
             def build(_: bytes):
                 result = run_gates(proc, clinic, handout, today, raw)
-                return ([_finding_tuple(f) for f in result.findings],
-                        list(result.under_review))
+                try:
+                    rows = [_finding_tuple(f) for f in result.findings]
+                except TypeError:
+                    raise _Fresh(result) from None  # not plain data: used, not cached
+                return rows, list(result.under_review)
 
             try:
-                rows, under_review = cached_bytes("gate", data, build)
+                entry = cached_bytes("gate", data, build)
+            except _Fresh as fresh:
+                return fresh.result.findings, fresh.result.under_review
+            try:
+                rows, under_review = entry
                 return [_finding_of(row) for row in rows], tuple(under_review)
             except (TypeError, ValueError):  # an entry of another shape: run the gates
                 pass
     result = run_gates(proc, clinic, handout, today, translations)
     return result.findings, result.under_review
+
+
+class _Fresh(Exception):
+    """A result the cache cannot hold, computed all the same."""
+
+    def __init__(self, result):
+        super().__init__("uncacheable")
+        self.result = result
 
 
 def _quality_key(proc, clinic, handout, today, translations):
@@ -221,6 +236,9 @@ def _finding_tuple(f: Finding) -> tuple:
 
 def _finding_of(row) -> Finding:
     file, line, col, field_name, message, severity, rule = row
+    if not (type(file) is type(field_name) is type(message) is type(rule) is str
+            and type(line) is type(col) is int):
+        raise TypeError("not a cached finding")
     return Finding(Pos(file, line, col), field_name, message, Severity(severity), rule)
 
 

@@ -230,3 +230,23 @@ def test_the_code_version_follows_every_package_file(tmp_path, monkeypatch):
     assert diskcache.code_version() == versions[-1]  # byte code and content are not the code
     diskcache.code_version.cache_clear()
     assert len(set(versions)) == 3
+
+
+def test_a_result_the_cache_cannot_hold_is_used_not_cached(library, cache, monkeypatch):
+    from pdfgen.errors import Finding, Pos
+
+    class OddPos(Pos):
+        pass
+
+    odd = Finding(OddPos("x.yaml", 1, 1), "title", "an odd finding", Severity.WARNING, "rule")
+    real = pdfgen.quality.gates.run_gates
+
+    def with_odd(*args, **kwargs):
+        result = real(*args, **kwargs)
+        return dataclasses.replace(result, findings=[*result.findings, odd])
+
+    monkeypatch.setattr(pdfgen.quality.gates, "run_gates", with_odd)
+    lib, proc, path = load_one(library, HID, str(library))
+    findings, _ = quality_findings(proc, lib.clinic, path, DAY, cache=True)
+    assert odd in findings
+    assert not list(cache.glob("gate-*.marshal"))
