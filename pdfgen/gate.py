@@ -201,20 +201,21 @@ def _quality_key(proc, clinic, handout, today, translations):
 
     from .diskcache import Unkeyable, code_version, fingerprint
     from .fsutil import InputFileError, read_input
-    from .quality import cmudict_counts, freshness
+    from .quality import cmudict_counts
+    from .quality.confirmations import NO_FILE, confirmations_path
     from .yamlio import MAX_BYTES
 
     raw = translations
     if raw is None:  # read it once, for the key and for the gates alike
-        path = freshness.confirmations_path(Path(handout))
+        path = confirmations_path(Path(handout))
         if not os.path.lexists(path):
-            raw = freshness.NO_FILE
+            raw = NO_FILE
         else:
             try:
                 raw = read_input(path, MAX_BYTES)
             except InputFileError:
                 return None  # not a regular file, too large...: the gates say so, uncached
-    if raw is not freshness.NO_FILE and not isinstance(raw, bytes):
+    if raw is not NO_FILE and not isinstance(raw, bytes):
         return None
     try:
         words = cmudict_counts.source_key(cmudict_counts.data_file())
@@ -222,7 +223,7 @@ def _quality_key(proc, clinic, handout, today, translations):
         return None
     try:
         data = fingerprint(code_version(), words, yaml.__version__, today, str(handout),
-                           None if raw is freshness.NO_FILE else raw, proc, clinic)
+                           None if raw is NO_FILE else raw, proc, clinic)
     except (Unkeyable, OSError):
         return None
     return data, raw

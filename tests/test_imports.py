@@ -24,7 +24,8 @@ FIGURES = ("pdfgen.figures", "pdfgen.render.figure", "svglib", "lxml")
 # The quality gates' checks: needed by the first render of a handout, not by a second one of
 # the same content, whose gate result is read from the on-disk cache (pdfgen/gate.py).
 QUALITY_CHECKS = ("pdfgen.quality.lint", "pdfgen.quality.readability",
-                  "pdfgen.quality.spoken", "pdfgen.quality.translation")
+                  "pdfgen.quality.spoken", "pdfgen.quality.translation",
+                  "pdfgen.quality.freshness")
 # Babel's dates module: for the footer's "Updated November 2026", which the cache keeps too.
 CACHED_TOO = ("babel.dates",)
 

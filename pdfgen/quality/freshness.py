@@ -17,13 +17,9 @@ from .. import markup
 from ..errors import Finding, Pos
 from ..fsutil import write_atomic
 from ..rules import finding
+from .confirmations import NO_FILE, SUFFIX, NoFile, confirmations_path  # noqa: F401
 
-SUFFIX = ".translations.yaml"
 FINGERPRINT = 10  # hex digits: enough to tell edits apart, short enough to read in a diff
-
-
-def confirmations_path(handout: Path) -> Path:
-    return Path(handout).with_name(Path(handout).stem + SUFFIX)
 
 
 def fingerprint(text: str) -> str:
@@ -39,14 +35,6 @@ class Confirmations:
     by_lang: dict[str, dict[str, tuple[str, str]]]
     exists: bool
     path: str
-
-
-class NoFile:
-    def __repr__(self) -> str:
-        return "NO_FILE"
-
-
-NO_FILE = NoFile()  # read(..., raw=NO_FILE): the caller looked, and there is no such file
 
 
 def read(handout: Path, shown: str | None = None, raw: bytes | NoFile | None = None
