@@ -3,12 +3,15 @@
 Every pdfgen error becomes its message and exit status in one place (`Group.invoke`); the
 commands just raise. Everything printed passes `escape_controls`, so a file name or title
 cannot send escape codes to the terminal.
+
+Each command imports what it needs inside its own function: `pdfgen render` is one short
+process, and every module imported here at the top is paid by every command
+(tests/test_imports.py holds `render` to that).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sys
@@ -40,6 +43,8 @@ _UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\
 
 def out_json(value) -> None:
     """JSON for scripts: control and bidi characters as \\u escapes (still the same data)."""
+    import json
+
     text = json.dumps(value, indent=2, ensure_ascii=False)
     click.echo(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
 

@@ -15,19 +15,27 @@ The cache can only save time, never change a result:
   cache, silently: the data is built as if there were none;
 - entries are written to a temporary file and renamed, so a reader never sees half of one.
 
+Results computed from loaded content (the quality gates' findings, say) are keyed by
+`fingerprint(...)` of every input they read, every field of every dataclass included, and
+`code_version()`, a SHA-256 of every file of the pdfgen package (its code and its data), so
+an edited module, a new rule list or a changed handout never reads an old entry.
+
 Where: $PDFGEN_CACHE_DIR, else $XDG_CACHE_HOME/pdfgen, else ~/.cache/pdfgen.
 PDFGEN_CACHE_DIR=off (or an empty value) turns the cache off.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
+import functools
 import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from . import __version__
 
@@ -66,6 +74,8 @@ def _read(path: Path):
 def _write(folder: Path, path: Path, value) -> None:
     payload = marshal.dumps(value)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import tempfile  # only when writing: an import a cache hit does not pay
+
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -105,3 +115,90 @@ def cached_bytes(kind: str, data: bytes, build: Callable[[bytes], object]):
     except (OSError, ValueError):
         pass  # cannot write there: no cache, same result
     return value
+
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def code_version() -> str:
+    """SHA-256 of every file of the pdfgen package (byte code caches left out): its code and
+    its data (rule lists, catalogs, the languages registry), so a result cached by one state
+    of the code is never read by another, whatever `__version__` says. About 1 ms.
+
+    An installed wheel's _data folder (the sample library, layouts and fonts) is left out:
+    those are inputs, keyed as what was loaded from them."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(PACKAGE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__"
+                             and not (dirpath == str(PACKAGE) and d == "_data"))
+        rel = os.path.relpath(dirpath, PACKAGE)
+        for name in sorted(filenames):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                data = fh.read()
+            h.update(f"{rel}/{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+            h.update(data)
+    return h.hexdigest()
+
+
+class Unkeyable(TypeError):
+    """A value fingerprint() cannot write canonically: the result is not cached."""
+
+
+def fingerprint(*values) -> bytes:
+    """The canonical bytes of `values`: plain data (None, bool, int, float, str, bytes,
+    dates, paths, enums, tuples, lists, dicts, sets) and dataclasses, every field of them
+    (those left out of repr or comparison too), each value tagged with its type, so two
+    inputs have the same fingerprint only if they are the same data. Anything else raises
+    Unkeyable: better no cache than a key that misses a difference."""
+    out: list[str] = []
+    for value in values:
+        _walk(value, out.append)
+        out.append("\n")
+    return "".join(out).encode("utf-8", "surrogatepass")
+
+
+_ATOMS = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta)
+
+
+def _walk(value, put) -> None:
+    cls = type(value)
+    if cls in _ATOMS:  # exact types: a subclass (an Enum of str) is tagged as what it is
+        put(f"{cls.__name__}:{value!r};")
+    elif cls is bytes:
+        put(f"bytes:{hashlib.sha256(value).hexdigest()};")
+    elif cls is tuple or cls is list:
+        put(f"{cls.__name__}[")
+        for item in value:
+            _walk(item, put)
+        put("]")
+    elif cls is dict:
+        put("dict[")
+        for k, v in value.items():  # in order: an order that differs is a different input
+            _walk(k, put)
+            _walk(v, put)
+        put("]")
+    elif cls is frozenset or cls is set:
+        items = []
+        for item in value:  # in a canonical order: a set has none of its own
+            parts: list[str] = []
+            _walk(item, parts.append)
+            items.append("".join(parts))
+        put(f"{cls.__name__}[")
+        for item in sorted(items):
+            put(item)
+        put("]")
+    elif isinstance(value, enum.Enum):
+        put(f"{cls.__module__}.{cls.__qualname__}.{value.name};")
+    elif isinstance(value, PurePath):
+        put(f"{cls.__name__}:{str(value)!r};")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        put(f"{cls.__module__}.{cls.__qualname__}(")
+        for f in dataclasses.fields(value):
+            put(f"{f.name}=")
+            _walk(getattr(value, f.name), put)
+        put(")")
+    else:
+        raise Unkeyable(f"cannot fingerprint a {cls.__module__}.{cls.__qualname__}")

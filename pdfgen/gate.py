@@ -89,15 +89,15 @@ def output_problems(output: Output, layout: Layout, index: int = 0) -> list[Find
 
 def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
                  targets: Iterable[Target] = (), policy: Policy = Policy(),
-                 translations=None) -> Gated:
+                 translations=None, cache: bool = False) -> Gated:
     """Quality gates and render-readiness for one loaded handout.
 
     `targets` are the PDFs it is about to become (or, for `check`, every PDF a build would
     make): each is checked for glyphs and bounded counts. Layout geometry is checked per
     layout by `layout_findings`, once, not per handout. `translations`: the handout's
     confirmations file as already read (bytes, or quality.freshness.NO_FILE when there is
-    none); None reads it now."""
-    from .quality.gates import run_gates
+    none); None reads it now. `cache`: the quality gates' findings may come from the on-disk
+    cache (`quality_findings`; `pdfgen render` and `email`)."""
     from .render.readiness import (
         check_content,
         check_footer,
@@ -106,9 +106,9 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
         check_taglines,
     )
 
-    quality = run_gates(proc, clinic, handout, today, translations)
-    proc = replace(proc, under_review=quality.under_review)
-    found = list(quality.findings)
+    findings, under_review = quality_findings(proc, clinic, handout, today, translations, cache)
+    proc = replace(proc, under_review=under_review)
+    found = list(findings)
     seen = set(found)
     glyphs: dict[tuple, list[Finding]] = {}  # (font families, language) -> findings
 
@@ -137,6 +137,110 @@ def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
     if policy.allow_overdue and any(f.rule in OVERDUE_RULES for f in found):
         proc = replace(proc, review_overdue=True)
     return Gated(proc, found)
+
+
+def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
+                     translations=None, cache: bool = False
+                     ) -> tuple[list[Finding], tuple[str, ...]]:
+    """The quality gates' findings for one loaded handout (waivers applied), and the languages
+    whose translation is under review: quality.gates.run_gates.
+
+    With `cache`, a result is kept in the on-disk cache (pdfgen/diskcache.py) and read back
+    only for exactly the same inputs judged by exactly the same code: the handout and
+    clinic as loaded (every field, figures' bytes included), the handout's path, its
+    confirmations file's bytes (or that there is none), the day review dates are judged
+    by, every file of the pdfgen package, the CMU dictionary's data file and PyYAML's
+    version. The findings are cached, not a verdict: the policy (--strict,
+    --allow-overdue) decides on them afresh every time, so a cached result stops a handout
+    exactly as a fresh one would. Anything that cannot be keyed (a confirmations file that
+    is not a regular file, a value the fingerprint does not know) runs the gates."""
+    from .quality.gates import run_gates
+
+    if cache:
+        key = _quality_key(proc, clinic, handout, today, translations)
+        if key is not None:
+            from .diskcache import cached_bytes
+
+            data, raw = key
+
+            def build(_: bytes):
+                result = run_gates(proc, clinic, handout, today, raw)
+                try:
+                    rows = [_finding_tuple(f) for f in result.findings]
+                except TypeError:
+                    raise _Fresh(result) from None  # not plain data: used, not cached
+                return rows, list(result.under_review)
+
+            try:
+                entry = cached_bytes("gate", data, build)
+            except _Fresh as fresh:
+                return fresh.result.findings, fresh.result.under_review
+            try:
+                rows, under_review = entry
+                return [_finding_of(row) for row in rows], tuple(under_review)
+            except (TypeError, ValueError):  # an entry of another shape: run the gates
+                pass
+    result = run_gates(proc, clinic, handout, today, translations)
+    return result.findings, result.under_review
+
+
+class _Fresh(Exception):
+    """A result the cache cannot hold, computed all the same."""
+
+    def __init__(self, result):
+        super().__init__("uncacheable")
+        self.result = result
+
+
+def _quality_key(proc, clinic, handout, today, translations):
+    """(the key's bytes, the confirmations file's content as read for it), or None when these
+    inputs cannot be keyed."""
+    import os
+
+    import yaml
+
+    from .diskcache import Unkeyable, code_version, fingerprint
+    from .fsutil import InputFileError, read_input
+    from .quality import cmudict_counts
+    from .quality.confirmations import NO_FILE, confirmations_path
+    from .yamlio import MAX_BYTES
+
+    raw = translations
+    if raw is None:  # read it once, for the key and for the gates alike
+        path = confirmations_path(Path(handout))
+        if not os.path.lexists(path):
+            raw = NO_FILE
+        else:
+            try:
+                raw = read_input(path, MAX_BYTES)
+            except InputFileError:
+                return None  # not a regular file, too large...: the gates say so, uncached
+    if raw is not NO_FILE and not isinstance(raw, bytes):
+        return None
+    try:
+        words = cmudict_counts.source_key(cmudict_counts.data_file())
+    except (cmudict_counts.CmudictMissing, OSError):
+        return None
+    try:
+        data = fingerprint(code_version(), words, yaml.__version__, today, str(handout),
+                           None if raw is NO_FILE else raw, proc, clinic)
+    except (Unkeyable, OSError):
+        return None
+    return data, raw
+
+
+def _finding_tuple(f: Finding) -> tuple:
+    if type(f) is not Finding or type(f.pos) is not Pos:
+        raise TypeError("not a plain finding")  # (nothing is cached then)
+    return (f.pos.file, f.pos.line, f.pos.col, f.field, f.message, f.severity.value, f.rule)
+
+
+def _finding_of(row) -> Finding:
+    file, line, col, field_name, message, severity, rule = row
+    if not (type(file) is type(field_name) is type(message) is type(rule) is str
+            and type(line) is type(col) is int):
+        raise TypeError("not a cached finding")
+    return Finding(Pos(file, line, col), field_name, message, Severity(severity), rule)
 
 
 def load_one(root: Path, handout_id: str, shown_root: str) -> tuple[Library, Procedure, Path]:
@@ -194,7 +298,7 @@ def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,
     if lacking:
         raise ContentError(lacking)
     target = Target(layout, chosen)
-    gated = gate_handout(proc, lib.clinic, handout, today, [target], policy)
+    gated = gate_handout(proc, lib.clinic, handout, today, [target], policy, cache=True)
     gated.findings[:0] = layout_findings(layout)
     blocking = gated.blocking(policy)
     if blocking:

@@ -109,10 +109,36 @@ class Labels:
         return self.format("reviewed", date=when)
 
     def month_year(self, date: dt.date) -> str:
-        """A date as month and year in this locale: 'November 2026', 'noviembre de 2026'."""
-        from babel.dates import format_skeleton
+        """A date as month and year in this locale: 'November 2026', 'noviembre de 2026'.
 
-        return format_skeleton("yMMMM", date, locale=self.locale.replace("-", "_"))
+        Babel's answer, kept in the on-disk cache (pdfgen/diskcache.py) by locale, date and
+        Babel's version: importing babel.dates and reading its calendar data costs a short
+        `pdfgen render` about 10 ms for the one date its footer prints."""
+        return _month_year(self.locale, date)
+
+
+_MONTH_YEAR: dict[tuple[str, dt.date], str] = {}
+
+
+def _month_year(locale: str, date: dt.date) -> str:
+    text = _MONTH_YEAR.get((locale, date))
+    if text is None:
+        import babel  # the core (the loader has it); babel.dates only to build an entry
+
+        from .diskcache import cached_bytes
+
+        key = f"{locale}\0{date.isoformat()}\0{babel.__version__}".encode()
+        text = cached_bytes("month-year", key, lambda _: _format_month_year(locale, date))
+        if type(text) is not str:  # an entry of another shape: Babel's answer
+            text = _format_month_year(locale, date)
+        _MONTH_YEAR[(locale, date)] = text
+    return text
+
+
+def _format_month_year(locale: str, date: dt.date) -> str:
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", date, locale=locale.replace("-", "_"))
 
 
 def translations(locale: str) -> gettext.NullTranslations:

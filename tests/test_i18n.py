@@ -70,3 +70,31 @@ def test_arabic_labels_from_its_catalog():
     assert ar["risks"] == "ما المخاطر؟"
     assert ar.format("page_of", page=2, pages=3) == "صفحة 2 من 3"
     assert "ar" in catalog_languages()
+
+
+def test_month_and_year_from_the_cache_are_babels(tmp_path, monkeypatch):
+    """The footer's date is cached (issue #16: babel.dates costs a render ~10 ms to import);
+    what the cache gives is what Babel says, and a bad entry is not believed."""
+    from babel.dates import format_skeleton
+
+    from pdfgen import i18n
+
+    monkeypatch.setenv("PDFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(i18n, "_MONTH_YEAR", {})
+    days = [dt.date(2026, 11, 1), dt.date(2027, 1, 31), dt.date(2026, 5, 15)]
+    for locale in ("en-US", "es-MX", "vi-VN", "zh-Hans-CN", "ar"):
+        for day in days:
+            want = format_skeleton("yMMMM", day, locale=locale.replace("-", "_"))
+            assert labels_for(locale).month_year(day) == want  # built
+            i18n._MONTH_YEAR.clear()
+            assert labels_for(locale).month_year(day) == want  # read from the cache
+    import hashlib
+    import marshal
+
+    from pdfgen import diskcache
+
+    for entry in (tmp_path / "cache").glob("month-year-*.marshal"):  # a foreign shape
+        payload = marshal.dumps(42)
+        entry.write_bytes(diskcache.MAGIC + hashlib.sha256(payload).digest() + payload)
+    i18n._MONTH_YEAR.clear()
+    assert labels_for("es-MX").month_year(days[0]) == "noviembre de 2026"

