@@ -670,3 +670,36 @@ def test_a30_shape_once_a_words_result_depends_on_font_size_and_text(script_font
     again = ours([0, (coloured, word)])
     assert again[1][0] is coloured and again[1][1] is first[1][1]
     assert again[0] == a[0] and str(again[1][1]) == str(a[1][1])
+
+
+@pytest.mark.parametrize("width", [60, 90, 140, 400])
+def test_line_ends_at_spaces_and_inside_a_cut_word(width):
+    # where a line ends at a space its tagged text gets one; where ReportLab cut a word too
+    # long for the column (a web address) it does not, so the address reads as one word
+    text = ("Call us at 817-697-4038 or read www.example.org/en/procedures/hemilaminectomy"
+            "-and-more online today")
+    for markup in (text, text.replace("Call", "<b>Call</b>")):  # kind 0 and kind 1 lines
+        para = Paragraph(markup, STYLE)
+        para.pdfgen_source = rl.source_text(para)  # as Para.wrap keeps it (A5)
+        para.wrap(width, 1000)
+        if para.blPara.kind == 1:  # wrap empties a kind-1 paragraph's fragments
+            assert not rl.source_text(para)
+        bl = para.blPara
+        lines = [" ".join(words) if bl.kind == 0 else "".join(f.text for f in line.words)
+                 for line in bl.lines for words in ([line[1]] if bl.kind == 0 else [None])]
+        got = rl._breaks_at_spaces(para, bl)
+        joined = ""
+        for line, at_space in zip(lines, got, strict=True):
+            joined += " ".join(line.split()) + (" " if at_space else "")
+        assert joined.strip() == text  # every space kept, none added inside a word
+        assert got[-1] is True
+        assert (False in got) == (width < 300)  # the address cut where the column is narrow
+
+
+def test_a_web_address_broken_by_pdfgen_reads_as_one_word():
+    # the QR code's address is broken after a "/" with <br/> (render/figure.py
+    # address_lines): its tagged text has no space there; a <br/> elsewhere is one
+    para = Paragraph('Online:<br/><a href="https://x"><b>www.example.org/en/procedures/<br/>'
+                     'hemilaminectomy</b></a><br/>Fax', STYLE)
+    assert rl.source_text(para) == ("Online:\nwww.example.org/en/procedures/hemilaminectomy"
+                                    "\nFax")

@@ -90,6 +90,8 @@ class Para(Paragraph):
         # than once (to size a row, to split it, to draw it), so break lines once.
         if self._wrapped_at == availWidth and rl.is_wrapped(self):
             return self.width, self.height
+        if "pdfgen_source" not in self.__dict__:  # before wrap empties it (kind 1)
+            self.pdfgen_source = rl.source_text(self)
         size = super().wrap(availWidth, availHeight)
         self._wrapped_at = availWidth
         return size

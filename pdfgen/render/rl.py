@@ -396,21 +396,45 @@ def break_lines_cjk(para, max_widths):
     return rlp.ParaLines(kind=1, lines=lines)
 
 
+def source_text(para) -> str:
+    """An unwrapped paragraph's text (A5: `para.frags` holds it before `wrap`; a kind-1
+    paragraph's fragments are emptied by it; a `<br/>` is a fragment with `lineBreak`).
+    Para.wrap keeps it as `pdfgen_source`. A `<br/>` is a break between words, "\n",
+    except inside a link right after a "/": where pdfgen breaks a web address too long
+    for its line (render/figure.py address_lines), which reads as one word."""
+    out: list[str] = []
+    for f in para.frags:
+        if getattr(f, "lineBreak", False):
+            inside = getattr(f, "link", None) and out and out[-1].endswith("/")
+            out.append("" if inside else "\n")
+        else:
+            out.append(getattr(f, "text", "") or "")
+    return "".join(out)
+
+
 def _breaks_at_spaces(para, bl) -> list[bool]:
     """For each line, whether the text breaks there at a space: False where ReportLab cut a
-    word too long for the column (a web address) in two, which must read as one word."""
-    source = "".join(getattr(f, "text", "") or "" for f in para.frags)
-    out, pos = [], 0
+    word too long for the column (a web address) in two, which must read as one word.
+    A line's words are the source's next non-space characters, so where it ends in the
+    source is counted, not searched for (its last word is checked there)."""
+    source = para.__dict__.get("pdfgen_source")
+    if source is None:
+        source = source_text(para)
+    ends = [i + 1 for i, ch in enumerate(source) if not ch.isspace()]
+    out, count, pos = [], 0, 0
     for line in bl.lines:
         if bl.kind == 0:
             tokens = [t for w in line[1] for t in w.split()]
         else:
             tokens = "".join(getattr(f, "text", "") or "" for f in line.words).split()
-        for token in tokens:
-            found = source.find(token, pos)
-            if found < 0:  # not the text we think it is: keep the old behaviour
+        if tokens:
+            count += sum(map(len, tokens))
+            if count > len(ends):  # not the text we think it is: keep the old behaviour
                 return [True] * len(bl.lines)
-            pos = found + len(token)
+            pos = ends[count - 1]
+            last = tokens[-1]
+            if source[pos - len(last):pos] != last:
+                return [True] * len(bl.lines)
         out.append(pos >= len(source) or source[pos].isspace())
     return out
 
