@@ -207,6 +207,16 @@ def alt_texts(pdf_path: Path) -> list[str]:
     return found
 
 
+def _parent_key(lines: list[str], i: int) -> str:
+    """The key line that holds line `i` (the nearest line above it indented less): "alt:"
+    for the Spanish text of a figure's alt, whose line above is the English text's."""
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    for line in reversed(lines[:i]):
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            return line.strip()
+    return ""
+
+
 def workspace(tmp: Path) -> Path:
     """A fresh copy of the sample library and the bundled layouts under ./ (the cwd)."""
     for name in ("handouts", "layouts", "out"):
@@ -311,7 +321,7 @@ def test_any_text_in_any_field_prints_exactly_or_is_refused(tmp_cwd, lang, start
                     "-o", "stacked.pdf")
     if render.exit_code == 0:
         expected = flat(markup.plain(unicodedata.normalize("NFC", text)))
-        if lines[i - 1].strip() == "alt:":  # a figure's alt text is read aloud, not printed
+        if _parent_key(lines, i) == "alt:":  # a figure's alt text is read aloud, not printed
             body = flat(" ".join(alt_texts(root / "stacked.pdf")))
         else:
             body = flat(read_pdf((root / "stacked.pdf").read_bytes()).body(

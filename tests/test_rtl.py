@@ -698,3 +698,15 @@ def test_marks_stay_text_once_a_face_has_no_private_codes_left(tmp_path, monkeyp
     with pikepdf.open(path) as pdf:
         ops = [str(op) for _, op in pikepdf.parse_content_stream(pdf.pages[0])]
     assert "Ts" in ops  # the marks, drawn as raised or lowered text
+
+
+def test_a_word_gluing_arabic_to_a_web_address_is_drawn_in_order(tmp_path):
+    # no space between the Arabic and the address: the word's runs are ordered right to
+    # left, the address itself left to right (found by the property test, where pdfium
+    # reads such a word's runs in an order of its own: the drawing is what is checked)
+    path, _ = _draw_para(tmp_path, "قبل اتصلwww.example.orgبنا بعد")
+    chars = sorted(_chars(path), key=lambda c: c[1])
+    drawn = "".join(ch for ch, *_ in chars if not ch.isspace())
+    # left to right on the page: بعد, بنا, the address, اتصل, قبل (each Arabic word's
+    # letters from its right end, so reversed here)
+    assert drawn == "دعب" + "انب" + "www.example.org" + "لصتا" + "لبق"
