@@ -115,7 +115,8 @@ class Para(Paragraph):
                 lines = len(rl.line_word_counts(part))
                 n = sum(counts[:lines]) if i == 0 else len(self.rtl_words) - start
                 part.rtl_words = self.rtl_words[start:start + n]
-                part.rtl_base = self.rtl_base
+                part.rtl_base = self.rtl_base if self.rtl_base is not None \
+                    else has_rtl(" ".join(self.rtl_words))  # the whole paragraph's
                 counts = counts[lines:]
                 start += n
         return parts
@@ -178,10 +179,12 @@ class Para(Paragraph):
 
         def seen(canv, _kind, label):
             x, y = rl.text_position(canv)
+            space = rl.word_space(canv)
             pieces, marked = label
             starts = [x]
             for piece in pieces:
-                starts.append(starts[-1] + rl.advance(piece))
+                spaces = str(rl.piece_text(piece)).count(" ") if space else 0
+                starts.append(starts[-1] + rl.advance(piece) + space * spaces)
             drawn.extend((starts[i], y, pieces[i], marks) for i, marks in marked)
 
         self.canv.setNamedCB(rl.MARKS_CALLBACK, seen)
@@ -320,26 +323,33 @@ def _neutral(piece) -> bool:
 
 def _stream_order(units: list[tuple[list, int]]) -> list:
     """The pieces of a right-to-left line, left to right, in the order they are drawn.
-    Where the line ends (its left end) with punctuation after a left-to-right run
-    ("817-697-4038." shows as ".817-697-4038"), the run is drawn first and the stop after
-    it, moved to its left (rl.py A29): readers that take the drawing order for the text's
-    (pdfium) otherwise read the stop before the number."""
+    Where the line ends (its left end) with punctuation after a number ("817-697-4038."
+    shows as ".817-697-4038"), the number is drawn first and the stop after it, moved to
+    its left (rl.py A29): readers that take the drawing order for the text's (pdfium)
+    otherwise read the stop before the number."""
     pieces = [piece for unit, _ in units for piece in unit]
     lead = 0
     while lead < len(units) and units[lead][1] % 2 and all(_neutral(p) for p in units[lead][0]):
         lead += 1
     if not lead or lead == len(units) or units[lead][1] % 2:
         return pieces
+    end = lead  # the left-to-right run: every unit of an even level from there ("abc def")
+    while end < len(units) and units[end][1] % 2 == 0:
+        end += 1
     stops = [piece for unit, _ in units[:lead] for piece in unit]
-    run = units[lead][0]
-    rest = [piece for unit, _ in units[lead + 1:] for piece in unit]
+    run = [piece for unit, _ in units[lead:end] for piece in unit]
+    rest = [piece for unit, _ in units[end:] for piece in unit]
+    if any(unicodedata.bidirectional(ch) == "L" for p in run for ch in rl.piece_text(p)):
+        # Latin letters first in the stream would make pdfium take the whole line for
+        # left to right: only a number (digits are weak) is moved ahead of its stop
+        return pieces
     # one piece, so one text-showing operator: pdfium reads a stop drawn by an operator of
-    # its own, left of the one before, as coming first. The stop takes the run's face
-    # (a full stop after a bold number is drawn bold) when its font has the glyphs.
+    # its own, left of the one before, as coming first. The stop takes the run's face and
+    # size (a full stop after a bold number is drawn bold) when its font has the glyphs.
     face = run[-1]
     if all(p.fontName == face.fontName and p.fontSize == face.fontSize
            and p.textColor == face.textColor for p in run) \
-            and all(p.fontSize == face.fontSize and p.textColor == face.textColor
+            and all(p.textColor == face.textColor
                     and set(map(ord, rl.piece_text(p))) <= rl.charmap(face.fontName)
                     for p in stops):
         stops = [rl.with_text(face, str(rl.piece_text(p))) for p in stops]

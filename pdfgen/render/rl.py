@@ -114,8 +114,10 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      label) while `canvas._curr_tx_info["cur_x"]`, `["cur_y"]` are, for
                      the line's first fragment, where the line starts on its baseline (the
                      running x after a ShapedStr counts the glyphs' /Widths, not their
-                     `x_advance`, so it is not where the next fragment is drawn; no
-                     justification: that adds word space). `TTFont.hbAddPrivate`
+                     `x_advance`, so it is not where the next fragment is drawn), and
+                     `["tx"]._wordSpace` the line's Tw (a right-aligned line a little too
+                     wide is squeezed with a negative one; Tw moves every byte 32 drawn).
+                     `TTFont.hbAddPrivate`
                      gives a glyph a private-use code of its own for a name it has not
                      seen, and the code drawn chooses the glyph (`face.charToGlyph`).
                      `Canvas.setFont` keeps the font's name and size in `_fontname` and
@@ -1003,7 +1005,7 @@ def _own_codes_for_invisibles(word: list, shaped: list) -> None:
             reads = text[d.cluster:ends[d.cluster]]
             if reads and all(unicodedata.category(c) == "Cf" for c in reads) \
                     and hasattr(font, "hbAddPrivate"):
-                own = _combined_code(font, ord(ch), reads)
+                own = _combined_code(font, ord(ch), reads, capped=False)
                 chars[i] = ch if own is None else chr(own)
         if chars != list(s):
             shaped[n] = (frag, ttfonts.ShapedStr("".join(chars), shapeData=data))
@@ -1154,19 +1156,21 @@ _COMBINED_MOST = 2_000
 _COMBINED_COUNT: dict[str, int] = {}
 
 
-def _combined_code(font, code: int, text: str) -> int | None:
+def _combined_code(font, code: int, text: str, capped: bool = True) -> int | None:
     """A code of its own that draws the glyph of `code` and whose ToUnicode is `text`;
     None once the face has been given _COMBINED_MOST of them (text made to exhaust them:
-    the glyph keeps its own code, its marks stay text)."""
+    the glyph keeps its own code, its marks stay text). `capped=False` for the joiners'
+    few codes, which must never run out."""
     face = font.face
     gid = face.charToGlyph[code]
     key = (_face_key(font), gid, text)
     found = _COMBINED.get(key)
     if found is not None and face.charToGlyph.get(found) == gid:
         return found
-    if _COMBINED_COUNT.get(key[0], 0) >= _COMBINED_MOST:
-        return None
-    _COMBINED_COUNT[key[0]] = _COMBINED_COUNT.get(key[0], 0) + 1
+    if capped:
+        if _COMBINED_COUNT.get(key[0], 0) >= _COMBINED_MOST:
+            return None
+        _COMBINED_COUNT[key[0]] = _COMBINED_COUNT.get(key[0], 0) + 1
     new = font.hbAddPrivate(f"pdfgen:{gid}:{text}", gid, 0)
     face.charWidths[new] = face.charWidths[code]  # drawn as wide as the glyph it shows
     _GLYPH_TEXT.setdefault(_face_key(font), {})[new] = text
@@ -1309,6 +1313,12 @@ def canvas_font(canv) -> tuple[str, float]:
 def line_pieces(para) -> list[list]:
     """Each line's pieces of a wrapped kind-1 paragraph, as they will be drawn (A20)."""
     return [line.words for line in para.blPara.lines]
+
+
+def word_space(canv) -> float:
+    """Inside a MARKS_CALLBACK: the line's word spacing (Tw: ReportLab's right-aligned line
+    a little too wide is squeezed so, A28), added to each space (code 32) drawn."""
+    return getattr(canv._curr_tx_info["tx"], "_wordSpace", 0) or 0
 
 
 def text_position(canv) -> tuple[float, float]:
