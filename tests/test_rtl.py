@@ -737,9 +737,9 @@ def test_the_joiners_codes_do_not_run_out(tmp_path, monkeypatch):
 def test_a_paragraph_split_across_pages_keeps_its_direction(tmp_path):
     # the second piece holds only "817-697-4038.": still right to left, the stop at its left
     from pdfgen.render import rl
+    from pdfgen.render.flowables import Para
     from pdfgen.render.fonts import family
     from pdfgen.render.story import StoryBuilder
-    from pdfgen.render.flowables import Para
 
     fam = family("Atkinson Hyperlegible Next")
     base = ParagraphStyle("body", fontName=fam.regular, fontSize=12, leading=16,
