@@ -943,7 +943,10 @@ def _mark_signature(members: list) -> tuple | None:
     glyph with advance and marks of none (a mark inside a lam-alef ligature shares its
     cluster), or None for any other cluster."""
     bases = [g for g in members if g[3].x_advance != 0]
-    marks = [g for g in members if g[3].x_advance == 0 and _is_mark(chr(g[1]))]
+    # a mark: no advance, and a mark's code, or a private one (the font's one glyph for a
+    # shadda and a fatha together, say)
+    marks = [g for g in members if g[3].x_advance == 0
+             and (_is_mark(chr(g[1])) or _stand_in(g[1]))]
     if len(bases) != 1 or len(bases) + len(marks) != len(members):
         return None
     return bases[0][1], tuple((g[1], round(g[3].x_offset, 3), round(g[3].y_offset, 3))
@@ -1126,6 +1129,8 @@ def _group_text(font, base: int, group: list[int], codes, reads, data) -> str | 
     start = data[base].cluster
     inside = [m for m in group if data[m].cluster == start]
     after = [(data[m].cluster, reads[m]) for m in group if data[m].cluster != start]
+    if any(text is None for _, text in after):
+        return None  # a mark of its own cluster whose text is not known
     if inside:
         members = [(font, codes[i], start, data[i]) for i in [base, *inside]]
         sig = _mark_signature(members)
@@ -1198,7 +1203,8 @@ def lift_marks(piece):
     reads = [_reads_as(font, code) for code in codes]
     known = [0 <= d.cluster < 0x7FFFFFFF for d in data]
     marks = [i for i, d in enumerate(data)
-             if known[i] and d.x_advance == 0 and _is_mark(reads[i])]
+             if known[i] and d.x_advance == 0
+             and (_is_mark(reads[i]) or (reads[i] is None and _stand_in(codes[i])))]
     if not marks:
         return None
     bases = [i for i in range(len(codes)) if known[i] and i not in marks]
