@@ -47,16 +47,27 @@ class _Run:
 def draw_string(canv, x: float, y: float, text) -> None:
     """`canv.drawString`, with a shaped word's combining marks drawn as outlines and their
     text read with their letters (rl.py A28), as paragraphs draw them."""
-    lifted = rl.lift_marks(_Run(text, *rl.canvas_font(canv))) \
-        if rl.is_shaped(_Run(text, "", 0)) else None
+    lifted = rl.lift_marks(_Run(text, *rl.canvas_font(canv)))  # None unless shaped
     if lifted is None:
         canv.drawString(x, y, text)
         return
     shown, marks = lifted
     canv.drawString(x, y, shown.text)
+    _draw_outlines(canv, [(x, y, shown, marks)])
+
+
+def _draw_outlines(canv, drawn: list) -> None:
+    """Lifted marks, (x, y, piece, marks) each, as shapes in the piece's fill colour (the
+    canvas's, for canvas text); page furniture, for their text is read with their
+    letters."""
     with furniture(canv):
-        for across, up, gid in marks:
-            rl.draw_outline(canv, shown.fontName, shown.fontSize, gid, x + across, y + up)
+        for x, y, piece, marks in drawn:
+            color = getattr(piece, "textColor", None)
+            if color is not None:
+                canv.setFillColor(color)
+            for across, up, gid in marks:
+                rl.draw_outline(canv, piece.fontName, piece.fontSize, gid, x + across,
+                                y + (piece.rise or 0) + up)
 
 
 @contextmanager
@@ -115,8 +126,7 @@ class Para(Paragraph):
                 lines = len(rl.line_word_counts(part))
                 n = sum(counts[:lines]) if i == 0 else len(self.rtl_words) - start
                 part.rtl_words = self.rtl_words[start:start + n]
-                part.rtl_base = self.rtl_base if self.rtl_base is not None \
-                    else has_rtl(" ".join(self.rtl_words))  # the whole paragraph's
+                part.rtl_base = self._rtl_base()  # the whole paragraph's
                 counts = counts[lines:]
                 start += n
         return parts
@@ -128,18 +138,22 @@ class Para(Paragraph):
     rtl_base: bool | None = None
     rtl_bullet: str | None = None  # its bullet, drawn at the right (not ReportLab's)
 
+    def _rtl_base(self) -> bool:
+        if self.rtl_base is None:
+            self.rtl_base = has_rtl(" ".join(self.rtl_words or []))
+        return self.rtl_base
+
     def _rtl_reorder(self) -> list:
         """Put each line's words in display order (render/rtl.py); returns the undo."""
         if not rl.is_kind1(self):
             return []
         words = self.rtl_words or []
-        if self.rtl_base is None:
-            self.rtl_base = has_rtl(" ".join(words))
+        base = self._rtl_base()
         lines, pos = [], 0
         for line_tokens in rl.line_tokens(self):
             line = words[pos:pos + len(line_tokens)]
             pos += len(line_tokens)
-            lines.append(_display_pieces(line_tokens, line, self.rtl_base)
+            lines.append(_display_pieces(line_tokens, line, base)
                          if len(line) == len(line_tokens) else None)
         return rl.set_lines(self, lines)
 
@@ -191,17 +205,8 @@ class Para(Paragraph):
         return rl.set_lines(self, lines), drawn
 
     def _draw_marks(self, drawn: list) -> None:
-        """The lifted marks, as shapes in their text's colour; page furniture, for their
-        text is read with their letters."""
-        if not drawn:
-            return
-        canv = self.canv
-        with furniture(canv):
-            for x, y, piece, marks in drawn:
-                canv.setFillColor(piece.textColor)
-                for across, up, gid in marks:
-                    rl.draw_outline(canv, piece.fontName, piece.fontSize, gid, x + across,
-                                    y + (piece.rise or 0) + up)
+        if drawn:
+            _draw_outlines(self.canv, drawn)
 
     def draw(self):
         tagger = getattr(self.canv, "tagger", None)

@@ -148,6 +148,8 @@ from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 
+from .rtl import has_rtl
+
 PAGE_NAME = "Page{}"  # A13: pdfdoc.PDFDocument.thisPageName, 1-based
 ANNOT_NAME = "NUMBER{}"  # A10: Canvas._addAnnotation
 
@@ -924,7 +926,7 @@ def _record_glyph_texts(word: list, shaped: list) -> None:
         # right to left: pdftotext and pdfium put a line's right-to-left characters in
         # logical order by reversing them all, a ligature's too (pypdf does not)
         reads = text[cluster:ends[cluster]]
-        if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in reads):
+        if has_rtl(reads):
             reads = reads[::-1]
         known = _GLYPH_TEXT.setdefault(_face_key(font), {})
         if code not in known:
@@ -1104,10 +1106,6 @@ _OUTLINES: dict[tuple[str, int], list] = {}
 MARKS_CALLBACK = "pdfgen_marks"
 
 
-def _strong_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
-
-
 def _reads_as(font, code: int) -> str | None:
     """What a drawn glyph code reads as, in logical order (None: no single answer)."""
     if not _stand_in(code):
@@ -1115,7 +1113,7 @@ def _reads_as(font, code: int) -> str | None:
     known = _GLYPH_TEXT.get(_face_key(font), {}).get(code)
     if not known:
         return None
-    return known[::-1] if _strong_rtl(known) else known
+    return known[::-1] if has_rtl(known) else known
 
 
 def _is_mark(text: str | None) -> bool:
@@ -1219,7 +1217,7 @@ def lift_marks(piece):
         texts[base] = _group_text(font, base, group, codes, reads, data)
     # right-to-left text only: a left-to-right script's marks (Devanagari's vowel signs,
     # some drawn before their letter) read back in order as they are
-    groups = {b: g for b, g in groups.items() if texts[b] and _strong_rtl(texts[b])}
+    groups = {b: g for b, g in groups.items() if texts[b] and has_rtl(texts[b])}
     if not groups:
         return None
     pen, at = [], 0.0
@@ -1232,7 +1230,7 @@ def lift_marks(piece):
         logical = texts[base]
         # read right to left as the line's letters are (A26)
         own = _combined_code(font, codes[base],
-                             logical[::-1] if _strong_rtl(logical) else logical)
+                             logical[::-1] if has_rtl(logical) else logical)
         if own is None:  # no code left for it: the marks stay text
             continue
         new_codes[base] = own
