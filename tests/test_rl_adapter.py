@@ -703,3 +703,79 @@ def test_a_web_address_broken_by_pdfgen_reads_as_one_word():
                      'hemilaminectomy</b></a><br/>Fax', STYLE)
     assert rl.source_text(para) == ("Online:\nwww.example.org/en/procedures/hemilaminectomy"
                                     "\nFax")
+
+
+# -- A31 tree-parse ---------------------------------------------------------------------------
+
+def _frag_state(frags) -> list[dict]:
+    """What a fragment is, field by field (colours and links compared by value)."""
+    return [{k: (repr(v) if k == "textColor" else v) for k, v in vars(f).items()}
+            for f in frags or []]
+
+
+def _reportlab_parse(text: str, style=STYLE):
+    from reportlab.platypus.paraparser import ParaParser
+
+    parser = ParaParser()
+    parser.caseSensitive = 1
+    return parser.parse(text, style)
+
+
+A31_TEXTS = [
+    "plain words",
+    "a &amp; b &lt;dos tabletas&gt; c",
+    "<b>Call</b> 817-697-4038<br/>or text &amp; ask",
+    '<font name="Courier">x</font><b><font name="Courier">y &amp; z</font></b>',
+    '<a href="https://example.org/a?b=1&amp;c=2" color="#0b3a66">example.org</a> now',
+    "<br/><br/>two breaks <BR/> upper case",
+    "&quot;quoted&quot; &nbsp; &eacute;",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", A31_TEXTS)
+def test_a31_tree_parse_gives_reportlabs_fragments(text):
+    tree = rl.para_tree(text)
+    assert tree is not None, text
+    fast = rl.parse_para(text, STYLE)
+    slow = _reportlab_parse(text)
+    assert fast[0] is slow[0] is STYLE
+    assert _frag_state(fast[1]) == _frag_state(slow[1])
+    assert fast[2] == slow[2]
+
+
+def test_a31_an_entity_is_its_own_piece_as_html_parser_gives_it():
+    # html.parser hands "a ", "&", " b" over one by one: three fragments, not one. A tree
+    # that kept "a & b" whole would make other fragments (and other words and bytes)
+    tree = rl.para_tree("a &amp; b")
+    assert tree == ("para", {}, ["a ", "&", " b"])
+    assert [f.text for f in rl.parse_para("a &amp; b", STYLE)[1]] == ["a ", "&", " b"]
+
+
+@pytest.mark.parametrize("text", [
+    "a < b", "a & b", "a > b", "&#38;", "&unknownentity;", "<!-- c -->x", "<b>open",
+    "close</b>", "<b>x</i>", "<para>x</para>", "<script>x</script>", "<b x=1>y</b>",
+    "<b x='1'>y</b>", "</b x=\"1\">",
+])
+def test_a31_anything_else_is_left_to_reportlab(text):
+    assert rl.para_tree(text) is None
+    assert rl.parse_para(text, STYLE) is None
+
+
+def test_a31_a_para_reads_pdfgens_xml_without_html_parser(monkeypatch):
+    from html.parser import HTMLParser
+
+    from pdfgen.render.flowables import Para
+
+    fed = []
+    monkeypatch.setattr(HTMLParser, "feed", lambda self, data: fed.append(data))
+    para = Para("<b>Risks</b> &amp; <br/>benefits", STYLE)
+    assert fed == []
+    assert [f.text for f in para.frags] == ["Risks", " ", "&", " ", "", "benefits"]
+    assert para.text == "<b>Risks</b> &amp; <br/>benefits"
+    monkeypatch.undo()
+    # what it cannot read, ReportLab reads (and a bad paragraph fails as ReportLab fails)
+    for text in ("1 < 2", "&#38; x", "a &bogus; b"):
+        assert _frag_state(Para(text, STYLE).frags) == _frag_state(Paragraph(text, STYLE).frags)
+    with pytest.raises(ValueError):
+        Para("<b>unclosed", STYLE)

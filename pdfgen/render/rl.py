@@ -131,6 +131,16 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
   A29 shaped-offsets `_formatText` writes a ShapedStr in a shapable font glyph by glyph from
                      its shape data (A28), whatever the glyphs: so plain text given shape data
                      with moved `x_offset`s is drawn moved, the pen ending where it would.
+  A31 tree-parse      `ParaParser.tt_parse(tree, style)` runs the same tag handlers
+                     (`start_<tag>(attrs)`, `end_<tag>()`) and `handle_data` as
+                     `ParaParser.parse(text, style)` runs once html.parser has read
+                     "<para>" + text + "</para>" (with convert_charrefs off): tag and
+                     attribute names in lower case, attribute values unescaped, a
+                     self-closing tag's start then its end, each entity reference's
+                     character handed over alone (`known_entities`), no empty data; and
+                     `Paragraph._setup(text, style, bulletText, frags, cleaner)` with
+                     `frags` given keeps them, so a paragraph parsed here as ReportLab
+                     would is the same paragraph.
 """
 
 from __future__ import annotations
@@ -139,7 +149,9 @@ import copy
 import re
 import unicodedata
 import zlib
+from bisect import bisect_left
 from contextlib import contextmanager
+from itertools import accumulate
 
 from reportlab.lib import rl_accel
 from reportlab.lib.rl_accel import fp_str
@@ -147,11 +159,80 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.pdfgen.textobject import PDFTextObject
+from reportlab.platypus import paraparser
 
 from .rtl import has_rtl
 
 PAGE_NAME = "Page{}"  # A13: pdfdoc.PDFDocument.thisPageName, 1-based
 ANNOT_NAME = "NUMBER{}"  # A10: Canvas._addAnnotation
+
+
+# -- paragraph markup (A31) ------------------------------------------------------------------
+
+# pdfgen's paragraph XML (markup.py escapes every content character): text, the entities
+# &amp; &lt; &gt; and tags with double-quoted attributes. Anything else (a stray "<" or "&",
+# a comment, a numeric reference, script/style, which html.parser reads its own way) is
+# left to ReportLab's parser, which then reads the whole paragraph.
+_XML_TOKEN = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z][-a-zA-Z0-9_]*="[^"<>]*")*)'
+                        r'\s*(/?)>|&([a-zA-Z][a-zA-Z0-9]*);')
+_XML_ATTR = re.compile(r'([a-zA-Z][-a-zA-Z0-9_]*)="([^"]*)"')
+_RAW_TAGS = frozenset({"script", "style"})
+
+
+def para_tree(text: str):
+    """`text` (paragraph XML, already cleaned as Paragraph cleans it) as the tuple tree
+    ParaParser.tt_parse reads: ("para", {}, [str | (tag, attrs, children | None)]) with the
+    data cut where html.parser cuts it (A31); None when the text is not pdfgen's plain XML."""
+    from html import unescape
+
+    root: tuple = ("para", {}, [])
+    stack = [root]
+    pos = 0
+    for m in _XML_TOKEN.finditer(text):
+        start = m.start()
+        if start > pos:
+            data = text[pos:start]
+            if "<" in data or "&" in data or ">" in data:
+                return None
+            stack[-1][2].append(data)
+        pos = m.end()
+        entity = m.group(5)
+        if entity is not None:
+            char = paraparser.known_entities.get(entity)
+            if char is None:
+                return None
+            stack[-1][2].append(char)
+            continue
+        closing, tag, attrs, empty = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
+        if tag in _RAW_TAGS or tag == "para":
+            return None
+        if closing:
+            if attrs or empty or len(stack) == 1 or stack[-1][0] != tag:
+                return None
+            stack.pop()
+            continue
+        found = {k.lower(): unescape(v) for k, v in _XML_ATTR.findall(attrs)}
+        node = (tag, found, None if empty else [])
+        stack[-1][2].append(node)
+        if not empty:
+            stack.append(node)
+    rest = text[pos:]
+    if "<" in rest or "&" in rest or ">" in rest or len(stack) != 1:
+        return None
+    if rest:
+        root[2].append(rest)
+    return root
+
+
+def parse_para(text: str, style, case_sensitive: int = 1):
+    """(style, frags, bullet frags) as ParaParser.parse(text, style) gives them, without
+    html.parser where `text` is pdfgen's plain XML (A31); None to let ReportLab parse."""
+    tree = para_tree(text)
+    if tree is None:
+        return None
+    parser = paraparser.ParaParser()
+    parser.caseSensitive = case_sensitive
+    return parser.tt_parse(tree, style)
 
 
 # -- text objects (A1-A4) -------------------------------------------------------------------
@@ -424,7 +505,9 @@ def _breaks_at_spaces(para, bl) -> list[bool]:
     source = para.__dict__.get("pdfgen_source")
     if source is None:
         source = source_text(para)
-    ends = [i + 1 for i, ch in enumerate(source) if not ch.isspace()]
+    # the source's words: where each ends, and how many non-space characters up to there
+    spans = [m.span() for m in _NON_SPACE.finditer(source)]
+    upto = list(accumulate(end - start for start, end in spans))
     out, count, pos = [], 0, 0
     for line in bl.lines:
         if bl.kind == 0:
@@ -433,14 +516,18 @@ def _breaks_at_spaces(para, bl) -> list[bool]:
             tokens = "".join(getattr(f, "text", "") or "" for f in line.words).split()
         if tokens:
             count += sum(map(len, tokens))
-            if count > len(ends):  # not the text we think it is: keep the old behaviour
+            if not upto or count > upto[-1]:  # not the text we think it is: as before
                 return [True] * len(bl.lines)
-            pos = ends[count - 1]
+            k = bisect_left(upto, count)  # the word holding the count-th character
+            pos = spans[k][1] - (upto[k] - count)
             last = tokens[-1]
             if source[pos - len(last):pos] != last:
                 return [True] * len(bl.lines)
         out.append(pos >= len(source) or source[pos].isspace())
     return out
+
+
+_NON_SPACE = re.compile(r"\S+")  # \S is what str.isspace() and str.split() call space
 
 
 # -- canvas (A7-A11) ------------------------------------------------------------------------
