@@ -41,6 +41,8 @@ def _same_as_reportlab(xml: str) -> None:
     slow = parser.parse(text, STYLE)
     fast = rl.parse_para(text, STYLE)
     assert fast is not None, text  # pdfgen's XML never needs ReportLab's parser
+    # text, <b>, <br/> and <font name>: made without even ReportLab's tag handlers
+    assert rl._plain_frags(rl.para_tree(text)[2], STYLE) is not None, text
     assert fast[0] is slow[0]
     assert _state(fast[1]) == _state(slow[1]), text
     assert fast[2] == slow[2]

@@ -140,7 +140,12 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
                      character handed over alone (`known_entities`), no empty data; and
                      `Paragraph._setup(text, style, bulletText, frags, cleaner)` with
                      `frags` given keeps them, so a paragraph parsed here as ReportLab
-                     would is the same paragraph.
+                     would is the same paragraph. For text, <b>, <br/> and <font name>
+                     those handlers make fragments as `_plain_frags` does: a ParaFrag from
+                     the style (rise 0, greek 0, link [], fontName/bold/italic from
+                     `ps2tt`, fontSize, textColor, us_lines [], __tag__), shallow copies
+                     pushed per tag (<b>: bold 1; <font>: ps2tt of its name; <br/>:
+                     lineBreak), and one copy per datum with `tt2ps` font name and text.
 """
 
 from __future__ import annotations
@@ -230,9 +235,67 @@ def parse_para(text: str, style, case_sensitive: int = 1):
     tree = para_tree(text)
     if tree is None:
         return None
+    frags = _plain_frags(tree[2], style)
+    if frags is not None:
+        return style, frags, None
     parser = paraparser.ParaParser()
     parser.caseSensitive = case_sensitive
     return parser.tt_parse(tree, style)
+
+
+def _copy(frag):
+    """copy.copy of a ParaFrag (an attribute bag): a new one with the same attributes."""
+    new = paraparser.ParaFrag.__new__(paraparser.ParaFrag)
+    new.__dict__.update(frag.__dict__)
+    return new
+
+
+def _plain_frags(children: list, style) -> list | None:
+    """The fragments ParaParser's handlers make of a tree of text, <b>, <br/> and
+    <font name="..."> alone (A31: `_initial_frag`, `_push`, `start_b`, `start_br` and
+    `end_br`, `start_font`, `handle_data`, step by step); None for anything else (the
+    handlers then run themselves)."""
+    ps2tt, tt2ps = paraparser.ps2tt, paraparser.tt2ps
+    top = paraparser.ParaFrag()  # _initial_frag, for a <para> without attributes
+    top.rise = 0
+    top.greek = 0
+    top.link = []
+    top.fontName, top.bold, top.italic = ps2tt(style.fontName)
+    top.fontSize = style.fontSize
+    top.textColor = style.textColor
+    top.us_lines = []
+    top.__tag__ = "para"
+    out: list = []
+
+    def data(frag, text: str) -> None:  # handle_data
+        frag = _copy(frag)
+        frag.fontName = tt2ps(frag.fontName, frag.bold, frag.italic)
+        frag.text = text
+        out.append(frag)
+
+    def walk(frag, kids) -> bool:
+        for kid in kids:
+            if kid.__class__ is str:
+                data(frag, kid)
+                continue
+            tag, attrs, inner = kid
+            pushed = _copy(frag)  # _push(tag, **attributes)
+            pushed.__tag__ = tag
+            if tag == "br" and not attrs and not inner:
+                pushed.lineBreak = True  # (and _selfClosingTag, which end_br deletes)
+                data(pushed, "")
+                continue
+            if tag == "b" and not attrs and inner is not None:
+                pushed.bold = 1
+            elif tag == "font" and list(attrs) == ["name"] and inner is not None:
+                pushed.fontName, pushed.bold, pushed.italic = ps2tt(attrs["name"])
+            else:
+                return False
+            if not walk(pushed, inner):
+                return False
+        return True
+
+    return out if walk(top, children) else None
 
 
 # -- text objects (A1-A4) -------------------------------------------------------------------
