@@ -568,24 +568,27 @@ def _breaks_at_spaces(para, bl) -> list[bool]:
     source = para.__dict__.get("pdfgen_source")
     if source is None:
         source = source_text(para)
+    if bl.kind == 0:
+        lines = [[t for w in line[1] for t in w.split()] for line in bl.lines]
+    else:
+        lines = ["".join(getattr(f, "text", "") or "" for f in line.words).split()
+                 for line in bl.lines]
+    if [t for line in lines for t in line] == source.split():
+        return [True] * len(lines)  # no word cut in two: every line ends at a space
     # the source's words: where each ends, and how many non-space characters up to there
     spans = [m.span() for m in _NON_SPACE.finditer(source)]
     upto = list(accumulate(end - start for start, end in spans))
     out, count, pos = [], 0, 0
-    for line in bl.lines:
-        if bl.kind == 0:
-            tokens = [t for w in line[1] for t in w.split()]
-        else:
-            tokens = "".join(getattr(f, "text", "") or "" for f in line.words).split()
+    for tokens in lines:
         if tokens:
             count += sum(map(len, tokens))
             if not upto or count > upto[-1]:  # not the text we think it is: as before
-                return [True] * len(bl.lines)
+                return [True] * len(lines)
             k = bisect_left(upto, count)  # the word holding the count-th character
             pos = spans[k][1] - (upto[k] - count)
             last = tokens[-1]
             if source[pos - len(last):pos] != last:
-                return [True] * len(bl.lines)
+                return [True] * len(lines)
         out.append(pos >= len(source) or source[pos].isspace())
     return out
 

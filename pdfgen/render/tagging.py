@@ -332,8 +332,9 @@ class Tagger:
         for i, elem in enumerate(elems):
             elem.name = f"StructElem{i}"
         root_name = "StructTreeRoot"
+        shared: dict = {}  # what every element's formatting looks up, made once (_Refs)
         for elem in elems:
-            rl.reference(doc, rl.RawObject(_elem_pdf, elem, root_name), elem.name)
+            rl.reference(doc, rl.RawObject(_elem_pdf, elem, root_name, shared), elem.name)
         tree = rl.RawObject(_tree_pdf, self)
         meta = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
                          xmp(title, self.langs), filters=[])
@@ -342,15 +343,41 @@ class Tagger:
                        Metadata=rl.reference(doc, meta, "XMPMetadata"))
 
 
-def _elem_pdf(document, elem: Elem, root_name: str) -> str:
-    ref = rl.object_refs(document)
+class _Refs:
+    """At format time, for every structure element of one document: object references by
+    name, page references by index and the language strings, each made once."""
+
+    def __init__(self, document):
+        self.document = document
+        self.ref = rl.object_refs(document)
+        self.pages: dict[int, str] = {}
+        self.langs: dict[str, str] = {}
+
+    def page(self, index: int) -> str:
+        found = self.pages.get(index)
+        if found is None:
+            found = self.pages[index] = self.ref(rl.page_name(index))
+        return found
+
+    def lang(self, code: str) -> str:
+        found = self.langs.get(code)
+        if found is None:
+            found = self.langs[code] = rl.pdf_string(self.document, code)
+        return found
+
+
+def _elem_pdf(document, elem: Elem, root_name: str, shared: dict) -> str:
+    refs = shared.get("refs")
+    if refs is None or refs.document is not document:
+        refs = shared["refs"] = _Refs(document)
+    ref, page_ref = refs.ref, refs.page
     page = _first_page(elem)
     parts = [f"<< /Type /StructElem /S /{elem.role} /P "
              f"{ref(elem.parent.name if elem.parent else root_name)}"]
     if page is not None:
-        parts.append(f" /Pg {ref(rl.page_name(page))}")
+        parts.append(f" /Pg {page_ref(page)}")
     if elem.lang:
-        parts.append(f" /Lang {rl.pdf_string(document, elem.lang)}")
+        parts.append(f" /Lang {refs.lang(elem.lang)}")
     if elem.alt:
         parts.append(f" /Alt {rl.pdf_string(document, elem.alt)}")
     if elem.bbox is not None:  # PDF/UA: a Figure says where it is drawn
@@ -361,12 +388,11 @@ def _elem_pdf(document, elem: Elem, root_name: str) -> str:
         if isinstance(kid, Elem):
             kids.append(ref(kid.name))
         elif isinstance(kid, tuple):
-            kids.append(f"<< /Type /OBJR /Obj {ref(kid[1])} "
-                        f"/Pg {ref(rl.page_name(kid[0]))} >>")
+            kids.append(f"<< /Type /OBJR /Obj {ref(kid[1])} /Pg {page_ref(kid[0])} >>")
         elif kid // MCID_SPAN == page:
             kids.append(str(kid % MCID_SPAN))
         else:
-            kids.append(f"<< /Type /MCR /Pg {ref(rl.page_name(kid // MCID_SPAN))} "
+            kids.append(f"<< /Type /MCR /Pg {page_ref(kid // MCID_SPAN)} "
                         f"/MCID {kid % MCID_SPAN} >>")
     parts.append(f" /K {kids[0]}" if len(kids) == 1 else f" /K [{' '.join(kids)}]")
     parts.append(" >>")
