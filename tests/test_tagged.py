@@ -676,3 +676,35 @@ def test_the_web_address_pdfgen_breaks_reads_as_one_word(pdfs, sample, case):
     url = clinic.url_for(proc.id, "en").split("://", 1)[-1]
     assert url in text
     assert url.replace("procedures/", "procedures/ ") not in text
+
+
+def test_structure_strings_are_right_in_an_encrypted_pdf():
+    # a review found /Lang formatted once and shared: an encrypted PDF encrypts each string
+    # with its own object's key, so every element but the first read garbage
+    import io
+
+    import pikepdf
+    from reportlab.pdfbase.pdfdoc import PDFDictionary
+    from reportlab.pdfgen.canvas import Canvas
+
+    from pdfgen.render import rl, tagging
+
+    buf = io.BytesIO()
+    canv = Canvas(buf, encrypt="secret")
+    canv.drawString(72, 720, "x")
+    canv.showPage()
+    doc = canv._doc
+    rl.reference(doc, PDFDictionary({}), "StructTreeRoot")
+    shared, names = {}, []
+    for i in range(3):
+        elem = tagging.Elem("P", lang="es-US", alt="Ilustración")
+        elem.kids.append(i)
+        elem.name = f"StructElem{i}"
+        rl.reference(doc, rl.RawObject(tagging._elem_pdf, elem, "StructTreeRoot", shared),
+                     elem.name)
+        names.append(elem.name)
+    canv.save()
+    with pikepdf.open(io.BytesIO(buf.getvalue()), password="secret") as pdf:
+        objs = [pdf.get_object(*doc.idToObjectNumberAndVersion[n]) for n in names]
+        assert [str(o.Lang) for o in objs] == ["es-US"] * 3
+        assert [str(o.Alt) for o in objs] == ["Ilustración"] * 3

@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, Paragraph
-from reportlab.platypus.paragraph import textTransformFrags
+from reportlab.platypus import Flowable
 
 from . import rl
 from .rtl import char_levels, has_rtl, visual_order, word_level
@@ -82,7 +81,7 @@ def tagged(canv, owner, part):
         yield
 
 
-class Para(Paragraph):
+class Para(rl.TreeParagraph):
     """A paragraph that knows what it is (role: H1, H2, P, LI, CHECK) and its language.
 
     Pieces made by splitting keep the role, language and element id, so a
@@ -96,21 +95,6 @@ class Para(Paragraph):
     last = True  # False for the pieces before the last one
 
     _wrapped_at = None
-
-    def _setup(self, text, style, bulletText, frags, cleaner):
-        # ReportLab's Paragraph._setup, with pdfgen's own XML read without html.parser
-        # (rl.py A31: the same handlers, so the same fragments); anything else as before
-        if frags is None:
-            text = cleaner(text)
-            parsed = rl.parse_para(text, style, self.caseSensitive)
-            if parsed is not None:
-                style, frags, bullet_frags = parsed
-                if frags is None:  # a syntax error: ReportLab's own parse says which
-                    return super()._setup(text, style, bulletText, None, cleaner)
-                textTransformFrags(frags, style)
-                if bullet_frags:
-                    bulletText = bullet_frags
-        super()._setup(text, style, bulletText, frags, cleaner)
 
     def wrap(self, availWidth, availHeight):
         # Line breaking depends on the width only; columns measure each piece more

@@ -134,8 +134,9 @@ Right-to-left (render/rtl.py orders the words; these put them on the page):
   A31 tree-parse      `ParaParser.tt_parse(tree, style)` runs the same tag handlers
                      (`start_<tag>(attrs)`, `end_<tag>()`) and `handle_data` as
                      `ParaParser.parse(text, style)` runs once html.parser has read
-                     "<para>" + text + "</para>" (with convert_charrefs off): tag and
-                     attribute names in lower case, attribute values unescaped, a
+                     "<para>" + text + "</para>" (with convert_charrefs off): a tag name
+                     ends at an ASCII space, "/" or ">" only; tag and attribute names in
+                     lower case, attribute values unescaped, a
                      self-closing tag's start then its end, each entity reference's
                      character handed over alone (`known_entities`), no empty data; and
                      `Paragraph._setup(text, style, bulletText, frags, cleaner)` with
@@ -164,7 +165,8 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfdoc import PDFObject, PDFPage, PDFString
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.pdfgen.textobject import PDFTextObject
-from reportlab.platypus import paraparser
+from reportlab.platypus import Paragraph, paraparser
+from reportlab.platypus.paragraph import textTransformFrags
 
 from .rtl import has_rtl
 
@@ -178,10 +180,15 @@ ANNOT_NAME = "NUMBER{}"  # A10: Canvas._addAnnotation
 # &amp; &lt; &gt; and tags with double-quoted attributes. Anything else (a stray "<" or "&",
 # a comment, a numeric reference, script/style, which html.parser reads its own way) is
 # left to ReportLab's parser, which then reads the whole paragraph.
-_XML_TOKEN = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z][-a-zA-Z0-9_]*="[^"<>]*")*)'
-                        r'\s*(/?)>|&([a-zA-Z][a-zA-Z0-9]*);')
+# Inside a tag only ASCII spaces separate (html.parser reads "<br\xa0/>" as a tag named
+# "br\xa0"; newer Pythons read no other space in a tag either).
+_XML_TOKEN = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[ \t\n\r\f]+[a-zA-Z][-a-zA-Z0-9_]*='
+                        r'"[^"<>]*")*)[ \t\n\r\f]*(/?)>|&([a-zA-Z][a-zA-Z0-9]*);')
 _XML_ATTR = re.compile(r'([a-zA-Z][-a-zA-Z0-9_]*)="([^"]*)"')
-_RAW_TAGS = frozenset({"script", "style"})
+# the tags read here: ParaParser's handlers for these keep no state beyond the paragraph
+# (<seq/>, <index/>, <img/>, <onDraw/>, <bullet> and the rest go to ReportLab's parse)
+_TREE_TAGS = frozenset({"b", "strong", "i", "em", "u", "strike", "br", "font", "span", "a",
+                        "link", "sup", "sub", "super"})
 
 
 def para_tree(text: str):
@@ -209,7 +216,7 @@ def para_tree(text: str):
             stack[-1][2].append(char)
             continue
         closing, tag, attrs, empty = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
-        if tag in _RAW_TAGS or tag == "para":
+        if tag not in _TREE_TAGS:
             return None
         if closing:
             if attrs or empty or len(stack) == 1 or stack[-1][0] != tag:
@@ -241,6 +248,28 @@ def parse_para(text: str, style, case_sensitive: int = 1):
     parser = paraparser.ParaParser()
     parser.caseSensitive = case_sensitive
     return parser.tt_parse(tree, style)
+
+
+class TreeParagraph(Paragraph):
+    """A Paragraph that reads pdfgen's XML without html.parser (A31): the same fragments
+    as ReportLab's parse. Anything else, and anything the fast reading cannot make (a
+    font name ReportLab cannot map, a misplaced tag), is ReportLab's own `_setup`, which
+    reads it (or fails) with its own parser and words."""
+
+    def _setup(self, text, style, bulletText, frags, cleaner):
+        if frags is None:
+            cleaned = cleaner(text)
+            try:
+                parsed = parse_para(cleaned, style, self.caseSensitive)
+            except Exception:  # ReportLab's parse below says what is wrong, in its words
+                parsed = None
+            if parsed is not None and parsed[1] is not None:
+                style, frags, bullet_frags = parsed
+                textTransformFrags(frags, style)
+                if bullet_frags:
+                    bulletText = bullet_frags
+                text = cleaned
+        super()._setup(text, style, bulletText, frags, cleaner)
 
 
 def _copy(frag):

@@ -345,24 +345,18 @@ class Tagger:
 
 class _Refs:
     """At format time, for every structure element of one document: object references by
-    name, page references by index and the language strings, each made once."""
+    name and page references by index, each made once. (Not strings: an encrypted PDF
+    encrypts each string with its own object's key.)"""
 
     def __init__(self, document):
         self.document = document
         self.ref = rl.object_refs(document)
         self.pages: dict[int, str] = {}
-        self.langs: dict[str, str] = {}
 
     def page(self, index: int) -> str:
         found = self.pages.get(index)
         if found is None:
             found = self.pages[index] = self.ref(rl.page_name(index))
-        return found
-
-    def lang(self, code: str) -> str:
-        found = self.langs.get(code)
-        if found is None:
-            found = self.langs[code] = rl.pdf_string(self.document, code)
         return found
 
 
@@ -377,7 +371,7 @@ def _elem_pdf(document, elem: Elem, root_name: str, shared: dict) -> str:
     if page is not None:
         parts.append(f" /Pg {page_ref(page)}")
     if elem.lang:
-        parts.append(f" /Lang {refs.lang(elem.lang)}")
+        parts.append(f" /Lang {rl.pdf_string(document, elem.lang)}")
     if elem.alt:
         parts.append(f" /Alt {rl.pdf_string(document, elem.alt)}")
     if elem.bbox is not None:  # PDF/UA: a Figure says where it is drawn
