@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
-from .errors import ContentError, Finding, Pos, Severity, UsageError
+from .errors import FACTORY, ContentError, Finding, Pos, Severity, UsageError, record
 from .load import load_library
 from .model import Clinic, Layout, Library, Output, Procedure
 from .rules import OVERDUE_RULES
 
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
 
-@dataclass(frozen=True)
+
+@record
 class Policy:
     """Which findings stop a handout: errors always; warnings with `strict`; an overdue
     clinical review (or first review) not when the user said `--allow-overdue` (the PDF
@@ -30,13 +32,17 @@ class Policy:
     strict: bool = False
     allow_overdue: bool = False
 
+    def __init__(self, strict=False, allow_overdue=False) -> None:
+        _set(self, "strict", strict)
+        _set(self, "allow_overdue", allow_overdue)
+
     def blocks(self, finding: Finding) -> bool:
         if self.allow_overdue and finding.rule in OVERDUE_RULES:
             return False
         return finding.blocks(self.strict)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One PDF a handout is to be rendered as: a layout and the languages it carries."""
 
@@ -44,13 +50,22 @@ class Target:
     langs: tuple[str, ...]
     output: str = ""  # the output's name in a build ("bilingual"); empty for one render
 
+    def __init__(self, layout, langs, output="") -> None:
+        _set(self, "layout", layout)
+        _set(self, "langs", langs)
+        _set(self, "output", output)
 
-@dataclass
+
+@record(frozen=False)
 class Gated:
     """A handout through the gate: as it will be rendered, and everything found on the way."""
 
     proc: Procedure  # under_review set; review_overdue set when an overdue review is allowed
     findings: list[Finding] = field(default_factory=list)  # waived warnings included
+
+    def __init__(self, proc, findings=FACTORY) -> None:
+        self.proc = proc
+        self.findings = [] if findings is FACTORY else findings
 
     def blocking(self, policy: Policy) -> list[Finding]:
         return [f for f in self.findings if policy.blocks(f)]
@@ -88,7 +103,7 @@ def output_problems(output: Output, layout: Layout, index: int = 0) -> list[Find
 
 
 def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
-                 targets: Iterable[Target] = (), policy: Policy = Policy(),
+                 targets: Iterable[Target] = (), policy: Policy = Policy(),  # noqa: B008 (frozen)
                  translations=None, cache: bool = False) -> Gated:
     """Quality gates and render-readiness for one loaded handout.
 
@@ -272,7 +287,7 @@ def missing_language(proc: Procedure, code: str, doing: str = "be rendered in") 
                    f"text is missing ({shown})")
 
 
-@dataclass(frozen=True)
+@record
 class Passed:
     """One handout let through the gate for one PDF: what to render, and its warnings."""
 
@@ -280,6 +295,12 @@ class Passed:
     proc: Procedure
     target: Target
     warnings: list[Finding]
+
+    def __init__(self, library, proc, target, warnings) -> None:
+        _set(self, "library", library)
+        _set(self, "proc", proc)
+        _set(self, "target", target)
+        _set(self, "warnings", warnings)
 
 
 def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from .errors import record
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 SOURCE_LANGUAGE = "en"  # the labels are written in English; other languages need a catalog
@@ -83,12 +86,16 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Labels:
     """The renderer's fixed strings and date format in one locale."""
 
     locale: str  # BCP 47, e.g. es-MX
     texts: dict[str, str]
+
+    def __init__(self, locale, texts) -> None:
+        _set(self, "locale", locale)
+        _set(self, "texts", texts)
 
     def __getitem__(self, key: str) -> str:
         return self.texts[key]

@@ -6,11 +6,11 @@ import difflib
 import math
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from . import markup
-from .errors import ContentError, Finding, Pos, Severity
+from .errors import ContentError, Finding, Pos, Severity, record
 from .i18n import SOURCE_LANGUAGE, catalog_languages
 from .languages import registry
 from .model import (
@@ -33,6 +33,8 @@ from .model import (
     Text,
 )
 from .yamlio import ALIAS, BOOL, FLOAT, INT, MAX_BYTES, STR, Node, is_date, parse_yaml, read_yaml
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3}(?:-[A-Z][a-z]{3})?)-([A-Z]{2})$")  # en-US, zh-Hans-CN
@@ -747,14 +749,25 @@ def _figure_source(folder: Path, given: dict[str, bytes | str] | None):
     return lookup
 
 
-@dataclass(frozen=True)
+@record
 class _Dates:
+    """The dates and sign-off of `updated:` and `reviewed:`, as read."""
+
     updated: object = None  # dt.date, or None after an error
     reviewed: object = None  # dt.date, or None: pending clinical review
     by: str = ""
     role: Text | None = None
     old: bool = False  # the old shape: `reviewed: DATE` and `reviewed_by:`
     positions: tuple = ()  # ("reviewed.date", pos)... for the review findings
+
+    def __init__(self, updated=None, reviewed=None, by="", role=None, old=False,
+                 positions=()) -> None:
+        _set(self, "updated", updated)
+        _set(self, "reviewed", reviewed)
+        _set(self, "by", by)
+        _set(self, "role", role)
+        _set(self, "old", old)
+        _set(self, "positions", positions)
 
 
 def _review_dates(r: Reader, root: Node, m: dict[str, Node]) -> _Dates:
@@ -985,13 +998,18 @@ def _sources(r: Reader, node: Node | None) -> tuple[Source, ...]:
 # a whole library folder
 
 
-@dataclass(frozen=True)
+@record
 class LoadResult:
     """A library folder as loaded: the good procedures, and every finding."""
 
     library: Library | None
     findings: tuple[Finding, ...]
     failed: tuple[str, ...]  # display names of handout files that did not load
+
+    def __init__(self, library, findings, failed) -> None:
+        _set(self, "library", library)
+        _set(self, "findings", findings)
+        _set(self, "failed", failed)
 
     @property
     def ok(self) -> bool:
