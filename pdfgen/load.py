@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -35,6 +34,13 @@ from .model import (
 from .yamlio import ALIAS, BOOL, FLOAT, INT, MAX_BYTES, STR, Node, is_date, parse_yaml, read_yaml
 
 _set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
+
+
+def _close_matches(word: str, possibilities, n: int = 1) -> list[str]:
+    """difflib.get_close_matches, imported only for a misspelling to name (issue #16)."""
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3}(?:-[A-Z][a-z]{3})?)-([A-Z]{2})$")  # en-US, zh-Hans-CN
@@ -86,7 +92,7 @@ class Reader:
             if key in known:
                 out[key] = value
                 continue
-            close = difflib.get_close_matches(key, known, n=1)
+            close = _close_matches(key, known, n=1)
             hint = (f"; did you mean '{close[0]}'?" if close
                     else f"; expected one of: {', '.join(known)}")
             self.error(key_node, _join(field, key), f"unknown key '{key}'{hint}")
@@ -379,7 +385,7 @@ def _taglines(r: Reader, node: Node | None, clinic_phone: str) -> Taglines | Non
             r.error(item, field, f"'{code}' is listed twice (first as "
                                  f"taglines.languages[{codes.index(code) + 1}])")
         elif code not in known:
-            close = difflib.get_close_matches(code, list(known), n=1)
+            close = _close_matches(code, list(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.error(item, field, f"unknown language '{code}'{hint} (pdfgen/languages.yaml "
                                  f"profiles {', '.join(sorted(known))})")
@@ -422,7 +428,7 @@ def _handout_url(r: Reader, node: Node | None) -> str:
         if name is None:
             continue
         if name not in URL_PLACEHOLDERS or spec or conv:
-            close = difflib.get_close_matches(name, URL_PLACEHOLDERS, n=1)
+            close = _close_matches(name, URL_PLACEHOLDERS, n=1)
             hint = f"; did you mean {{{close[0]}}}?" if close else ""
             r.error(node, field, f"unknown placeholder {{{markup.clip(name, 30)}"
                                  f"{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
@@ -690,7 +696,7 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
     specialty = r.string(m.get("specialty"), "specialty")
     known = [s.id for s in clinic.specialties]
     if specialty and specialty not in known:
-        close = difflib.get_close_matches(specialty, known, n=1)
+        close = _close_matches(specialty, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         r.error(m["specialty"], "specialty", f"unknown specialty '{specialty}': clinic.yaml lists "
                                              f"{', '.join(known)}{hint}")
@@ -965,7 +971,7 @@ def _waivers(r: Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
     for rule, (key_node, value) in node.items.items():
         field = f"waivers.{rule}"
         if rule not in RULES:
-            close = difflib.get_close_matches(rule, list(RULES), n=1)
+            close = _close_matches(rule, list(RULES), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.error(key_node, field, f"unknown quality rule '{rule}'{hint} (docs/quality.md)")
             continue

@@ -15,10 +15,12 @@ from .conftest import SAMPLE
 
 HID = "hemilaminectomy"
 # Never needed to render a handout: mail, the build's cluster, the front-desk site, the PDF
-# checker and its readers, the test-time rasterizer.
+# checker and its readers, the test-time rasterizer; nor click, for a plain command line
+# (pdfgen/cli.py reads it itself: tests/test_cli_fast.py).
 NEVER = ("smtplib", "ssl", "pdfgen.mail", "pdfgen.cluster", "dask", "distributed",
          "pdfgen.site", "pdfgen.pdfcheck", "pikepdf", "pypdf", "pypdfium2",
-         "pdfgen.build", "pdfgen.check", "pdfgen.fontinstall", "json")  # json: --format json
+         "pdfgen.build", "pdfgen.check", "pdfgen.fontinstall", "json",  # json: --format json
+         "click")
 # Needed only by a handout with a figure or a QR code.
 FIGURES = ("pdfgen.figures", "pdfgen.render.figure", "svglib", "lxml")
 # The quality gates' checks: needed by the first render of a handout, not by a second one of
@@ -26,8 +28,9 @@ FIGURES = ("pdfgen.figures", "pdfgen.render.figure", "svglib", "lxml")
 QUALITY_CHECKS = ("pdfgen.quality.lint", "pdfgen.quality.readability",
                   "pdfgen.quality.spoken", "pdfgen.quality.translation",
                   "pdfgen.quality.freshness")
-# Babel's dates module: for the footer's "Updated November 2026", which the cache keeps too.
-CACHED_TOO = ("babel.dates",)
+# Babel's dates module: for the footer's "Updated November 2026", which the cache keeps too;
+# difflib, for the quality checks' (and the loader's) "did you mean".
+CACHED_TOO = ("babel.dates", "difflib")
 
 CHILD = """
 import runpy, sys
