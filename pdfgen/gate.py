@@ -168,9 +168,8 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
     version. The findings are cached, not a verdict: the policy (--strict,
     --allow-overdue) decides on them afresh every time, so a cached result stops a handout
     exactly as a fresh one would. Anything that cannot be keyed (a confirmations file that
-    is not a regular file, a value the fingerprint does not know) runs the gates."""
-    from .quality.gates import run_gates
-
+    is not a regular file, a value the fingerprint does not know) runs the gates. A cached
+    result imports none of the gates' code (quality.gates included)."""
     if cache:
         key = _quality_key(proc, clinic, handout, today, translations)
         if key is not None:
@@ -179,6 +178,8 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
             data, raw = key
 
             def build(_: bytes):
+                from .quality.gates import run_gates
+
                 result = run_gates(proc, clinic, handout, today, raw)
                 try:
                     rows = [_finding_tuple(f) for f in result.findings]
@@ -195,6 +196,8 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
                 return [_finding_of(row) for row in rows], tuple(under_review)
             except (TypeError, ValueError):  # an entry of another shape: run the gates
                 pass
+    from .quality.gates import run_gates
+
     result = run_gates(proc, clinic, handout, today, translations)
     return result.findings, result.under_review
 
@@ -303,16 +306,26 @@ class Passed:
         _set(self, "warnings", warnings)
 
 
+def _clinic_of(proc: Procedure, clinic: Clinic) -> Clinic:
+    """quality.gates.clinic_of, imported only for a handout that lacks one of the clinic's
+    languages (for the others it is the clinic itself): a render whose gate findings are
+    cached imports nothing of quality.gates."""
+    if not proc.missing:
+        return clinic
+    from .quality.gates import clinic_of
+
+    return clinic_of(proc, clinic)
+
+
 def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,
              langs: tuple[str, ...], today: dt.date, policy: Policy) -> Passed:
     """The rest of the gate for one PDF of one loaded handout (render, email): raises
     ContentError with every finding that stops it; returns the warnings to show."""
-    from .quality.gates import clinic_of
     from .render import choose_langs
 
     chosen = ()
     if not langs:  # the first languages of the clinic that the handout is written in
-        chosen = choose_langs(clinic_of(proc, lib.clinic), layout, None)
+        chosen = choose_langs(_clinic_of(proc, lib.clinic), layout, None)
     if len(chosen) < layout.languages:
         chosen = choose_langs(lib.clinic, layout, langs or None)
     lacking = [missing_language(proc, code) for code in chosen if not proc.has(code)]
