@@ -140,3 +140,27 @@ def test_cli_is_the_click_group():
     assert cli is cli_module.cli and cli.name == "cli" and "render" in cli.commands
     with pytest.raises(AttributeError):
         cli_module.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "2026-11-26", " 2019-01-31 ", "2026-02-30",
+                                   "yesterday", "20261126"])
+def test_the_day_is_quality_reviews_day(monkeypatch, value):
+    """cli._today reads $PDFGEN_TODAY as quality.review.today does (without importing it for
+    the usual answers), and refuses what it refuses, with its error."""
+    from pdfgen.cli import _today
+    from pdfgen.errors import UsageError
+    from pdfgen.quality.review import TODAY_ENV, today
+
+    assert TODAY_ENV == "PDFGEN_TODAY"
+    if value is None:
+        monkeypatch.delenv(TODAY_ENV, raising=False)
+    else:
+        monkeypatch.setenv(TODAY_ENV, value)
+    try:
+        expected = today()
+    except UsageError as exc:
+        with pytest.raises(UsageError) as ours:
+            _today()
+        assert str(ours.value) == str(exc)
+    else:
+        assert _today() == expected

@@ -30,7 +30,7 @@ SVGLIB_INIT = ("importlib.metadata", "email")
 # the same content, whose gate result is read from the on-disk cache (pdfgen/gate.py).
 QUALITY_CHECKS = ("pdfgen.quality.lint", "pdfgen.quality.readability",
                   "pdfgen.quality.spoken", "pdfgen.quality.translation",
-                  "pdfgen.quality.freshness", "pdfgen.quality.gates")
+                  "pdfgen.quality.freshness", "pdfgen.quality.gates", "pdfgen.quality.review")
 # Babel: for the footer's "Updated November 2026" and the loader's check of each clinic
 # locale, which the cache keeps too; difflib, for the quality checks' "did you mean".
 CACHED_TOO = ("babel", "decimal", "difflib")
