@@ -1,23 +1,28 @@
 """Command line: parses arguments, calls the pipeline, turns errors into exit codes.
 
-Every pdfgen error becomes its message and exit status in one place (`Group.invoke`); the
+Every pdfgen error becomes its message and exit status in one place (`_handled`); the
 commands just raise. Everything printed passes `escape_controls`, so a file name or title
 cannot send escape codes to the terminal.
 
 Each command imports what it needs inside its own function: `pdfgen render` is one short
 process, and every module imported here at the top is paid by every command
-(tests/test_imports.py holds `render` to that).
+(tests/test_imports.py holds `render` to that). click itself, and the command tree made
+with it (`_click_cli`), cost such a process about 10 ms: a plain `pdfgen render` command
+line (`_render_args`: the ID and the options of `pdfgen render --help`, each once) runs
+without them; anything else (help, another command, anything unusual, any usage error)
+goes to click, which reads it as always (issue #16).
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import io
 import os
 import re
 import sys
+from functools import cache
 from pathlib import Path
-
-import click
 
 from . import __version__
 from .errors import ContentError, PdfgenError, Severity, UsageError
@@ -30,15 +35,43 @@ DEBUG_ENV = "PDFGEN_DEBUG"
 
 
 def out(text: str = "") -> None:
-    click.echo(escape_controls(text, keep="\n\t"))
+    _echo(escape_controls(text, keep="\n\t"), err=False)
 
 
 def err(text: str) -> None:
-    click.echo(escape_controls(text, keep="\n\t"), err=True)
+    _echo(escape_controls(text, keep="\n\t"), err=True)
 
 
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-                             r"\ufeff\ufff9-\ufffb]")
+def _echo(text: str, err: bool) -> None:
+    """`click.echo(text, err=err)`: what it does with an ordinary text stream (write the
+    line, flush), done here so that a render need not import click; a stream click would
+    wrap or recode (none, not text, no encoding, ASCII), Windows and an escape code go to
+    click.echo itself."""
+    stream = sys.stderr if err else sys.stdout
+    if os.name == "nt" or "\x1b" in text or not _plain(stream):
+        import click
+
+        click.echo(text, err=err)
+        return
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def _plain(stream) -> bool:
+    """A stream click.echo writes to as it is (click's _force_correct_text_writer)."""
+    if not isinstance(stream, io.TextIOBase):
+        return False
+    encoding, errors = getattr(stream, "encoding", None), getattr(stream, "errors", None)
+    if encoding is None or errors is None:
+        return False
+    try:
+        return codecs.lookup(encoding).name != "ascii"
+    except LookupError:
+        return True
+
+
+UNSAFE_IN_JSON = (r"[\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+                  r"\ufeff\ufff9-\ufffb]")  # compiled by out_json, which alone needs it
 
 
 def out_json(value) -> None:
@@ -46,49 +79,60 @@ def out_json(value) -> None:
     import json
 
     text = json.dumps(value, indent=2, ensure_ascii=False)
-    click.echo(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+    _echo(re.sub(UNSAFE_IN_JSON, lambda m: f"\\u{ord(m[0]):04x}", text), err=False)
 
 
-class Group(click.Group):
-    """A click group that turns every error into one message and an exit status."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+def _handled(call, passed: tuple[type[BaseException], ...] = ()) -> int | None:
+    """Run `call()`: None when it returns; a pdfgen error, Ctrl-C, a closed pipe, an
+    unexpected OSError or a bug becomes one message and the exit status returned.
+    Exceptions of the `passed` types (click's own) are raised as they are."""
+    try:
+        call()
+    except passed:
+        raise
+    except PdfgenError as exc:
+        err(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C: every file pdfgen writes is replaced in one step
+        err("interrupted: every file is either as it was or fully replaced; run the "
+            "command again to finish")
+        return INTERRUPTED
+    except BrokenPipeError:  # `pdfgen check | head -1`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit's own flush stays quiet
+        return SIGPIPE_EXIT
+    except OSError as exc:  # one no stage expected (an I/O error, say): one line
+        if os.environ.get(DEBUG_ENV):
             raise
-        except PdfgenError as exc:
-            err(str(exc))
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:  # Ctrl-C: every file pdfgen writes is replaced in one step
-            err("interrupted: every file is either as it was or fully replaced; run the "
-                "command again to finish")
-            ctx.exit(INTERRUPTED)
-        except BrokenPipeError:  # `pdfgen check | head -1`: the reader has what it wanted
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # so the exit's own flush stays quiet
-            ctx.exit(SIGPIPE_EXIT)
-        except OSError as exc:  # one no stage expected (an I/O error, say): one line
-            if os.environ.get(DEBUG_ENV):
-                raise
-            from .fsutil import describe_os_error
+        from .fsutil import describe_os_error
 
-            where = f"{exc.filename}: " if exc.filename else ""
-            err(f"{where}{describe_os_error(exc)}")
-            ctx.exit(1)
-        except Exception as exc:  # a bug: say so in one line, never a traceback
-            if os.environ.get(DEBUG_ENV):
-                raise
-            err(f"pdfgen: internal error: {type(exc).__name__}: {exc}. This is a bug in "
-                f"pdfgen, not in your files; run again with {DEBUG_ENV}=1 to see where it "
-                f"happened, and report it.")
-            ctx.exit(INTERNAL_ERROR)
+        where = f"{exc.filename}: " if exc.filename else ""
+        err(f"{where}{describe_os_error(exc)}")
+        return 1
+    except Exception as exc:  # a bug: say so in one line, never a traceback
+        if os.environ.get(DEBUG_ENV):
+            raise
+        err(f"pdfgen: internal error: {type(exc).__name__}: {exc}. This is a bug in "
+            f"pdfgen, not in your files; run again with {DEBUG_ENV}=1 to see where it "
+            f"happened, and report it.")
+        return INTERNAL_ERROR
+    return None
 
 
 def _today():
-    from .quality.review import today
+    """quality.review.today(), the day review dates are judged by ($PDFGEN_TODAY, else
+    today), without importing quality.review (with calendar and locale, about 2 ms of a
+    render) for the usual answers; a value it refuses is refused by it, in its words
+    (tests/test_cli_fast.py holds the two to the same answers)."""
+    import datetime as dt
 
-    return today()
+    value = os.environ.get("PDFGEN_TODAY", "").strip()  # quality.review.TODAY_ENV
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        from .quality.review import today
+
+        return today()
 
 
 def _policy(strict: bool = False, allow_overdue: bool = False):
@@ -102,10 +146,8 @@ def _warn(findings) -> None:
         err(str(finding))
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pdfgen")
-def cli() -> None:
-    """Bilingual patient handouts as PDF, from YAML content."""
+def _check_epoch() -> None:
+    """Every command: SOURCE_DATE_EPOCH, when set, is a number (ReportLab reads it)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and not epoch.strip().isdigit():  # ReportLab would fail every render
         raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since "
@@ -113,35 +155,8 @@ def cli() -> None:
                          f"unset it")
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Findings as lines for people or JSON for scripts.")
-@click.option("--strict", is_flag=True, help="Count warnings as errors (for CI).")
-@click.option("--readability", is_flag=True,
-              help="Also print reading-level scores per handout, language and section.")
-@click.option("--show-waived", is_flag=True,
-              help="Also list the warnings a handout waives (they are counted either way).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
-              help="Judge review dates as of this day (for tests and dry runs).")
-@click.option("--pdf", "pdf_mode", is_flag=True,
-              help="PATHS are rendered PDFs: check their tagging (PDF/UA structure) instead.")
-@click.option("--library", "libraries", multiple=True, type=click.Path(path_type=Path),
-              help="A content folder to check, as build and render name it (the same as "
-                   "giving it as PATH).")
-def check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
-          show_waived: bool, today, pdf_mode: bool, libraries: tuple[Path, ...]) -> None:
-    """Check content files for problems, each named as file:line:col: field: message.
-
-    Runs the same gate as render, email and build, without drawing: the content itself,
-    the quality gates (reading level, plain language, translation freshness, review dates,
-    accessible layouts; docs/quality.md) and render-readiness (every character in its
-    font, layouts that fit the page). So `check --strict` clean means `build --strict`
-    succeeds. PATHS are library folders or single handout files; by default ./handouts,
-    else the bundled sample library. Exit status: 0 clean, 1 errors found (or warnings,
-    with --strict). `pdfgen check --pdf FILE...` checks the tagging of PDF files instead
-    (docs/accessibility.md).
-    """
+def _check(paths: tuple[Path, ...], fmt: str, strict: bool, readability: bool,
+           show_waived: bool, today, pdf_mode: bool, libraries: tuple[Path, ...]) -> None:
     from .check import check_paths
     from .paths import library_dir
 
@@ -190,29 +205,8 @@ ALLOW_OVERDUE_HELP = ("Let a handout whose clinical review (or first review) is 
                       "every page then says 'Review overdue' in each language.")
 
 
-@cli.command()
-@click.argument("handout_id", metavar="ID")
-@click.option("--layout", "layout_name", default="bilingual", show_default=True,
-              help="Layout name: a file in ./layouts or a bundled one.")
-@click.option("--lang", "langs", default=None,
-              help="Languages, comma-separated, e.g. es or en,es (default: the layout's).")
-@click.option("-o", "--output", "output_arg", default=None, metavar="FILE|FOLDER/|-",
-              help="PDF file to write, a folder to write it in (a new one: end it with /), or "
-                   "- for standard output (default: ID.LAYOUT[.LANG].pdf here).")
-@click.option("--library", type=click.Path(path_type=Path), default=None,
-              help="Content folder (default: ./handouts, else the bundled sample).")
-@click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
-@click.option("--strict", is_flag=True, help="Quality warnings stop the render, like errors.")
-@click.option("--force", is_flag=True,
-              help="Replace the output file even if it is not a PDF (or is a library file).")
-def render(handout_id: str, layout_name: str, langs: str | None, output_arg: str | None,
-           library: Path | None, allow_overdue: bool, strict: bool, force: bool) -> None:
-    """Render one handout to PDF (written atomically: never a half-written file).
-
-    The handout passes the same gate as in a build: content errors, quality-gate errors
-    (an overdue clinical review among them, unless --allow-overdue) and characters its
-    fonts lack stop it, with file:line; warnings are printed.
-    """
+def _render(handout_id: str, layout_name: str, langs: str | None, output_arg: str | None,
+            library: Path | None, allow_overdue: bool, strict: bool, force: bool) -> None:
     from .fsutil import check_output, write_output
     from .gate import load_one, pass_one
     from .layout import load_layout
@@ -247,40 +241,75 @@ def render(handout_id: str, layout_name: str, langs: str | None, output_arg: str
     out(f"wrote {output} ({len(data):,} bytes)")
 
 
-@cli.command()
-@click.option("--library", type=click.Path(path_type=Path), default=None,
-              help="Content folder (default: ./handouts, else the bundled sample).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
-              show_default=True, help="Output folder.")
-@click.option("--only", multiple=True, metavar="ID", help="Build only this handout (repeatable).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
-              help="Run the jobs on the Dask cluster whose scheduler is at this address "
-                   "(as `dask scheduler` prints it) instead of local processes; this process "
-                   "still plans and writes every file. Needs pip install \"pdfgen[dask]\" "
-                   "here and on the workers (same pdfgen version). Not with --jobs: the "
-                   "cluster's workers decide how many jobs run at once.")
-@click.option("--scheduler-timeout", type=click.FloatRange(min=0.1), default=10.0,
-              show_default=True, metavar="SECONDS",
-              help="With --scheduler: give up (exit status 1) when the scheduler does not "
-                   "answer within this time.")
-@click.option("--force", is_flag=True, help="Rebuild everything, changed or not.")
-@click.option("--dry-run", is_flag=True, help="List what would be rebuilt and why; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--strict", is_flag=True,
-              help="Quality warnings stop a handout and fail the build, like errors (for CI).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
-              help="Judge review dates as of this day (for tests).")
-def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int | None,
-          scheduler: str | None, scheduler_timeout: float, force: bool, dry_run: bool,
-          as_json: bool, strict: bool, today) -> None:
-    """Bring every handout's PDFs up to date in OUT (see docs/build.md).
+# `pdfgen render`'s options as click reads them (see _click_cli): name -> parameter
+RENDER_VALUES = {"--layout": "layout_name", "--lang": "langs", "-o": "output_arg",
+                 "--output": "output_arg", "--library": "library"}
+RENDER_FLAGS = {"--allow-overdue": "allow_overdue", "--strict": "strict", "--force": "force"}
 
-    Unchanged PDFs are skipped; a handout that fails (content errors, or a quality
-    gate error such as an overdue review) keeps its last good PDFs and makes the
-    exit status 1. Quality warnings are listed; --strict makes them errors.
-    """
+
+def _render_args(argv: list[str]) -> dict | None:
+    """`pdfgen render`'s parameters as click would read them from `argv`, or None for any
+    command line click is to read itself: another command, help, an option given twice,
+    `--`, a value that looks like an option, a value click's Path type would refuse, shell
+    completion, Windows (where click expands wildcards)... A None only costs the time
+    click takes; a wrong answer here would be a different render, so anything not plainly
+    a render is None."""
+    if not argv or argv[0] != "render" or os.name == "nt" or "_PDFGEN_COMPLETE" in os.environ:
+        return None
+    params = {"handout_id": None, "layout_name": "bilingual", "langs": None, "output_arg": None,
+              "library": None, "allow_overdue": False, "strict": False, "force": False}
+    given = set()
+    rest = argv[1:]
+    while rest:
+        arg = rest.pop(0)
+        option, eq, attached = arg.partition("=")
+        if arg in RENDER_FLAGS:
+            name, value = RENDER_FLAGS[arg], True
+        elif arg in RENDER_VALUES and rest:
+            name, value = RENDER_VALUES[arg], rest.pop(0)
+        elif eq and option.startswith("--") and option in RENDER_VALUES:
+            name, value = RENDER_VALUES[option], attached
+        elif arg.startswith("-") or params["handout_id"] is not None:
+            return None
+        else:
+            name, value = "handout_id", arg
+        if name in given or value == "" or (value is not True and value.startswith("-")
+                                            and value != "-"):
+            return None
+        given.add(name)
+        params[name] = value
+    if params["handout_id"] is None:
+        return None
+    library = params["library"]
+    if library is not None:  # click.Path(path_type=Path): a path that exists must be readable
+        try:
+            os.stat(library)
+        except OSError:
+            pass
+        else:
+            if not os.access(library, os.R_OK):
+                return None
+        params["library"] = Path(library)
+    return params
+
+
+def main() -> None:
+    args = _render_args(sys.argv[1:])
+    if args is None:
+        _click_cli()(prog_name="pdfgen")
+        return
+
+    def render() -> None:  # as click runs it: the group's check, then the command
+        _check_epoch()
+        _render(**args)
+
+    code = _handled(render)
+    sys.exit(0 if code is None else code)
+
+
+def _build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int | None,
+           scheduler: str | None, scheduler_timeout: float, force: bool, dry_run: bool,
+           as_json: bool, strict: bool, today) -> None:
     from .build import build_library, summary_lines
     from .paths import library_dir
 
@@ -305,6 +334,8 @@ def build(library: Path | None, out_dir: Path, only: tuple[str, ...], jobs: int 
             result = build_library(root, out_dir, dry_run=dry_run,
                                    progress=None if dry_run else line, **kwargs)
         else:
+            import click
+
             plan = build_library(root, out_dir, dry_run=True, **kwargs)
             with click.progressbar(length=len(plan.built), label="Building handouts") as bar:
                 result = build_library(root, out_dir, progress=lambda job: bar.update(1),
@@ -333,27 +364,8 @@ def _executor(scheduler: str | None, timeout: float):
         yield DaskExecutor(client)
 
 
-@cli.group(cls=Group)
-def fonts() -> None:
-    """Install the fonts a language in another script needs (docs/languages.md#fonts)."""
-
-
-@fonts.command("install")
-@click.argument("langs", nargs=-1, metavar="[LANG]...")
-@click.option("--family", "names", multiple=True, metavar="NAME",
-              help="A family by its name in fonts/families.yaml (repeatable).")
-@click.option("--from", "tarball", type=click.Path(exists=True, dir_okay=False,
-                                                   path_type=Path),
-              help="Install from a tarball made by `npm pack` (no network needed).")
-@click.option("--force", is_flag=True, help="Download and replace installed families too.")
-@click.option("--library", type=click.Path(path_type=Path), default=None,
-              help="With no LANG: the library whose clinic.yaml lists the languages.")
-def fonts_install(langs: tuple[str, ...], names: tuple[str, ...], tarball: Path | None,
-                  force: bool, library: Path | None) -> None:
-    """Install the font families LANG needs (say: vi zh-Hans ar) from the npm registry.
-
-    With no LANG, the families of every language in the library's clinic.yaml (its
-    taglines: languages too)."""
+def _fonts_install(langs: tuple[str, ...], names: tuple[str, ...], tarball: Path | None,
+                   force: bool, library: Path | None) -> None:
     from . import fontinstall
 
     if tarball is not None:
@@ -384,9 +396,7 @@ def _clinic_languages(library: Path | None) -> tuple[str, ...]:
     return tuple(codes)
 
 
-@fonts.command("list")
-def fonts_list() -> None:
-    """Every font family pdfgen knows, the languages that use it, and whether it is here."""
+def _fonts_list() -> None:
     from .languages import registry
     from .render import fonts as f
 
@@ -404,11 +414,6 @@ def fonts_list() -> None:
         out(f"{name}: {state}; for {langs}")
 
 
-@cli.group(cls=Group)
-def translations() -> None:
-    """Track which translations were checked against the current source text."""
-
-
 def _load_one(handout_id: str, library: Path | None):
     """The gate's loading and validation: translations writes no PDF, so the quality gates
     and render-readiness do not stop it (they are what the translator is fixing)."""
@@ -420,19 +425,8 @@ def _load_one(handout_id: str, library: Path | None):
     return root, lib, proc
 
 
-@translations.command("confirm")
-@click.argument("handout_id", metavar="ID")
-@click.option("--lang", "langs", multiple=True, metavar="CODE",
-              help="Confirm only this language (repeatable; default: every translation).")
-@click.option("--library", type=click.Path(path_type=Path), default=None,
-              help="Content folder (default: ./handouts, else the bundled sample).")
-def translations_confirm(handout_id: str, langs: tuple[str, ...], library: Path | None) -> None:
-    """Record that a translator checked ID's translations against today's source text.
-
-    Writes ID.translations.yaml beside the handout (commit it with the content).
-    Until then, changed texts are reported by `pdfgen check` and the PDFs in that
-    language say "translation under review" in the footer.
-    """
+def _translations_confirm(handout_id: str, langs: tuple[str, ...],
+                          library: Path | None) -> None:
     from .paths import display
     from .quality import freshness
 
@@ -458,15 +452,7 @@ def translations_confirm(handout_id: str, langs: tuple[str, ...], library: Path 
     out(f"wrote {target}")
 
 
-@translations.command("status")
-@click.argument("handout_id", metavar="ID")
-@click.option("--library", type=click.Path(path_type=Path), default=None,
-              help="Content folder (default: ./handouts, else the bundled sample).")
-def translations_status(handout_id: str, library: Path | None) -> None:
-    """List ID's translations that are not confirmed against the current source text.
-
-    Exit status 0 when every translation is confirmed, 1 otherwise.
-    """
+def _translations_status(handout_id: str, library: Path | None) -> None:
     from .quality import freshness
 
     root, lib, proc = _load_one(handout_id, library)
@@ -483,33 +469,9 @@ def translations_status(handout_id: str, library: Path | None) -> None:
     sys.exit(1 if found else 0)
 
 
-@cli.command("email")
-@click.argument("handout_id", metavar="ID")
-@click.option("--to", required=True, metavar="ADDRESS", help="The patient's email address.")
-@click.option("--lang", default=None,
-              help="The patient's language, e.g. es (default: the clinic's primary).")
-@click.option("--layout", "layout_name", default="single", show_default=True,
-              help="Layout of the attached PDF.")
-@click.option("--patient-name", default=None, metavar="NAME",
-              help="For the greeting; written only into the message.")
-@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
-@click.option("--eml", type=click.Path(path_type=Path), default=None, metavar="FILE",
-              help="Write the message to FILE (for a mail client) instead of sending it.")
-@click.option("--library", type=click.Path(path_type=Path), default=None,
-              help="Content folder (default: ./handouts, else the bundled sample).")
-@click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
-@click.option("--strict", is_flag=True, help="Quality warnings stop the email, like errors.")
-def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
-                  patient_name: str | None, dry_run: bool, eml: Path | None,
-                  library: Path | None, allow_overdue: bool, strict: bool) -> None:
-    """Email one handout to a patient over the clinic's mail server (see docs/email.md).
-
-    The handout passes the same gate as in a build (an overdue clinical review stops it
-    unless --allow-overdue). Exit status: 0 sent (or written), 1 content or file error,
-    2 usage error (an unknown handout, layout or language), 3 invalid address, 4 email not
-    set up, 5 server unreachable, 6 TLS failure, 7 login refused, 8 recipient refused,
-    9 message too large, 10 other sending failure (not confirmed: treat it as not sent).
-    """
+def _email(handout_id: str, to: str, lang: str | None, layout_name: str,
+           patient_name: str | None, dry_run: bool, eml: Path | None,
+           library: Path | None, allow_overdue: bool, strict: bool) -> None:
     from . import mail
     from .fsutil import check_output, write_output
     from .gate import load_one, pass_one
@@ -554,9 +516,208 @@ def email_command(handout_id: str, to: str, lang: str | None, layout_name: str,
         f"Message-ID {sent.message_id}")
 
 
-def main() -> None:
-    cli(prog_name="pdfgen")
+@cache
+def _click_cli():
+    """The commands, their options and help, as click reads them (`cli`); made on first use."""
+    import click
+
+    class Group(click.Group):
+        """A click group that turns every error into one message and an exit status."""
+
+        def invoke(self, ctx: click.Context):
+            result = []
+            code = _handled(lambda: result.append(super(Group, self).invoke(ctx)),
+                            (click.exceptions.Exit, click.ClickException, click.Abort))
+            if code is not None:
+                ctx.exit(code)
+            return result[0]
+
+    @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="pdfgen")
+    def cli() -> None:
+        """Bilingual patient handouts as PDF, from YAML content."""
+        _check_epoch()
+
+    @cli.command()
+    @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                  show_default=True, help="Findings as lines for people or JSON for scripts.")
+    @click.option("--strict", is_flag=True, help="Count warnings as errors (for CI).")
+    @click.option("--readability", is_flag=True,
+                  help="Also print reading-level scores per handout, language and section.")
+    @click.option("--show-waived", is_flag=True,
+                  help="Also list the warnings a handout waives (they are counted either way).")
+    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+                  help="Judge review dates as of this day (for tests and dry runs).")
+    @click.option("--pdf", "pdf_mode", is_flag=True,
+                  help="PATHS are rendered PDFs: check their tagging (PDF/UA structure) "
+                       "instead.")
+    @click.option("--library", "libraries", multiple=True, type=click.Path(path_type=Path),
+                  help="A content folder to check, as build and render name it (the same as "
+                       "giving it as PATH).")
+    def check(**params) -> None:
+        """Check content files for problems, each named as file:line:col: field: message.
+
+        Runs the same gate as render, email and build, without drawing: the content itself,
+        the quality gates (reading level, plain language, translation freshness, review dates,
+        accessible layouts; docs/quality.md) and render-readiness (every character in its
+        font, layouts that fit the page). So `check --strict` clean means `build --strict`
+        succeeds. PATHS are library folders or single handout files; by default ./handouts,
+        else the bundled sample library. Exit status: 0 clean, 1 errors found (or warnings,
+        with --strict). `pdfgen check --pdf FILE...` checks the tagging of PDF files instead
+        (docs/accessibility.md).
+        """
+        _check(**params)
+
+    @cli.command()
+    @click.argument("handout_id", metavar="ID")
+    @click.option("--layout", "layout_name", default="bilingual", show_default=True,
+                  help="Layout name: a file in ./layouts or a bundled one.")
+    @click.option("--lang", "langs", default=None,
+                  help="Languages, comma-separated, e.g. es or en,es (default: the layout's).")
+    @click.option("-o", "--output", "output_arg", default=None, metavar="FILE|FOLDER/|-",
+                  help="PDF file to write, a folder to write it in (a new one: end it with /), "
+                       "or - for standard output (default: ID.LAYOUT[.LANG].pdf here).")
+    @click.option("--library", type=click.Path(path_type=Path), default=None,
+                  help="Content folder (default: ./handouts, else the bundled sample).")
+    @click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
+    @click.option("--strict", is_flag=True, help="Quality warnings stop the render, like errors.")
+    @click.option("--force", is_flag=True,
+                  help="Replace the output file even if it is not a PDF (or is a library file).")
+    def render(**params) -> None:
+        """Render one handout to PDF (written atomically: never a half-written file).
+
+        The handout passes the same gate as in a build: content errors, quality-gate errors
+        (an overdue clinical review among them, unless --allow-overdue) and characters its
+        fonts lack stop it, with file:line; warnings are printed.
+        """
+        _render(**params)
+
+    @cli.command()
+    @click.option("--library", type=click.Path(path_type=Path), default=None,
+                  help="Content folder (default: ./handouts, else the bundled sample).")
+    @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
+                  show_default=True, help="Output folder.")
+    @click.option("--only", multiple=True, metavar="ID",
+                  help="Build only this handout (repeatable).")
+    @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                  help="Worker processes (default: one per CPU).")
+    @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                  help="Run the jobs on the Dask cluster whose scheduler is at this address "
+                       "(as `dask scheduler` prints it) instead of local processes; this "
+                       "process still plans and writes every file. Needs pip install "
+                       "\"pdfgen[dask]\" here and on the workers (same pdfgen version). Not "
+                       "with --jobs: the cluster's workers decide how many jobs run at once.")
+    @click.option("--scheduler-timeout", type=click.FloatRange(min=0.1), default=10.0,
+                  show_default=True, metavar="SECONDS",
+                  help="With --scheduler: give up (exit status 1) when the scheduler does not "
+                       "answer within this time.")
+    @click.option("--force", is_flag=True, help="Rebuild everything, changed or not.")
+    @click.option("--dry-run", is_flag=True,
+                  help="List what would be rebuilt and why; write nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+    @click.option("--strict", is_flag=True,
+                  help="Quality warnings stop a handout and fail the build, like errors (for "
+                       "CI).")
+    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+                  help="Judge review dates as of this day (for tests).")
+    def build(**params) -> None:
+        """Bring every handout's PDFs up to date in OUT (see docs/build.md).
+
+        Unchanged PDFs are skipped; a handout that fails (content errors, or a quality
+        gate error such as an overdue review) keeps its last good PDFs and makes the
+        exit status 1. Quality warnings are listed; --strict makes them errors.
+        """
+        _build(**params)
+
+    @cli.group(cls=Group)
+    def fonts() -> None:
+        """Install the fonts a language in another script needs (docs/languages.md#fonts)."""
+
+    @fonts.command("install")
+    @click.argument("langs", nargs=-1, metavar="[LANG]...")
+    @click.option("--family", "names", multiple=True, metavar="NAME",
+                  help="A family by its name in fonts/families.yaml (repeatable).")
+    @click.option("--from", "tarball", type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path),
+                  help="Install from a tarball made by `npm pack` (no network needed).")
+    @click.option("--force", is_flag=True, help="Download and replace installed families too.")
+    @click.option("--library", type=click.Path(path_type=Path), default=None,
+                  help="With no LANG: the library whose clinic.yaml lists the languages.")
+    def fonts_install(**params) -> None:
+        """Install the font families LANG needs (say: vi zh-Hans ar) from the npm registry.
+
+        With no LANG, the families of every language in the library's clinic.yaml (its
+        taglines: languages too)."""
+        _fonts_install(**params)
+
+    @fonts.command("list")
+    def fonts_list() -> None:
+        """Every font family pdfgen knows, the languages that use it, and whether it is here."""
+        _fonts_list()
+
+    @cli.group(cls=Group)
+    def translations() -> None:
+        """Track which translations were checked against the current source text."""
+
+    @translations.command("confirm")
+    @click.argument("handout_id", metavar="ID")
+    @click.option("--lang", "langs", multiple=True, metavar="CODE",
+                  help="Confirm only this language (repeatable; default: every translation).")
+    @click.option("--library", type=click.Path(path_type=Path), default=None,
+                  help="Content folder (default: ./handouts, else the bundled sample).")
+    def translations_confirm(**params) -> None:
+        """Record that a translator checked ID's translations against today's source text.
+
+        Writes ID.translations.yaml beside the handout (commit it with the content).
+        Until then, changed texts are reported by `pdfgen check` and the PDFs in that
+        language say "translation under review" in the footer.
+        """
+        _translations_confirm(**params)
+
+    @translations.command("status")
+    @click.argument("handout_id", metavar="ID")
+    @click.option("--library", type=click.Path(path_type=Path), default=None,
+                  help="Content folder (default: ./handouts, else the bundled sample).")
+    def translations_status(**params) -> None:
+        """List ID's translations that are not confirmed against the current source text.
+
+        Exit status 0 when every translation is confirmed, 1 otherwise.
+        """
+        _translations_status(**params)
+
+    @cli.command("email")
+    @click.argument("handout_id", metavar="ID")
+    @click.option("--to", required=True, metavar="ADDRESS", help="The patient's email address.")
+    @click.option("--lang", default=None,
+                  help="The patient's language, e.g. es (default: the clinic's primary).")
+    @click.option("--layout", "layout_name", default="single", show_default=True,
+                  help="Layout of the attached PDF.")
+    @click.option("--patient-name", default=None, metavar="NAME",
+                  help="For the greeting; written only into the message.")
+    @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+    @click.option("--eml", type=click.Path(path_type=Path), default=None, metavar="FILE",
+                  help="Write the message to FILE (for a mail client) instead of sending it.")
+    @click.option("--library", type=click.Path(path_type=Path), default=None,
+                  help="Content folder (default: ./handouts, else the bundled sample).")
+    @click.option("--allow-overdue", is_flag=True, help=ALLOW_OVERDUE_HELP)
+    @click.option("--strict", is_flag=True, help="Quality warnings stop the email, like errors.")
+    def email_command(**params) -> None:
+        """Email one handout to a patient over the clinic's mail server (see docs/email.md).
+
+        The handout passes the same gate as in a build (an overdue clinical review stops it
+        unless --allow-overdue). Exit status: 0 sent (or written), 1 content or file error,
+        2 usage error (an unknown handout, layout or language), 3 invalid address, 4 email not
+        set up, 5 server unreachable, 6 TLS failure, 7 login refused, 8 recipient refused,
+        9 message too large, 10 other sending failure (not confirmed: treat it as not sent).
+        """
+        _email(**params)
+
+    return cli
 
 
-if __name__ == "__main__":
-    main()
+def __getattr__(name: str):
+    """`cli`, the click group (tests drive it with click's CliRunner), made on first use."""
+    if name == "cli":
+        return _click_cli()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

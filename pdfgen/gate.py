@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
-from .errors import ContentError, Finding, Pos, Severity, UsageError
+from .errors import FACTORY, ContentError, Finding, Pos, Severity, UsageError, record
 from .load import load_library
 from .model import Clinic, Layout, Library, Output, Procedure
 from .rules import OVERDUE_RULES
 
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
 
-@dataclass(frozen=True)
+
+@record
 class Policy:
     """Which findings stop a handout: errors always; warnings with `strict`; an overdue
     clinical review (or first review) not when the user said `--allow-overdue` (the PDF
@@ -30,13 +32,17 @@ class Policy:
     strict: bool = False
     allow_overdue: bool = False
 
+    def __init__(self, strict=False, allow_overdue=False) -> None:
+        _set(self, "strict", strict)
+        _set(self, "allow_overdue", allow_overdue)
+
     def blocks(self, finding: Finding) -> bool:
         if self.allow_overdue and finding.rule in OVERDUE_RULES:
             return False
         return finding.blocks(self.strict)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One PDF a handout is to be rendered as: a layout and the languages it carries."""
 
@@ -44,13 +50,22 @@ class Target:
     langs: tuple[str, ...]
     output: str = ""  # the output's name in a build ("bilingual"); empty for one render
 
+    def __init__(self, layout, langs, output="") -> None:
+        _set(self, "layout", layout)
+        _set(self, "langs", langs)
+        _set(self, "output", output)
 
-@dataclass
+
+@record(frozen=False)
 class Gated:
     """A handout through the gate: as it will be rendered, and everything found on the way."""
 
     proc: Procedure  # under_review set; review_overdue set when an overdue review is allowed
     findings: list[Finding] = field(default_factory=list)  # waived warnings included
+
+    def __init__(self, proc, findings=FACTORY) -> None:
+        self.proc = proc
+        self.findings = [] if findings is FACTORY else findings
 
     def blocking(self, policy: Policy) -> list[Finding]:
         return [f for f in self.findings if policy.blocks(f)]
@@ -88,7 +103,7 @@ def output_problems(output: Output, layout: Layout, index: int = 0) -> list[Find
 
 
 def gate_handout(proc: Procedure, clinic: Clinic, handout: Path, today: dt.date,
-                 targets: Iterable[Target] = (), policy: Policy = Policy(),
+                 targets: Iterable[Target] = (), policy: Policy = Policy(),  # noqa: B008 (frozen)
                  translations=None, cache: bool = False) -> Gated:
     """Quality gates and render-readiness for one loaded handout.
 
@@ -153,9 +168,8 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
     version. The findings are cached, not a verdict: the policy (--strict,
     --allow-overdue) decides on them afresh every time, so a cached result stops a handout
     exactly as a fresh one would. Anything that cannot be keyed (a confirmations file that
-    is not a regular file, a value the fingerprint does not know) runs the gates."""
-    from .quality.gates import run_gates
-
+    is not a regular file, a value the fingerprint does not know) runs the gates. A cached
+    result imports none of the gates' code (quality.gates included)."""
     if cache:
         key = _quality_key(proc, clinic, handout, today, translations)
         if key is not None:
@@ -164,6 +178,8 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
             data, raw = key
 
             def build(_: bytes):
+                from .quality.gates import run_gates
+
                 result = run_gates(proc, clinic, handout, today, raw)
                 try:
                     rows = [_finding_tuple(f) for f in result.findings]
@@ -180,6 +196,8 @@ def quality_findings(proc: Procedure, clinic: Clinic, handout: Path, today: dt.d
                 return [_finding_of(row) for row in rows], tuple(under_review)
             except (TypeError, ValueError):  # an entry of another shape: run the gates
                 pass
+    from .quality.gates import run_gates
+
     result = run_gates(proc, clinic, handout, today, translations)
     return result.findings, result.under_review
 
@@ -272,7 +290,7 @@ def missing_language(proc: Procedure, code: str, doing: str = "be rendered in") 
                    f"text is missing ({shown})")
 
 
-@dataclass(frozen=True)
+@record
 class Passed:
     """One handout let through the gate for one PDF: what to render, and its warnings."""
 
@@ -281,17 +299,33 @@ class Passed:
     target: Target
     warnings: list[Finding]
 
+    def __init__(self, library, proc, target, warnings) -> None:
+        _set(self, "library", library)
+        _set(self, "proc", proc)
+        _set(self, "target", target)
+        _set(self, "warnings", warnings)
+
+
+def _clinic_of(proc: Procedure, clinic: Clinic) -> Clinic:
+    """quality.gates.clinic_of, imported only for a handout that lacks one of the clinic's
+    languages (for the others it is the clinic itself): a render whose gate findings are
+    cached imports nothing of quality.gates."""
+    if not proc.missing:
+        return clinic
+    from .quality.gates import clinic_of
+
+    return clinic_of(proc, clinic)
+
 
 def pass_one(lib: Library, proc: Procedure, handout: Path, layout: Layout,
              langs: tuple[str, ...], today: dt.date, policy: Policy) -> Passed:
     """The rest of the gate for one PDF of one loaded handout (render, email): raises
     ContentError with every finding that stops it; returns the warnings to show."""
-    from .quality.gates import clinic_of
     from .render import choose_langs
 
     chosen = ()
     if not langs:  # the first languages of the clinic that the handout is written in
-        chosen = choose_langs(clinic_of(proc, lib.clinic), layout, None)
+        chosen = choose_langs(_clinic_of(proc, lib.clinic), layout, None)
     if len(chosen) < layout.languages:
         chosen = choose_langs(lib.clinic, layout, langs or None)
     lacking = [missing_language(proc, code) for code in chosen if not proc.has(code)]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from .errors import record
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 SOURCE_LANGUAGE = "en"  # the labels are written in English; other languages need a catalog
@@ -83,12 +86,16 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Labels:
     """The renderer's fixed strings and date format in one locale."""
 
     locale: str  # BCP 47, e.g. es-MX
     texts: dict[str, str]
+
+    def __init__(self, locale, texts) -> None:
+        _set(self, "locale", locale)
+        _set(self, "texts", texts)
 
     def __getitem__(self, key: str) -> str:
         return self.texts[key]
@@ -112,9 +119,31 @@ class Labels:
         """A date as month and year in this locale: 'November 2026', 'noviembre de 2026'.
 
         Babel's answer, kept in the on-disk cache (pdfgen/diskcache.py) by locale, date and
-        Babel's version: importing babel.dates and reading its calendar data costs a short
-        `pdfgen render` about 10 ms for the one date its footer prints."""
+        Babel's version (babel_key): importing babel.dates and reading its calendar data
+        costs a short `pdfgen render` about 10 ms for the one date its footer prints."""
         return _month_year(self.locale, date)
+
+
+@cache
+def babel_key() -> str:
+    """Babel's version, for the keys of its answers kept in the on-disk cache (the footer's
+    date here, the loader's check of each clinic locale): the SHA-256 of the installed
+    package's __init__.py, which states the version, read without importing Babel (its core
+    costs a `pdfgen render` about 4 ms, and a render of cached content needs nothing else
+    of it). Babel's own version when it cannot be read so (then Babel is imported)."""
+    import hashlib
+    import importlib.util
+    import sys
+
+    module = sys.modules.get("babel")
+    try:
+        spec = module.__spec__ if module is not None else importlib.util.find_spec("babel")
+        with open(spec.origin, "rb") as fh:
+            return "sha256:" + hashlib.sha256(fh.read()).hexdigest()
+    except (AttributeError, TypeError, ValueError, OSError):
+        import babel
+
+        return babel.__version__
 
 
 _MONTH_YEAR: dict[tuple[str, dt.date], str] = {}
@@ -123,11 +152,9 @@ _MONTH_YEAR: dict[tuple[str, dt.date], str] = {}
 def _month_year(locale: str, date: dt.date) -> str:
     text = _MONTH_YEAR.get((locale, date))
     if text is None:
-        import babel  # the core (the loader has it); babel.dates only to build an entry
-
         from .diskcache import cached_bytes
 
-        key = f"{locale}\0{date.isoformat()}\0{babel.__version__}".encode()
+        key = f"{locale}\0{date.isoformat()}\0{babel_key()}".encode()
         text = cached_bytes("month-year", key, lambda _: _format_month_year(locale, date))
         if type(text) is not str:  # an entry of another shape: Babel's answer
             text = _format_month_year(locale, date)

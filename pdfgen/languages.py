@@ -10,11 +10,14 @@ Read and checked once per process (docs/languages.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from .errors import record
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
 
 REGISTRY_FILE = Path(__file__).with_name("languages.yaml")
 
@@ -49,8 +52,10 @@ class RegistryError(ValueError):
     """languages.yaml does not say what pdfgen expects: a bug in the package, not content."""
 
 
-@dataclass(frozen=True)
+@record
 class Profile:
+    """One language's entry of the registry (languages.yaml), checked."""
+
     code: str  # "es"
     name: str  # "Español": the language's name in that language
     english_name: str  # "Spanish": as messages to editors name it
@@ -65,6 +70,22 @@ class Profile:
     # font families (fonts/families.yaml) the language's text needs besides the layout's
     # Latin faces: a non-Latin script's family, or one with the Latin letters they lack
     fonts: tuple[str, ...] = ()
+
+    def __init__(self, code, name, english_name, script, direction, line_breaking, readability,
+                 lint, long_word_syllables=3, abbreviations=(), openers=frozenset(),
+                 fonts=()) -> None:
+        _set(self, "code", code)
+        _set(self, "name", name)
+        _set(self, "english_name", english_name)
+        _set(self, "script", script)
+        _set(self, "direction", direction)
+        _set(self, "line_breaking", line_breaking)
+        _set(self, "readability", readability)
+        _set(self, "lint", lint)
+        _set(self, "long_word_syllables", long_word_syllables)
+        _set(self, "abbreviations", abbreviations)
+        _set(self, "openers", openers)
+        _set(self, "fonts", fonts)
 
     @property
     def rtl(self) -> bool:

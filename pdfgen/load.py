@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from . import markup
-from .errors import ContentError, Finding, Pos, Severity
+from .errors import ContentError, Finding, Pos, Severity, record
 from .i18n import SOURCE_LANGUAGE, catalog_languages
 from .languages import registry
 from .model import (
@@ -33,6 +32,15 @@ from .model import (
     Text,
 )
 from .yamlio import ALIAS, BOOL, FLOAT, INT, MAX_BYTES, STR, Node, is_date, parse_yaml, read_yaml
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields (errors.record)
+
+
+def _close_matches(word: str, possibilities, n: int = 1) -> list[str]:
+    """difflib.get_close_matches, imported only for a misspelling to name (issue #16)."""
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE = re.compile(r"^([a-z]{2,3}(?:-[A-Z][a-z]{3})?)-([A-Z]{2})$")  # en-US, zh-Hans-CN
@@ -84,7 +92,7 @@ class Reader:
             if key in known:
                 out[key] = value
                 continue
-            close = difflib.get_close_matches(key, known, n=1)
+            close = _close_matches(key, known, n=1)
             hint = (f"; did you mean '{close[0]}'?" if close
                     else f"; expected one of: {', '.join(known)}")
             self.error(key_node, _join(field, key), f"unknown key '{key}'{hint}")
@@ -377,7 +385,7 @@ def _taglines(r: Reader, node: Node | None, clinic_phone: str) -> Taglines | Non
             r.error(item, field, f"'{code}' is listed twice (first as "
                                  f"taglines.languages[{codes.index(code) + 1}])")
         elif code not in known:
-            close = difflib.get_close_matches(code, list(known), n=1)
+            close = _close_matches(code, list(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.error(item, field, f"unknown language '{code}'{hint} (pdfgen/languages.yaml "
                                  f"profiles {', '.join(sorted(known))})")
@@ -420,7 +428,7 @@ def _handout_url(r: Reader, node: Node | None) -> str:
         if name is None:
             continue
         if name not in URL_PLACEHOLDERS or spec or conv:
-            close = difflib.get_close_matches(name, URL_PLACEHOLDERS, n=1)
+            close = _close_matches(name, URL_PLACEHOLDERS, n=1)
             hint = f"; did you mean {{{close[0]}}}?" if close else ""
             r.error(node, field, f"unknown placeholder {{{markup.clip(name, 30)}"
                                  f"{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
@@ -505,9 +513,29 @@ def _phone(r: Reader, node: Node | None, field: str) -> str:
     return value
 
 
-def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
+def _known_locale(locale: str) -> bool:
+    """Whether Babel knows the locale (en_US): `babel.Locale.parse`'s answer, kept in the
+    on-disk cache (pdfgen/diskcache.py) by locale and Babel's version (i18n.babel_key), so
+    that loading a clinic.yaml already seen imports none of Babel (about 4 ms)."""
+    from .diskcache import cached_bytes
+    from .i18n import babel_key
+
+    known = cached_bytes("locale", f"{locale}\0{babel_key()}".encode(),
+                         lambda _: _parses(locale))
+    return known if type(known) is bool else _parses(locale)  # an entry of another shape
+
+
+def _parses(locale: str) -> bool:
     from babel import Locale, UnknownLocaleError
 
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
     langs = []
     for i, item in enumerate(r.sequence(node, "languages"), 1):
         field = f"languages[{i}]"
@@ -523,9 +551,7 @@ def _languages(r: Reader, node: Node | None) -> tuple[Language, ...]:
             r.error(m["locale"], f"{field}.locale",
                     f"'{locale}' is not a locale like en-US, es-MX or zh-Hans-CN")
         elif match:
-            try:
-                Locale.parse(locale.replace("-", "_"))
-            except (UnknownLocaleError, ValueError):
+            if not _known_locale(locale.replace("-", "_")):
                 r.error(m["locale"], f"{field}.locale", f"unknown locale '{locale}'")
             if code and match.group(1) != code:
                 r.error(m["locale"], f"{field}.locale",
@@ -688,7 +714,7 @@ def load_procedure(path: Path, clinic: Clinic, display: str | None = None,
     specialty = r.string(m.get("specialty"), "specialty")
     known = [s.id for s in clinic.specialties]
     if specialty and specialty not in known:
-        close = difflib.get_close_matches(specialty, known, n=1)
+        close = _close_matches(specialty, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         r.error(m["specialty"], "specialty", f"unknown specialty '{specialty}': clinic.yaml lists "
                                              f"{', '.join(known)}{hint}")
@@ -747,14 +773,25 @@ def _figure_source(folder: Path, given: dict[str, bytes | str] | None):
     return lookup
 
 
-@dataclass(frozen=True)
+@record
 class _Dates:
+    """The dates and sign-off of `updated:` and `reviewed:`, as read."""
+
     updated: object = None  # dt.date, or None after an error
     reviewed: object = None  # dt.date, or None: pending clinical review
     by: str = ""
     role: Text | None = None
     old: bool = False  # the old shape: `reviewed: DATE` and `reviewed_by:`
     positions: tuple = ()  # ("reviewed.date", pos)... for the review findings
+
+    def __init__(self, updated=None, reviewed=None, by="", role=None, old=False,
+                 positions=()) -> None:
+        _set(self, "updated", updated)
+        _set(self, "reviewed", reviewed)
+        _set(self, "by", by)
+        _set(self, "role", role)
+        _set(self, "old", old)
+        _set(self, "positions", positions)
 
 
 def _review_dates(r: Reader, root: Node, m: dict[str, Node]) -> _Dates:
@@ -952,7 +989,7 @@ def _waivers(r: Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
     for rule, (key_node, value) in node.items.items():
         field = f"waivers.{rule}"
         if rule not in RULES:
-            close = difflib.get_close_matches(rule, list(RULES), n=1)
+            close = _close_matches(rule, list(RULES), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.error(key_node, field, f"unknown quality rule '{rule}'{hint} (docs/quality.md)")
             continue
@@ -985,13 +1022,18 @@ def _sources(r: Reader, node: Node | None) -> tuple[Source, ...]:
 # a whole library folder
 
 
-@dataclass(frozen=True)
+@record
 class LoadResult:
     """A library folder as loaded: the good procedures, and every finding."""
 
     library: Library | None
     findings: tuple[Finding, ...]
     failed: tuple[str, ...]  # display names of handout files that did not load
+
+    def __init__(self, library, findings, failed) -> None:
+        _set(self, "library", library)
+        _set(self, "findings", findings)
+        _set(self, "failed", failed)
 
     @property
     def ok(self) -> bool:

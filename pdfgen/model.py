@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 
-from .errors import Pos
+from .errors import Pos, record
+
+_set = object.__setattr__  # how a frozen class's __init__ sets its fields (errors.record)
+NOWHERE = Pos("")  # the default position: none known
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     """One human-readable text given in every language of the clinic, side by side."""
 
     values: tuple[tuple[str, str], ...]
-    pos: Pos = field(default=Pos(""), compare=False)
+    pos: Pos = field(default=NOWHERE, compare=False)
     where: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)  # lang -> value's pos
+
+    def __init__(self, values, pos=NOWHERE, where=()) -> None:
+        _set(self, "values", values)
+        _set(self, "pos", pos)
+        _set(self, "where", where)
 
     def pos_of(self, lang: str) -> Pos:
         """Where this language's text was written (the mapping's position if unknown)."""
@@ -40,18 +48,29 @@ class Text:
         return tuple(code for code, _ in self.values)
 
 
-@dataclass(frozen=True)
+@record
 class Paragraph:
+    """A paragraph of a section's body."""
+
     text: Text
 
+    def __init__(self, text) -> None:
+        _set(self, "text", text)
 
-@dataclass(frozen=True)
+
+@record
 class Bullets:
+    """A bulleted list in a section's body."""
+
     items: tuple[Text, ...]
-    pos: Pos = field(default=Pos(""), compare=False)
+    pos: Pos = field(default=NOWHERE, compare=False)
+
+    def __init__(self, items, pos=NOWHERE) -> None:
+        _set(self, "items", items)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
+@record
 class Image:
     """A figure's picture, as read and checked at load (pdfgen/figures.py): the renderer
     draws these bytes, so a build job needs no file of the library."""
@@ -63,46 +82,85 @@ class Image:
     height: float
     texts: tuple[str, ...] = ()  # text an SVG draws (checked for glyphs)
 
+    def __init__(self, name, kind, data, width, height, texts=()) -> None:
+        _set(self, "name", name)
+        _set(self, "kind", kind)
+        _set(self, "data", data)
+        _set(self, "width", width)
+        _set(self, "height", height)
+        _set(self, "texts", texts)
 
-@dataclass(frozen=True)
+
+@record
 class Figure:
     """A picture in a section, with its alt text (read aloud) and caption (printed)."""
 
     image: Image
     alt: Text
     caption: Text
-    pos: Pos = field(default=Pos(""), compare=False)
+    pos: Pos = field(default=NOWHERE, compare=False)
+
+    def __init__(self, image, alt, caption, pos=NOWHERE) -> None:
+        _set(self, "image", image)
+        _set(self, "alt", alt)
+        _set(self, "caption", caption)
+        _set(self, "pos", pos)
 
 
 Block = Paragraph | Bullets | Figure
 
 
-@dataclass(frozen=True)
+@record
 class Section:
+    """A section: its heading and body (paragraphs, bullets, figures)."""
+
     heading: Text
     body: tuple[Block, ...]
-    pos: Pos = field(default=Pos(""), compare=False)
+    pos: Pos = field(default=NOWHERE, compare=False)
+
+    def __init__(self, heading, body, pos=NOWHERE) -> None:
+        _set(self, "heading", heading)
+        _set(self, "body", body)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
+@record
 class Risks:
+    """The risks: an introduction and the list."""
+
     intro: Text
     items: tuple[Text, ...]
 
+    def __init__(self, intro, items) -> None:
+        _set(self, "intro", intro)
+        _set(self, "items", items)
 
-@dataclass(frozen=True)
+
+@record
 class Alternatives:
+    """The other choices, doing nothing among them."""
+
     options: tuple[Text, ...]
     doing_nothing: Text  # required: what happens if the patient chooses no treatment
 
+    def __init__(self, options, doing_nothing) -> None:
+        _set(self, "options", options)
+        _set(self, "doing_nothing", doing_nothing)
 
-@dataclass(frozen=True)
+
+@record
 class Source:
+    """A source the handout's text draws on."""
+
     title: str
     url: str = ""
 
+    def __init__(self, title, url="") -> None:
+        _set(self, "title", title)
+        _set(self, "url", url)
 
-@dataclass(frozen=True)
+
+@record
 class Procedure:
     """One procedure handout, as loaded from handouts/<id>.yaml."""
 
@@ -140,6 +198,35 @@ class Procedure:
     # with the fields that lack it: (lang, (field, ...)). Those languages' PDFs are not
     # made of this handout; a text may still have them (a partial translation).
     missing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __init__(self, id, version, specialty, updated, reviewed, reviewed_by, title, summary,
+                 sections, benefits, risks, alternatives, prompts, call_when, sources=(),
+                 emergency=(), path="", waivers=(), under_review=(), review_overdue=False,
+                 reviewer_role=None, old_review_fields=False, positions=(), missing=()) -> None:
+        _set(self, "id", id)
+        _set(self, "version", version)
+        _set(self, "specialty", specialty)
+        _set(self, "updated", updated)
+        _set(self, "reviewed", reviewed)
+        _set(self, "reviewed_by", reviewed_by)
+        _set(self, "title", title)
+        _set(self, "summary", summary)
+        _set(self, "sections", sections)
+        _set(self, "benefits", benefits)
+        _set(self, "risks", risks)
+        _set(self, "alternatives", alternatives)
+        _set(self, "prompts", prompts)
+        _set(self, "call_when", call_when)
+        _set(self, "sources", sources)
+        _set(self, "emergency", emergency)
+        _set(self, "path", path)
+        _set(self, "waivers", waivers)
+        _set(self, "under_review", under_review)
+        _set(self, "review_overdue", review_overdue)
+        _set(self, "reviewer_role", reviewer_role)
+        _set(self, "old_review_fields", old_review_fields)
+        _set(self, "positions", positions)
+        _set(self, "missing", missing)
 
     def has(self, lang: str) -> bool:
         """Whether every text of the handout is written in `lang` (its PDFs can be made)."""
@@ -210,8 +297,10 @@ class Procedure:
                 yield f"{name}[{i}]", text
 
 
-@dataclass(frozen=True)
+@record
 class Language:
+    """One of the clinic's languages."""
+
     code: str  # "en"
     locale: str  # "en-US" (BCP 47, as written into the PDF's /Lang)
     name: str  # "English", in that language
@@ -220,28 +309,46 @@ class Language:
     # language is always required.
     required: bool = False
 
+    def __init__(self, code, locale, name, required=False) -> None:
+        _set(self, "code", code)
+        _set(self, "locale", locale)
+        _set(self, "name", name)
+        _set(self, "required", required)
+
     @property
     def babel_locale(self) -> str:
         return self.locale.replace("-", "_")
 
 
-@dataclass(frozen=True)
+@record
 class Specialty:
+    """One of the clinic's specialties."""
+
     id: str
     name: Text  # "spine specialists" / "especialistas en columna"
 
+    def __init__(self, id, name) -> None:
+        _set(self, "id", id)
+        _set(self, "name", name)
 
-@dataclass(frozen=True)
+
+@record
 class Output:
     """One PDF every handout gets in a batch build: a layout and its languages."""
 
     name: str
     layout: str
     langs: tuple[str, ...]
-    pos: Pos = field(default=Pos(""), compare=False)  # where clinic.yaml lists it
+    pos: Pos = field(default=NOWHERE, compare=False)  # where clinic.yaml lists it
+
+    def __init__(self, name, layout, langs, pos=NOWHERE) -> None:
+        _set(self, "name", name)
+        _set(self, "layout", layout)
+        _set(self, "langs", langs)
+        _set(self, "pos", pos)
 
 
-@dataclass(frozen=True)
+@record
 class Quality:
     """The clinic's quality-gate settings (clinic.yaml `quality:`); defaults in docs/quality.md."""
 
@@ -250,13 +357,25 @@ class Quality:
     summary_words: int = 60
     heading_words: int = 10
     glossary: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (lang, forms of one term), added
-    pos: Pos = field(default=Pos(""), compare=False)
+    pos: Pos = field(default=NOWHERE, compare=False)
+
+    def __init__(self, readability=(), section_words=150, summary_words=60, heading_words=10,
+                 glossary=(), pos=NOWHERE) -> None:
+        _set(self, "readability", readability)
+        _set(self, "section_words", section_words)
+        _set(self, "summary_words", summary_words)
+        _set(self, "heading_words", heading_words)
+        _set(self, "glossary", glossary)
+        _set(self, "pos", pos)
 
     def limit(self, key: str, default: float) -> float:
         return dict(self.readability).get(key, default)
 
 
-@dataclass(frozen=True)
+DEFAULT_QUALITY = Quality()  # a clinic.yaml without `quality:`
+
+
+@record
 class MailSettings:
     """How the clinic sends email (the `email:` section of clinic.yaml); never credentials."""
 
@@ -270,8 +389,20 @@ class MailSettings:
     allow_plain: bool = False  # security: none (warned about)
     timeout: int = 30  # seconds per network operation
 
+    def __init__(self, host, port, security, sender, reply_to="", ca_file="",
+                 allow_unverified=False, allow_plain=False, timeout=30) -> None:
+        _set(self, "host", host)
+        _set(self, "port", port)
+        _set(self, "security", security)
+        _set(self, "sender", sender)
+        _set(self, "reply_to", reply_to)
+        _set(self, "ca_file", ca_file)
+        _set(self, "allow_unverified", allow_unverified)
+        _set(self, "allow_plain", allow_plain)
+        _set(self, "timeout", timeout)
 
-@dataclass(frozen=True)
+
+@record
 class Taglines:
     """clinic.yaml `taglines:`: the languages of the language-assistance notice, in print
     order, and the number to call (pdfgen/taglines.yaml holds the texts)."""
@@ -279,9 +410,16 @@ class Taglines:
     languages: tuple[str, ...]
     phone: str
     tty: str = ""
-    pos: Pos = Pos("")
+    pos: Pos = NOWHERE
     # where each language was written: findings about one name its line and field
     positions: tuple[Pos, ...] = ()
+
+    def __init__(self, languages, phone, tty="", pos=NOWHERE, positions=()) -> None:
+        _set(self, "languages", languages)
+        _set(self, "phone", phone)
+        _set(self, "tty", tty)
+        _set(self, "pos", pos)
+        _set(self, "positions", positions)
 
     def pos_of(self, code: str) -> tuple[Pos, str]:
         """Where `code` is listed, and its field (taglines.languages[3])."""
@@ -290,7 +428,7 @@ class Taglines:
         return pos, f"taglines.languages[{i + 1}]"
 
 
-@dataclass(frozen=True)
+@record
 class Clinic:
     """The clinic profile shared by every handout (handouts/clinic.yaml)."""
 
@@ -306,12 +444,32 @@ class Clinic:
     address: str | None = None  # postal address, printed as written in every language
     outputs: tuple[Output, ...] = ()
     path: str = ""
-    quality: Quality = Quality()
+    quality: Quality = DEFAULT_QUALITY
     email: MailSettings | None = None  # how to send handouts by email; None: not set up
     # each handout's web address, with {id} and {lang} ("https://www.example.org/{lang}/
     # procedures/{id}"): printed as a QR code with the address beneath; "": no QR code
     handout_url: str = ""
     taglines: Taglines | None = None  # the language-assistance notice; None: not set up
+
+    def __init__(self, name, phone, fax, web, telemedicine, specialties, languages, primary,
+                 review_months, address=None, outputs=(), path="", quality=DEFAULT_QUALITY,
+                 email=None, handout_url="", taglines=None) -> None:
+        _set(self, "name", name)
+        _set(self, "phone", phone)
+        _set(self, "fax", fax)
+        _set(self, "web", web)
+        _set(self, "telemedicine", telemedicine)
+        _set(self, "specialties", specialties)
+        _set(self, "languages", languages)
+        _set(self, "primary", primary)
+        _set(self, "review_months", review_months)
+        _set(self, "address", address)
+        _set(self, "outputs", outputs)
+        _set(self, "path", path)
+        _set(self, "quality", quality)
+        _set(self, "email", email)
+        _set(self, "handout_url", handout_url)
+        _set(self, "taglines", taglines)
 
     def url_for(self, handout_id: str, lang: str) -> str:
         """The handout's web address in one language, or "" when the clinic has none."""
@@ -347,13 +505,18 @@ class Clinic:
         raise KeyError(sid)
 
 
-@dataclass(frozen=True)
+@record
 class Library:
     """A loaded content folder: the clinic and its procedures, sorted by id."""
 
     root: str
     clinic: Clinic
     procedures: tuple[Procedure, ...]
+
+    def __init__(self, root, clinic, procedures) -> None:
+        _set(self, "root", root)
+        _set(self, "clinic", clinic)
+        _set(self, "procedures", procedures)
 
     def procedure(self, pid: str) -> Procedure:
         for proc in self.procedures:
@@ -362,7 +525,7 @@ class Library:
         raise KeyError(pid)
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """How a handout is laid out: all lengths in points, colors as #rrggbb."""
 
@@ -389,6 +552,34 @@ class Layout:
     figure_width: float = 0.8  # a figure's width, as a fraction of the column (0.25-1)
     qr: bool = True  # print the QR code to the handout's web address (clinic handout_url)
     taglines: str = "none"  # "page": append the language-assistance taglines page
+
+    def __init__(self, name, description, files, page_size, margins, arrangement, languages,
+                 column_gap, large_print, fonts, sizes, leading, paragraph_space, section_space,
+                 colors, footer_height, notes_lines, blocks, positions, align="left",
+                 figure_width=0.8, qr=True, taglines="none") -> None:
+        _set(self, "name", name)
+        _set(self, "description", description)
+        _set(self, "files", files)
+        _set(self, "page_size", page_size)
+        _set(self, "margins", margins)
+        _set(self, "arrangement", arrangement)
+        _set(self, "languages", languages)
+        _set(self, "column_gap", column_gap)
+        _set(self, "large_print", large_print)
+        _set(self, "fonts", fonts)
+        _set(self, "sizes", sizes)
+        _set(self, "leading", leading)
+        _set(self, "paragraph_space", paragraph_space)
+        _set(self, "section_space", section_space)
+        _set(self, "colors", colors)
+        _set(self, "footer_height", footer_height)
+        _set(self, "notes_lines", notes_lines)
+        _set(self, "blocks", blocks)
+        _set(self, "positions", positions)
+        _set(self, "align", align)
+        _set(self, "figure_width", figure_width)
+        _set(self, "qr", qr)
+        _set(self, "taglines", taglines)
 
     @property
     def frame_width(self) -> float:

@@ -28,14 +28,14 @@ import bisect
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import Finding, Pos
+from .errors import FACTORY, Finding, Pos, record
 from .fsutil import InputFileError, read_input
 
 MAX_BYTES = 1024 * 1024  # a handout is a few KiB; anything this big is a mistake or an attack
@@ -117,7 +117,7 @@ def describe_character(ch: str, where: str = "") -> str:
             "or a box; delete it")
 
 
-@dataclass
+@record(frozen=False)
 class Node:
     """One YAML value and where it was written.
 
@@ -134,6 +134,15 @@ class Node:
     items: dict[str, tuple[Node, Node]] = field(default_factory=dict)
     seq: list[Node] = field(default_factory=list)
     comment: str = ""  # an unquoted scalar's same-line "# ..." (YAML drops it from the text)
+
+    def __init__(self, kind, pos, tag=STR, text="", items=FACTORY, seq=FACTORY, comment="") -> None:
+        self.kind = kind
+        self.pos = pos
+        self.tag = tag
+        self.text = text
+        self.items = {} if items is FACTORY else items
+        self.seq = [] if seq is FACTORY else seq
+        self.comment = comment
 
     @property
     def is_null(self) -> bool:

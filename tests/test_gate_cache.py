@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,33 @@ def test_a_result_the_cache_cannot_hold_is_used_not_cached(library, cache, monke
     findings, _ = quality_findings(proc, lib.clinic, path, DAY, cache=True)
     assert odd in findings
     assert not list(cache.glob("gate-*.marshal"))
+
+
+def test_the_loader_keeps_babels_locale_answers(library, cache, monkeypatch):
+    """clinic.yaml's locales are checked with Babel once; the answers (known or not) are read
+    back from the cache by locale and Babel's version, and say the same (issue #16)."""
+    import pdfgen.load
+    from pdfgen.i18n import babel_key
+    from pdfgen.load import load_clinic
+
+    asked = []
+    real = pdfgen.load._parses
+    monkeypatch.setattr(pdfgen.load, "_parses", lambda loc: asked.append(loc) or real(loc))
+    clinic = library / "clinic.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace("es-MX", "zz-MX"),
+                      encoding="utf-8")
+    results = []
+    for _ in range(2):
+        loaded, findings = load_clinic(clinic, "clinic.yaml")
+        results.append([str(f) for f in findings])
+    assert asked == ["en_US", "zz_MX"]  # once each: the second load read the cache
+    assert results[0] == results[1] and any("unknown locale 'zz-MX'" in f for f in results[0])
+    assert len(list(cache.glob("locale-*.marshal"))) == 2
+    for entry in cache.glob("locale-*.marshal"):  # damaged: Babel is asked again
+        entry.write_bytes(entry.read_bytes()[:-1])
+    assert [str(f) for f in load_clinic(clinic, "clinic.yaml")[1]] == results[0]
+    assert asked[2:] == ["en_US", "zz_MX"]
+    import babel
+
+    assert babel_key() == "sha256:" + hashlib.sha256(
+        Path(babel.__file__).read_bytes()).hexdigest()

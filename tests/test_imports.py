@@ -15,19 +15,25 @@ from .conftest import SAMPLE
 
 HID = "hemilaminectomy"
 # Never needed to render a handout: mail, the build's cluster, the front-desk site, the PDF
-# checker and its readers, the test-time rasterizer.
+# checker and its readers, the test-time rasterizer; nor click, for a plain command line
+# (pdfgen/cli.py reads it itself: tests/test_cli_fast.py).
 NEVER = ("smtplib", "ssl", "pdfgen.mail", "pdfgen.cluster", "dask", "distributed",
          "pdfgen.site", "pdfgen.pdfcheck", "pikepdf", "pypdf", "pypdfium2",
-         "pdfgen.build", "pdfgen.check", "pdfgen.fontinstall", "json")  # json: --format json
+         "pdfgen.build", "pdfgen.check", "pdfgen.fontinstall", "json",  # json: --format json
+         "click")
 # Needed only by a handout with a figure or a QR code.
 FIGURES = ("pdfgen.figures", "pdfgen.render.figure", "svglib", "lxml")
+# svglib's __init__ looks its version up with importlib.metadata (which imports email...);
+# drawing an SVG needs none of it (pdfgen/render/figure.py registers the package without it).
+SVGLIB_INIT = ("importlib.metadata", "email")
 # The quality gates' checks: needed by the first render of a handout, not by a second one of
 # the same content, whose gate result is read from the on-disk cache (pdfgen/gate.py).
 QUALITY_CHECKS = ("pdfgen.quality.lint", "pdfgen.quality.readability",
                   "pdfgen.quality.spoken", "pdfgen.quality.translation",
-                  "pdfgen.quality.freshness")
-# Babel's dates module: for the footer's "Updated November 2026", which the cache keeps too.
-CACHED_TOO = ("babel.dates",)
+                  "pdfgen.quality.freshness", "pdfgen.quality.gates", "pdfgen.quality.review")
+# Babel: for the footer's "Updated November 2026" and the loader's check of each clinic
+# locale, which the cache keeps too; difflib, for the quality checks' "did you mean".
+CACHED_TOO = ("babel", "decimal", "difflib")
 
 CHILD = """
 import runpy, sys
@@ -89,6 +95,21 @@ def test_the_import_check_sees_what_a_figure_needs(tmp_path):
     assert {"pdfgen.figures", "pdfgen.render.figure", "svglib"} <= set(loaded(modules,
                                                                             FIGURES))
     assert not loaded(modules, NEVER)
+    assert not loaded(modules, SVGLIB_INIT)
+
+
+def test_svglib_registered_without_its_init_is_still_the_whole_package(tmp_path):
+    """A name asked of the svglib package, after a render drew an SVG, runs its __init__
+    then: the package is all there for whoever asks."""
+    code = (f"{CHILD.split('modules = ')[0]}"
+            "before = 'importlib.metadata' in sys.modules\n"
+            "import svglib\n"
+            "print(before, svglib.__version__ != 'unknown', callable(svglib.svg2pdf),\n"
+            "      'importlib.metadata' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code, "render", HID, "--library", str(SAMPLE),
+                             "-o", str(tmp_path / "s.pdf")], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split()[-4:] == ["False", "True", "True", "True"], result.stdout
 
 
 def test_a_second_render_of_the_same_content_runs_no_quality_check(tmp_path):

@@ -51,10 +51,41 @@ class _Fonts:
         return (self.fam.bold if bold else self.fam.regular), True
 
 
+def _register_svglib() -> None:
+    """The svglib package, registered without running its __init__ until something asks it
+    for a name: the __init__ (a command-line tool's) looks svglib's version up with
+    importlib.metadata, about 10 ms of imports (email, zipfile, csv...) that drawing an SVG
+    (svglib.svglib) never needs (issue #16). Any name asked of the package runs it then."""
+    import sys
+
+    if "svglib" in sys.modules:
+        return
+    import importlib.util
+
+    spec = importlib.util.find_spec("svglib")
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return  # (the import below says what is wrong)
+    package = importlib.util.module_from_spec(spec)
+    names = vars(package)  # the module's namespace: its __getattr__ (PEP 562) goes there
+    pending = [spec.loader]
+
+    def rest_of_package(name: str):
+        if pending:  # the first name asked: the package's own code, once
+            loader = pending.pop()
+            del names["__getattr__"]
+            loader.exec_module(package)
+            return getattr(package, name)
+        raise AttributeError(f"module 'svglib' has no attribute {name!r}")
+
+    names["__getattr__"] = rest_of_package
+    sys.modules["svglib"] = package
+
+
 @lru_cache(maxsize=16)
 def _svg_drawing(data: bytes, regular: str, bold: str) -> Drawing:
     import logging
 
+    _register_svglib()
     from svglib.svglib import SvgRenderer
 
     # svglib logs what it skips (an editor's attributes...) to stderr; library code never

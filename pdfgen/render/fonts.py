@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from ..errors import ContentError, Finding, Pos
+from ..errors import ContentError, Finding, Pos, record
 from ..paths import bundled
 from . import rl
 from .rtl import display_words
@@ -44,7 +43,7 @@ class FontMissing(LookupError):
                          f"{user_fonts_dir()}: run `{how}` (docs/languages.md#fonts)")
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     """A registered family: ReportLab font names per face, and which characters each face has."""
 
@@ -52,6 +51,12 @@ class Family:
     faces: dict[str, str]  # face -> registered ReportLab font name
     files: dict[str, Path]
     shaping: bool = False  # its script needs shaping (Arabic, Devanagari): uharfbuzz
+
+    def __init__(self, name, faces, files, shaping=False) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "faces", faces)
+        object.__setattr__(self, "files", files)
+        object.__setattr__(self, "shaping", shaping)
 
     @property
     def regular(self) -> str:
@@ -206,7 +211,7 @@ def _escape(text: str) -> str:
             .replace("\xa0", "&nbsp;"))
 
 
-@dataclass(frozen=True)
+@record
 class FontStack:
     """The families one language's text of one role is set in: the language's own (its
     profile's `fonts`, in order), then `latin`, the layout's face for the role. A language
@@ -215,6 +220,11 @@ class FontStack:
     latin: Family
     extra: tuple[Family, ...] = ()
     rtl: bool = False  # the language reads right to left: visual_runs orders its words
+
+    def __init__(self, latin, extra=(), rtl=False) -> None:
+        object.__setattr__(self, "latin", latin)
+        object.__setattr__(self, "extra", extra)
+        object.__setattr__(self, "rtl", rtl)
 
     @property
     def families(self) -> tuple[Family, ...]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 
 from reportlab.lib.colors import HexColor
 from reportlab.pdfbase.pdfdoc import PDFName, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from ..errors import FACTORY, record
 from ..i18n import Labels
 from ..model import Clinic, Procedure
 from . import rl
@@ -33,7 +34,7 @@ def web_label(url: str) -> str:
     return re.sub(r"^https://", "", url).rstrip("/")
 
 
-@dataclass(frozen=True)
+@record
 class FooterSpec:
     """Everything the footer prints; the same on every page but for the page number."""
 
@@ -50,6 +51,22 @@ class FooterSpec:
     column_gap: float
     least: float = 0.8  # a piece too wide for a line of its own shrinks to this much at most
     fonts: dict = field(default_factory=dict)  # lang -> FontStack of its footer text
+
+    def __init__(self, clinic, procedure, labels, family, size, colors, left, right, bottom, height,
+                 column_gap, least=0.8, fonts=FACTORY) -> None:
+        object.__setattr__(self, "clinic", clinic)
+        object.__setattr__(self, "procedure", procedure)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "family", family)
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "colors", colors)
+        object.__setattr__(self, "left", left)
+        object.__setattr__(self, "right", right)
+        object.__setattr__(self, "bottom", bottom)
+        object.__setattr__(self, "height", height)
+        object.__setattr__(self, "column_gap", column_gap)
+        object.__setattr__(self, "least", least)
+        object.__setattr__(self, "fonts", {} if fonts is FACTORY else fonts)
 
     def stack(self, lang: str) -> FontStack:
         return self.fonts.get(lang) or FontStack(self.family)
@@ -196,13 +213,17 @@ def footer_lead(size: float) -> float:
     return size * 1.3
 
 
-@dataclass(frozen=True)
+@record
 class FooterLine:
     """One footer line: pieces of (text, font, color or None, link or None) runs, set at
     `size`, joined by separators."""
 
     pieces: tuple[tuple[tuple, ...], ...]
     size: float
+
+    def __init__(self, pieces, size) -> None:
+        object.__setattr__(self, "pieces", pieces)
+        object.__setattr__(self, "size", size)
 
 
 @lru_cache(maxsize=512)
@@ -296,7 +317,7 @@ def _language_pieces(proc: Procedure, lang: str, lab: Labels, fonts: FontStack,
     return out
 
 
-@dataclass(frozen=True)
+@record
 class FooterPlan:
     """The footer's lines for one document: shared lines (clinic, phone, web; page X of Y at
     the right of the first), then each language's lines in its column."""
@@ -304,6 +325,11 @@ class FooterPlan:
     shared: list[FooterLine]
     columns: list[list[FooterLine]]  # per language of the page
     problems: list[str]
+
+    def __init__(self, shared, columns, problems) -> None:
+        object.__setattr__(self, "shared", shared)
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "problems", problems)
 
     @property
     def lines(self) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import count
 
 from reportlab.lib.colors import HexColor
@@ -12,6 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, PageBreak
 
 from .. import markup
+from ..errors import record
 from ..i18n import Labels
 from ..languages import profile
 from ..model import Bullets, Clinic, Figure, Layout, Procedure, Text
@@ -37,8 +37,10 @@ EPS_LINE = 0.5  # points: two lines and a hair, not the height of a single line
 CAPTION_CHARS = 30
 
 
-@dataclass(frozen=True)
+@record
 class Styles:
+    """The paragraph styles of one language's text."""
+
     title: ParagraphStyle
     subtitle: ParagraphStyle
     heading: ParagraphStyle
@@ -48,6 +50,18 @@ class Styles:
     check: ParagraphStyle
     note: ParagraphStyle
     status: ParagraphStyle  # the clinic, version and review state under the title
+
+    def __init__(self, title, subtitle, heading, subheading, body, bullet, check, note,
+                 status) -> None:
+        object.__setattr__(self, "title", title)
+        object.__setattr__(self, "subtitle", subtitle)
+        object.__setattr__(self, "heading", heading)
+        object.__setattr__(self, "subheading", subheading)
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "bullet", bullet)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "note", note)
+        object.__setattr__(self, "status", status)
 
 
 def make_styles(layout: Layout, body: Family, heading: Family, title: Family) -> Styles:
