@@ -185,11 +185,11 @@ def test_a_one_handout_build_still_runs_here(library, tmp_path):
     assert result.ok and sorted(result.built) == SAMPLE_OUTPUTS
 
 
-def test_records_of_one_handout_share_their_equal_values(library, tmp_path):
-    """The manifest as read keeps the sha256 of its bytes, not the bytes, and a handout's
-    records share one object for the values they have in common (titles, findings,
-    review): about half the memory of a large library's manifest. Written back, it is
-    the same JSON."""
+def test_the_manifest_as_read_is_kept_on_disk(library, tmp_path):
+    """The manifest as read keeps the sha256 of its bytes, not the bytes, and its records
+    are kept in a temporary file, not in memory (where only each PDF's sha256 and a digest
+    of its inputs stay). Read back, each record is as written; written back, the manifest
+    is the same JSON, byte for byte."""
     import hashlib
 
     from pdfgen.build import manifest_bytes, read_manifest
@@ -199,10 +199,10 @@ def test_records_of_one_handout_share_their_equal_values(library, tmp_path):
     raw = (out / MANIFEST).read_bytes()
     manifest = read_manifest(out)
     assert manifest.digest == hashlib.sha256(raw).hexdigest()
-    records = [manifest.outputs[rel] for rel in SAMPLE_OUTPUTS]
-    assert records[0]["title"] is records[1]["title"] is records[2]["title"]
-    assert records[0]["review"] is records[2]["review"]
-    assert records[1]["languages"] is not records[2]["languages"]  # ["en"], ["es"]
+    assert dict(manifest.outputs.items()) == json.loads(raw)["outputs"]
+    assert sorted(manifest.outputs) == SAMPLE_OUTPUTS
+    held = [value for found in manifest.outputs._index.values() for value in found]
+    assert not any(isinstance(value, (dict, str)) for value in held)  # no record, no text
     assert manifest_bytes(manifest.outputs, manifest.failed) == raw
 
 
@@ -246,18 +246,33 @@ def test_the_catalog_stamp_is_the_hash_of_what_the_page_shows(library, tmp_path)
     assert site._stamp(out, {}, clinic, day, {}).startswith(site.STAMP)
 
 
-def test_objects_are_frozen_while_forked_workers_run(library, tmp_path):
-    """While a pool of forked workers runs, this process's objects are frozen (gc.freeze):
-    a collection in a worker does not write to, and so copy, the plan and the manifest it
-    shares with this process. Unfrozen once the pool is done."""
+def test_workers_are_forked_before_the_plan(library, tmp_path, monkeypatch):
+    """The pool's workers are forked before the plan reads anything (the manifest, the
+    handouts), so they share none of it with this process and do not grow with the
+    library; they were forked with this process's objects frozen (gc.freeze), so a
+    collection in a worker does not copy what it shares. This process is unfrozen again."""
     import gc
     import multiprocessing
 
     _library(library, HIDS[:3])
-    counts = []
-    result = build_library(library, tmp_path / "out", jobs=2,
-                           progress=lambda job: counts.append(gc.get_freeze_count()))
-    assert result.ok and len(counts) == 3 * 4
+    real_plan, real_run = build_mod.plan_build, build_mod.run_task
+
+    def plan(*args, **kwargs):
+        build_mod._planned_here = True  # a worker forked after this would see it
+        return real_plan(*args, **kwargs)
+
+    def run(task):
+        (tmp_path / f"probe-{os.getpid()}").write_text(
+            f"{getattr(build_mod, '_planned_here', False)} {gc.get_freeze_count()}")
+        return real_run(task)
+
+    monkeypatch.setattr(build_mod, "_planned_here", False, raising=False)
+    monkeypatch.setattr(build_mod, "plan_build", plan)
+    monkeypatch.setattr(build_mod, "run_task", run)
+    result = build_library(library, tmp_path / "out", jobs=2)
+    assert result.ok and len(result.built) == 3 * 4
+    probes = [p.read_text().split() for p in tmp_path.glob("probe-*")]
+    assert probes and all(planned == "False" for planned, _ in probes)
     if multiprocessing.get_start_method() == "fork":
-        assert min(counts) > 0
+        assert all(int(frozen) > 0 for _, frozen in probes)
     assert gc.get_freeze_count() == 0
