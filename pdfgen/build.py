@@ -139,48 +139,61 @@ class Task:
 
 
 class Tasks(Sequence):
-    """The plan's tasks, held compactly until each is run (a Sequence of Task).
+    """The plan's tasks, kept in a temporary file until each is run (a Sequence of Task).
 
     A Task carries its handout's bytes (and its translations' and figures'), exactly as the
     plan read and hashed them; a large library's would all stay in the build process until
-    the build ends. Here they are kept zlib-compressed (level 1: about a fifth of the
-    size, 0.2 ms a handout), a figure file many handouts show is kept once (by its sha256),
-    and a whole Task is made again only when it is asked for: by `execute`, a few at a
-    time, as it hands them to the workers. What a job gets is byte for byte what the
-    plan read."""
+    the build ends. Here each is written, pickled with its bytes zlib-compressed (level 1:
+    about a fifth of the size, 0.2 ms a handout), to a temporary file (_Spill); a figure
+    file many handouts show is written once (by its sha256); in memory stay only where
+    each is, and the clinic and layouts every task shares. A whole Task is made again only
+    when it is asked for: by `execute`, a few at a time, as it hands them to the workers.
+    What a job gets is byte for byte what the plan read."""
 
     def __init__(self, tasks: Iterable[Task] = ()):
-        self._held: list[tuple] = []  # (Task without its bytes, source, translations, figures)
-        self._figures: dict[str, bytes] = {}  # sha256 -> compressed figure bytes
+        self._spill = _Spill()
+        self._held: list[tuple] = []  # (where its pickle is, clinic, layouts)
+        self._figures: dict[str, tuple] = {}  # sha256 -> where its compressed bytes are
+        self._layouts: dict[tuple, tuple] = {}  # the same layouts: one tuple
         for task in tasks:
             self.append(task)
 
     def append(self, task: Task) -> None:
+        import pickle
+
         figures = []
         for name, data in task.figures:  # bytes, or why the file could not be read (str)
             if isinstance(data, bytes):
                 key = _sha(data)
                 if key not in self._figures:
-                    self._figures[key] = zlib.compress(data, 1)
+                    self._figures[key] = self._spill.append(zlib.compress(data, 1))
                 figures.append((name, key))
             else:
                 figures.append((name, None, data))
-        bare = replace(task, source=b"", translations=None, figures=())
-        self._held.append((bare, zlib.compress(task.source, 1),
-                           None if task.translations is None
-                           else zlib.compress(task.translations, 1), tuple(figures)))
+        bare = replace(task, source=b"", translations=None, figures=(), clinic=None,
+                       layouts=())
+        held = pickle.dumps((bare, zlib.compress(task.source, 1),
+                             None if task.translations is None
+                             else zlib.compress(task.translations, 1), tuple(figures)),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        layouts = self._layouts.setdefault(tuple((n, id(v)) for n, v in task.layouts),
+                                           task.layouts)
+        self._held.append((self._spill.append(held), task.clinic, layouts))
 
     def __len__(self) -> int:
         return len(self._held)
 
     def __getitem__(self, index):
+        import pickle
+
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        bare, source, translations, figures = self._held[index]
-        return replace(bare, source=zlib.decompress(source),
+        where, clinic, layouts = self._held[index]
+        bare, source, translations, figures = pickle.loads(_Spill.read(where))
+        return replace(bare, source=zlib.decompress(source), clinic=clinic, layouts=layouts,
                        translations=None if translations is None
                        else zlib.decompress(translations),
-                       figures=tuple((f[0], zlib.decompress(self._figures[f[1]]))
+                       figures=tuple((f[0], zlib.decompress(_Spill.read(self._figures[f[1]])))
                                      if f[1] is not None else (f[0], f[2]) for f in figures))
 
     def __iter__(self) -> Iterator[Task]:
