@@ -721,6 +721,21 @@ def _record_text(entry: dict) -> str:
     return json.dumps(entry, ensure_ascii=False, sort_keys=True)
 
 
+def _nested_sorted(entry: dict) -> bool:
+    """Whether every mapping inside `entry` has its keys in sorted order already."""
+    todo = list(entry.values())
+    while todo:
+        value = todo.pop()
+        if type(value) is dict:
+            keys = list(value)
+            if keys != sorted(keys):
+                return False
+            todo.extend(value.values())
+        elif type(value) is list:
+            todo.extend(value)
+    return True
+
+
 def _inputs_key(inputs) -> bytes | None:
     """What a record was made of, as a digest: equal exactly when the inputs are (the
     record's `fingerprint` is the same hash, but this is taken of `inputs` itself, as read)."""
@@ -739,25 +754,41 @@ class Records(Mapping):
     committing look at for every PDF. A record is read back (parsed, a new dict each time)
     only when its other fields are needed; `keep` copies a record from another Records
     without reading it, and the manifest is written from the lines as they are. Iteration
-    is in sorted order (the manifest's)."""
+    is in sorted order (the manifest's).
+
+    A record read back has the mappings inside it in the order they were given in (a
+    handout's titles in the clinic's order of languages, as its job made them; as read
+    from manifest.json, sorted), as when records were held in memory: the catalog lists
+    a card's titles in that order. When that is not the sorted order the manifest line
+    has, both lines are kept."""
 
     def __init__(self, spill: _Spill | None = None):
         self._spill = spill or _Spill()
-        # rel -> (where: (store, offset, length), sha256 bytes or None, inputs key or None)
+        # rel -> (where: (store, offset, length), sha256 bytes or None, inputs key or None,
+        #         where its manifest line is when that is not the same text, or None)
         self._index: dict[str, tuple] = {}
         self._by_handout: dict[str, list[str]] | None = None
 
     # -- writing --
 
     def __setitem__(self, rel: str, entry: dict) -> None:
-        self.put(rel, entry, _record_text(entry))
+        self.put(rel, entry)
 
-    def put(self, rel: str, entry: dict, text: str) -> None:
-        """Store `entry`, whose line (_record_text) is `text`."""
+    def put(self, rel: str, entry: dict, text: str | None = None) -> None:
+        """Store `entry` (`text`: its manifest line, _record_text, if already made)."""
         sha = entry.get("sha256")
-        self._index[rel] = (self._spill.append(text.encode()),
+        ordered, line = None, None
+        if _nested_sorted(entry):  # the manifest line has everything in the same order
+            line = text if text is not None else _record_text(entry)
+        else:
+            top = {key: entry[key] for key in sorted(entry)}
+            ordered = self._spill.append(json.dumps(top, ensure_ascii=False).encode())
+            line = text if text is not None else _record_text(entry)
+        where = self._spill.append(line.encode())
+        self._index[rel] = (where if ordered is None else ordered,
                             bytes.fromhex(sha) if _hex64(sha) else None,
-                            _inputs_key(entry.get("inputs")))
+                            _inputs_key(entry.get("inputs")),
+                            None if ordered is None else where)
         self._by_handout = None
 
     def keep(self, rel: str, other: Records) -> None:
@@ -780,7 +811,8 @@ class Records(Mapping):
 
     def text(self, rel: str) -> str:
         """The record's line, as manifest.json holds it."""
-        return _Spill.read(self._index[rel][0]).decode("utf-8")
+        found = self._index[rel]
+        return _Spill.read(found[0] if found[3] is None else found[3]).decode("utf-8")
 
     def sha(self, rel: str) -> str | None:
         """The sha256 of the PDF the record describes (None: no record)."""
@@ -928,7 +960,8 @@ def _read_lines(path: Path):
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MANIFEST_LIMIT:
             return None
         f = os.fdopen(fd, "rb")
     except OSError:
@@ -944,7 +977,7 @@ def _read_lines(path: Path):
 
 
 def _parse_lines(f, records: Records):
-    header = f.readline(MANIFEST_LIMIT + 1)
+    header = f.readline()  # (read(n) and readline(n) set n bytes aside first: 64 MB)
     if not _HEADER.fullmatch(header):
         return None
     digest, size = hashlib.sha256(header), len(header)
@@ -977,11 +1010,14 @@ def _parse_lines(f, records: Records):
         return None  # no end to the outputs
     if comma and (len(records) or dropped):
         return None  # a comma after the last record: not JSON
-    rest = line + f.read(MANIFEST_LIMIT + 1 - size)
-    size += len(rest) - len(line)
-    if size > MANIFEST_LIMIT:
-        return None
-    digest.update(rest[len(line):])
+    rest = [line]
+    for more in iter(lambda: f.read(1 << 16), b""):  # "failed": a few lines
+        size += len(more)
+        if size > MANIFEST_LIMIT:
+            return None
+        digest.update(more)
+        rest.append(more)
+    rest = b"".join(rest)
     top: list = []
 
     def pairs(items):  # the last object finished is the whole document
