@@ -774,11 +774,15 @@ class Records(Mapping):
     def __setitem__(self, rel: str, entry: dict) -> None:
         self.put(rel, entry)
 
-    def put(self, rel: str, entry: dict, text: str | None = None) -> None:
-        """Store `entry` (`text`: its manifest line, _record_text, if already made)."""
+    def put(self, rel: str, entry: dict, text: str | None = None,
+            in_order: bool | None = None) -> None:
+        """Store `entry` (`text`: its manifest line, _record_text, if already made;
+        `in_order`: whether every mapping inside it is in sorted order, if known)."""
         sha = entry.get("sha256")
         ordered, line = None, None
-        if _nested_sorted(entry):  # the manifest line has everything in the same order
+        if in_order is None:
+            in_order = _nested_sorted(entry)
+        if in_order:  # the manifest line has everything in the same order
             line = text if text is not None else _record_text(entry)
         else:
             top = {key: entry[key] for key in sorted(entry)}
@@ -871,8 +875,9 @@ class Manifest:
 
 
 def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
-    """Read out_dir/manifest.json through read_input (size-limited), keeping only what
-    pdfgen could have written.
+    """Read out_dir/manifest.json (size-limited), keeping only what pdfgen could have
+    written, into a Records (a temporary file): a line at a time when it is laid out as
+    pdfgen writes it (_read_lines), else whole, through read_input.
 
     A manifest that is not a regular file, too big, not JSON, nested too deeply or not
     pdfgen's is renamed to manifest.json.unreadable (never deleted; with set_aside=False,
@@ -997,15 +1002,17 @@ def _parse_lines(f, records: Records):
         rel, end = decoder.raw_decode(text, 2)
         if text[end:end + 2] != ": " or rel in records or any(rel == d for d, _ in dropped):
             return None  # a key twice: json.loads keeps the last one; read whole
-        entry, end = decoder.raw_decode(text, end + 2)
+        start = end + 2
+        entry, end = decoder.raw_decode(text, start)
         if text[end:] not in (",", ""):
             return None
         comma = text[end:] == ","
         clean, why = clean_entry(rel, entry, _ODD_ESCAPE.search(line) is not None)
         if clean is None:
             dropped.append((rel, why))
-        else:
-            records.put(rel, clean, _record_text(clean))
+        else:  # as pdfgen wrote it: the line is the record's, everything in sorted order
+            canonical = _record_text(clean)
+            records.put(rel, clean, canonical, True if canonical == text[start:end] else None)
     else:
         return None  # no end to the outputs
     if comma and (len(records) or dropped):
@@ -1689,11 +1696,10 @@ def execute(tasks: Sequence[Task], jobs: int | None = None,
     On the given executor, else in this process (one job) or on a process pool whose
     workers die with this process. Tasks are handed out a few at a time (`window` in
     flight, by default WINDOW per worker), the next one as each result arrives, so neither
-    this process nor the executor's queue holds every task's input or result at once: the
-    memory a build uses does not grow with the number of handouts. When a worker dies
-    mid-job (BrokenProcessPool), the task it had fails with a message; the tasks the broken
-    pool took down with it run again (those that were running, each alone, to tell which
-    one it was).
+    this process nor the executor's queue holds every task's input or result at once.
+    When a worker dies mid-job (BrokenProcessPool), the task it had fails with a message;
+    the tasks the broken pool took down with it run again (those that were running, each
+    alone, to tell which one it was).
 
     `pool`: workers started before the plan (start_pool), used for the first round
     instead of a new pool; the caller closes it."""
