@@ -1803,7 +1803,18 @@ def _launch(pool: Pool) -> None:
             gc.unfreeze()
 
 
-def start_pool(jobs: int | None) -> Pool | None:
+def _handouts_at_most(library: Path) -> int:
+    """How many handouts the library can hold, at most (its files named like YAML), for
+    no more workers than jobs; 0 when it cannot be listed (the plan says why)."""
+    try:
+        with os.scandir(library) as entries:
+            return sum(1 for e in entries if e.name.lower().endswith((".yaml", ".yml")))
+    except OSError:
+        return 0
+
+
+def start_pool(jobs: int | None, library: Path | None = None,
+               only: list[str] | None = None) -> Pool | None:
     """The build's worker processes, forked now, before the plan reads anything, when the
     build would run its jobs on a forked pool (None otherwise: one job at a time here, or
     workers that are not forked, started when there are jobs).
@@ -1813,8 +1824,13 @@ def start_pool(jobs: int | None) -> Pool | None:
     allocated into: the workers grew with the library. Forked from the small process this
     is before the plan (its modules imported: the plan imports them anyway), they share
     only what every build has. When the plan finds one job or none, they are stopped
-    unused (a few milliseconds)."""
+    unused (a few milliseconds each). No more are started than the library has handouts
+    (or `only` names)."""
     workers = jobs or os.cpu_count() or 1
+    if only:
+        workers = min(workers, len(set(only)))
+    elif library is not None:
+        workers = min(workers, _handouts_at_most(library))
     if workers < 2 or _pool_context().get_start_method() != "fork":
         return None
     _warm()
@@ -2085,7 +2101,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     """
     started = time.perf_counter()
     # the workers are forked before the plan reads anything (start_pool)
-    pool = None if dry_run or executor is not None else start_pool(jobs)
+    pool = None if dry_run or executor is not None else start_pool(jobs, library, only)
     try:
         return _build(library, out_dir, only, jobs, force, executor, dry_run, progress,
                       strict, today, started, pool)

@@ -160,3 +160,18 @@ def test_a_card_lists_titles_in_the_clinics_order(tmp_path):
     positions = [card.index(f'class="title" data-lang="{code}"')  # (English is the heading)
                  for code in ("vi", "zh-Hans", "ar")]
     assert positions == sorted(positions), positions
+
+
+def test_no_more_workers_are_started_than_there_are_handouts(library, tmp_path):
+    """The workers are started before the plan, when the number of jobs is not known yet:
+    never more of them than the library has handouts (or --only names)."""
+    from pdfgen.build import start_pool
+
+    files = len(list(library.glob("*.y*ml")))  # the sample's handouts and clinic.yaml
+    pool = start_pool(64, library)
+    try:
+        assert pool is not None and pool.workers == files < 64
+    finally:
+        pool.close()
+    assert start_pool(64, library, only=["hemilaminectomy"]) is None  # one job: none
+    assert start_pool(64, tmp_path / "no-such-folder") is None
