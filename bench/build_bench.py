@@ -26,7 +26,9 @@ the whole process tree, and memory three ways:
   tree RSS      peak of the summed RSS of every process of the tree, sampled from /proc
                 every 50 ms (counts shared pages once per process, so it over-states);
   tree PSS      the same with PSS (/proc/PID/smaps_rollup): shared pages split between
-                the processes sharing them, the fairest "memory the build used".
+                the processes sharing them, the fairest "memory the build used"; the
+                peak PSS of the build process itself and of its largest child (a pool
+                worker) are reported beside it, to tell which one grows.
 
 The baseline is ReportLab platypus on the peers' handout, measured in the same run:
 `python rl_platypus.py handout.yaml out.pdf N` from /work/shared/bench/peers for N=1 and
@@ -229,6 +231,8 @@ class TreeSampler(threading.Thread):
         self.pid, self.skip_root, self.interval = pid, skip_root, interval
         self.peak_rss_kb = self.peak_pss_kb = 0
         self.max_procs = 0
+        # PSS of the build process itself, and of the largest of its children (a worker)
+        self.peak_parent_pss_kb = self.peak_child_pss_kb = 0
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -241,7 +245,11 @@ class TreeSampler(threading.Thread):
             if self.skip_root:
                 tree = tree[1:]
             rss = sum(_kb(f"/proc/{p}/status", b"VmRSS:") for p in tree)
-            pss = sum(_kb(f"/proc/{p}/smaps_rollup", b"Pss:") for p in tree)
+            each = [_kb(f"/proc/{p}/smaps_rollup", b"Pss:") for p in tree]
+            pss = sum(each)
+            if each:
+                self.peak_parent_pss_kb = max(self.peak_parent_pss_kb, each[0])
+                self.peak_child_pss_kb = max([self.peak_child_pss_kb, *each[1:]])
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
             self.peak_pss_kb = max(self.peak_pss_kb, pss)
             self.max_procs = max(self.max_procs, len(tree))
@@ -299,6 +307,8 @@ def run_measured(cmd: list[str], cwd: Path | None = None) -> dict:
     return {"wall": wall, "cpu": cpu, "sampler_cpu": own, "foreign_cpus": foreign,
             "idle_before": idle_before, "maxproc_mb": maxrss_kb / 1024,
             "tree_rss_mb": sampler.peak_rss_kb / 1024, "tree_pss_mb": sampler.peak_pss_kb / 1024,
+            "parent_pss_mb": sampler.peak_parent_pss_kb / 1024,
+            "worker_pss_mb": sampler.peak_child_pss_kb / 1024,
             "procs": sampler.max_procs, "rss_how": how, "stdout": out, "stderr": err}
 
 
@@ -480,8 +490,8 @@ def report(results: list[dict], rl: dict, meta: dict) -> str:
         "",
         "| handouts | PDFs | pages/PDF | cold build (s) | no-op rebuild (s) | one-handout edit (s) "
         "| clinic phone edit (s) | peak RSS, largest process (MB) | peak tree RSS sum (MB) "
-        "| peak tree PSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak tree PSS (MB) | peak PSS: build process / largest worker (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         steps = [r[s] for s in ("cold", "noop", "edit", "phone")]
@@ -490,7 +500,9 @@ def report(results: list[dict], rl: dict, meta: dict) -> str:
             + " | ".join(f"{s['wall']:.2f}" for s in steps)
             + f" | {max(s['maxproc_mb'] for s in steps):.0f}"
             f" | {max(s['tree_rss_mb'] for s in steps):.0f}"
-            f" | {max(s['tree_pss_mb'] for s in steps):.0f} |")
+            f" | {max(s['tree_pss_mb'] for s in steps):.0f}"
+            f" | {max(s.get('parent_pss_mb', 0) for s in steps):.0f}"
+            f" / {max(s.get('worker_pss_mb', 0) for s in steps):.0f} |")
     lines += ["", "CLI-reported `seconds` (excludes interpreter start-up and imports) and CPU "
               "(user+sys of the whole tree):", "",
               "| handouts | cold: seconds / CPU s | no-op: seconds / CPU s | edit: seconds / CPU s "

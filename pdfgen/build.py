@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -139,48 +139,61 @@ class Task:
 
 
 class Tasks(Sequence):
-    """The plan's tasks, held compactly until each is run (a Sequence of Task).
+    """The plan's tasks, kept in a temporary file until each is run (a Sequence of Task).
 
     A Task carries its handout's bytes (and its translations' and figures'), exactly as the
     plan read and hashed them; a large library's would all stay in the build process until
-    the build ends. Here they are kept zlib-compressed (level 1: about a fifth of the
-    size, 0.2 ms a handout), a figure file many handouts show is kept once (by its sha256),
-    and a whole Task is made again only when it is asked for: by `execute`, a few at a
-    time, as it hands them to the workers. What a job gets is byte for byte what the
-    plan read."""
+    the build ends. Here each is written, pickled with its bytes zlib-compressed (level 1:
+    about a fifth of the size, 0.2 ms a handout), to a temporary file (_Spill); a figure
+    file many handouts show is written once (by its sha256); in memory stay only where
+    each is, and the clinic and layouts every task shares. A whole Task is made again only
+    when it is asked for: by `execute`, a few at a time, as it hands them to the workers.
+    What a job gets is byte for byte what the plan read."""
 
     def __init__(self, tasks: Iterable[Task] = ()):
-        self._held: list[tuple] = []  # (Task without its bytes, source, translations, figures)
-        self._figures: dict[str, bytes] = {}  # sha256 -> compressed figure bytes
+        self._spill = _Spill()
+        self._held: list[tuple] = []  # (where its pickle is, clinic, layouts)
+        self._figures: dict[str, tuple] = {}  # sha256 -> where its compressed bytes are
+        self._layouts: dict[tuple, tuple] = {}  # the same layouts: one tuple
         for task in tasks:
             self.append(task)
 
     def append(self, task: Task) -> None:
+        import pickle
+
         figures = []
         for name, data in task.figures:  # bytes, or why the file could not be read (str)
             if isinstance(data, bytes):
                 key = _sha(data)
                 if key not in self._figures:
-                    self._figures[key] = zlib.compress(data, 1)
+                    self._figures[key] = self._spill.append(zlib.compress(data, 1))
                 figures.append((name, key))
             else:
                 figures.append((name, None, data))
-        bare = replace(task, source=b"", translations=None, figures=())
-        self._held.append((bare, zlib.compress(task.source, 1),
-                           None if task.translations is None
-                           else zlib.compress(task.translations, 1), tuple(figures)))
+        bare = replace(task, source=b"", translations=None, figures=(), clinic=None,
+                       layouts=())
+        held = pickle.dumps((bare, zlib.compress(task.source, 1),
+                             None if task.translations is None
+                             else zlib.compress(task.translations, 1), tuple(figures)),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        layouts = self._layouts.setdefault(tuple((n, id(v)) for n, v in task.layouts),
+                                           task.layouts)
+        self._held.append((self._spill.append(held), task.clinic, layouts))
 
     def __len__(self) -> int:
         return len(self._held)
 
     def __getitem__(self, index):
+        import pickle
+
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        bare, source, translations, figures = self._held[index]
-        return replace(bare, source=zlib.decompress(source),
+        where, clinic, layouts = self._held[index]
+        bare, source, translations, figures = pickle.loads(_Spill.read(where))
+        return replace(bare, source=zlib.decompress(source), clinic=clinic, layouts=layouts,
                        translations=None if translations is None
                        else zlib.decompress(translations),
-                       figures=tuple((f[0], zlib.decompress(self._figures[f[1]]))
+                       figures=tuple((f[0], zlib.decompress(_Spill.read(self._figures[f[1]])))
                                      if f[1] is not None else (f[0], f[2]) for f in figures))
 
     def __iter__(self) -> Iterator[Task]:
@@ -633,30 +646,6 @@ def clean_entry(rel, entry, odd_escapes: bool = True) -> tuple[dict | None, str]
     return {k: entry[k] for k in ENTRY_FIELDS if k in entry}, ""
 
 
-# the fields a handout's outputs usually have in common (its findings, titles, review): one
-# object for all of them, not one per output (about half of what a record holds)
-SHARED_FIELDS = ("warnings", "title", "review", "waivers", "specialty_name", "reviewer_role",
-                 "under_review", "languages")
-
-
-def share_values(entry: dict, last: dict) -> dict:
-    """`entry` with each SHARED_FIELDS value that equals the one `last` holds (the previous
-    record of the same handout) replaced by that object; `last` is updated. Records are
-    never changed in place, so sharing is safe; it only saves memory."""
-    if last.get("handout") != entry.get("handout"):
-        last.clear()
-        last["handout"] = entry.get("handout")
-    for key in SHARED_FIELDS:
-        if key in entry:
-            value = entry[key]
-            before = last.get(key)
-            if before is not None and before is not value and before == value:
-                entry[key] = before
-            else:
-                last[key] = value
-    return entry
-
-
 def clean_failed(hid, rec) -> dict | None:
     """A record of a handout that could not be built (the manifest's "failed"), or None."""
     if not (_slug(hid) and isinstance(rec, dict) and not _odd_text(rec) and _text(rec.get("file"))
@@ -668,11 +657,216 @@ def clean_failed(hid, rec) -> dict | None:
             "outputs": list(rec["outputs"])}
 
 
+class _Spill:
+    """An anonymous temporary file records are appended to and read back from (nothing is
+    left behind: it has no name, and is gone when closed or when the process dies). If it
+    cannot be created or written (no space), what follows is kept in memory instead."""
+
+    def __init__(self):
+        self.fd: int | None = None
+        self.memory: bytearray | None = None
+        self.size = 0
+        self._closer = None
+
+    def _open(self) -> int:
+        import tempfile
+        import weakref
+
+        folder = tempfile.gettempdir()
+        try:  # Linux: a file with no name at all
+            fd = os.open(folder, os.O_RDWR | os.O_TMPFILE | os.O_CLOEXEC, 0o600)
+        except (AttributeError, OSError):
+            fd, name = tempfile.mkstemp(prefix=".pdfgen-records.", dir=folder)
+            os.unlink(name)
+        self._closer = weakref.finalize(self, os.close, fd)
+        return fd
+
+    def append(self, data: bytes) -> tuple[object, int, int]:
+        """Store `data`; returns where it is: (store, offset, length)."""
+        if self.memory is None:
+            try:
+                if self.fd is None:
+                    self.fd = self._open()
+                off, view = self.size, memoryview(data)
+                while view:
+                    view = view[os.pwrite(self.fd, view, off + len(data) - len(view)):]
+                self.size += len(data)
+                return self, off, len(data)
+            except OSError:  # full, or no temporary folder: kept here from now on
+                self.memory = bytearray()
+        off = len(self.memory)
+        self.memory += data
+        return self.memory, off, len(data)
+
+    @staticmethod
+    def read(where: tuple[object, int, int]) -> bytes:
+        store, off, length = where
+        if isinstance(store, bytearray):
+            return bytes(store[off:off + length])
+        data = b""
+        while len(data) < length:  # one read, but for a short read (never on a file)
+            more = os.pread(store.fd, length - len(data), off + len(data))
+            if not more:
+                raise OSError(errno.EIO, "a build record could not be read back")
+            data += more
+        return data
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
+
+
+def _record_text(entry: dict) -> str:
+    """A record as manifest.json holds it (one line; manifest_chunks)."""
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True)
+
+
+def _nested_sorted(entry: dict) -> bool:
+    """Whether every mapping inside `entry` has its keys in sorted order already."""
+    todo = list(entry.values())
+    while todo:
+        value = todo.pop()
+        if type(value) is dict:
+            keys = list(value)
+            if keys != sorted(keys):
+                return False
+            todo.extend(value.values())
+        elif type(value) is list:
+            todo.extend(value)
+    return True
+
+
+def _inputs_key(inputs) -> bytes | None:
+    """What a record was made of, as a digest: equal exactly when the inputs are (the
+    record's `fingerprint` is the same hash, but this is taken of `inputs` itself, as read)."""
+    if not isinstance(inputs, dict):
+        return None
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).digest()
+
+
+class Records(Mapping):
+    """A manifest's records (PDF path -> record), kept in a temporary file, not in memory.
+
+    A large library's records took 15 MB of the build process at 1,000 handouts (and as
+    many again while the build made new ones), which grew with the library. Here each
+    record is a line of JSON in a temporary file, as manifest.json holds it; in memory
+    stay only its place, its PDF's sha256 and a digest of its `inputs`, what planning and
+    committing look at for every PDF. A record is read back (parsed, a new dict each time)
+    only when its other fields are needed; `keep` copies a record from another Records
+    without reading it, and the manifest is written from the lines as they are. Iteration
+    is in sorted order (the manifest's).
+
+    A record read back has the mappings inside it in the order they were given in (a
+    handout's titles in the clinic's order of languages, as its job made them; as read
+    from manifest.json, sorted), as when records were held in memory: the catalog lists
+    a card's titles in that order. When that is not the sorted order the manifest line
+    has, both lines are kept."""
+
+    def __init__(self, spill: _Spill | None = None):
+        self._spill = spill or _Spill()
+        # rel -> (where: (store, offset, length), sha256 bytes or None, inputs key or None,
+        #         where its manifest line is when that is not the same text, or None)
+        self._index: dict[str, tuple] = {}
+        self._by_handout: dict[str, list[str]] | None = None
+
+    # -- writing --
+
+    def __setitem__(self, rel: str, entry: dict) -> None:
+        self.put(rel, entry)
+
+    def put(self, rel: str, entry: dict, text: str | None = None,
+            in_order: bool | None = None) -> None:
+        """Store `entry` (`text`: its manifest line, _record_text, if already made;
+        `in_order`: whether every mapping inside it is in sorted order, if known)."""
+        sha = entry.get("sha256")
+        ordered, line = None, None
+        if in_order is None:
+            in_order = _nested_sorted(entry)
+        if in_order:  # the manifest line has everything in the same order
+            line = text if text is not None else _record_text(entry)
+        else:
+            top = {key: entry[key] for key in sorted(entry)}
+            ordered = self._spill.append(json.dumps(top, ensure_ascii=False).encode())
+            line = text if text is not None else _record_text(entry)
+        where = self._spill.append(line.encode())
+        self._index[rel] = (where if ordered is None else ordered,
+                            bytes.fromhex(sha) if _hex64(sha) else None,
+                            _inputs_key(entry.get("inputs")),
+                            None if ordered is None else where)
+        self._by_handout = None
+
+    def keep(self, rel: str, other: Records) -> None:
+        """The record `other` holds for rel, as it is (not read, nor copied)."""
+        self._index[rel] = other._index[rel]
+        self._by_handout = None
+
+    def pop(self, rel: str, default=None):
+        found = self._index.pop(rel, None)
+        self._by_handout = None
+        return default if found is None else self._load(found)
+
+    # -- reading --
+
+    def _load(self, found: tuple) -> dict:
+        return json.loads(_Spill.read(found[0]).decode("utf-8"))
+
+    def __getitem__(self, rel: str) -> dict:
+        return self._load(self._index[rel])
+
+    def text(self, rel: str) -> str:
+        """The record's line, as manifest.json holds it."""
+        found = self._index[rel]
+        return _Spill.read(found[0] if found[3] is None else found[3]).decode("utf-8")
+
+    def sha(self, rel: str) -> str | None:
+        """The sha256 of the PDF the record describes (None: no record)."""
+        found = self._index.get(rel)
+        return None if found is None or found[1] is None else found[1].hex()
+
+    def inputs_key(self, rel: str) -> bytes | None:
+        found = self._index.get(rel)
+        return None if found is None else found[2]
+
+    def __contains__(self, rel) -> bool:
+        return rel in self._index
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._index))
+
+    def items(self) -> Iterator[tuple[str, dict]]:  # type: ignore[override]
+        for rel in sorted(self._index):
+            yield rel, self[rel]
+
+    def rels_of(self, hid: str) -> list[str]:
+        """The records of one handout (their paths), in order."""
+        if self._by_handout is None:
+            self._by_handout = {}
+            for rel in sorted(self._index):
+                self._by_handout.setdefault(rel.split("/", 1)[0], []).append(rel)
+        return list(self._by_handout.get(hid, ()))
+
+    def same_as(self, other: Records) -> bool:
+        """Whether both hold the same records (what manifest.json would say is the same)."""
+        if self._index.keys() != other._index.keys():
+            return False
+        for rel, found in self._index.items():
+            theirs = other._index[rel]
+            if found is not theirs and self.text(rel) != other.text(rel):
+                return False
+        return True
+
+    def close(self) -> None:
+        self._spill.close()
+
+
 @dataclass
 class Manifest:
     """The last build's manifest as this build may use it."""
 
-    outputs: dict[str, dict] = field(default_factory=dict)  # rel -> clean entry
+    outputs: Records = field(default_factory=Records)  # rel -> clean entry (on disk)
     failed: dict[str, dict] = field(default_factory=dict)  # handout id -> clean record
     findings: list[Finding] = field(default_factory=list)
     # sha256 of the file as read (None: none, or set aside); the bytes are not kept: at
@@ -681,8 +875,9 @@ class Manifest:
 
 
 def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
-    """Read out_dir/manifest.json through read_input (size-limited), keeping only what
-    pdfgen could have written.
+    """Read out_dir/manifest.json (size-limited), keeping only what pdfgen could have
+    written, into a Records (a temporary file): a line at a time when it is laid out as
+    pdfgen writes it (_read_lines), else whole, through read_input.
 
     A manifest that is not a regular file, too big, not JSON, nested too deeply or not
     pdfgen's is renamed to manifest.json.unreadable (never deleted; with set_aside=False,
@@ -701,34 +896,39 @@ def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
         return _set_aside(path, shown, "is a symbolic link", set_aside)
     if not stat.S_ISREG(st.st_mode):
         return _set_aside(path, shown, f"is {file_kind(st.st_mode)}", set_aside)
-    try:
-        raw = read_input(path, MANIFEST_LIMIT)
-    except InputFileError as exc:
-        return _set_aside(path, shown, str(exc), set_aside)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except RecursionError:
-        return _set_aside(path, shown, "is nested too deeply to be pdfgen's", set_aside)
-    except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError among them
-        return _set_aside(path, shown, f"is not JSON ({clip(str(exc), 80)})", set_aside)
-    if not (isinstance(data, dict) and isinstance(data.get("pdfgen"), str)
-            and isinstance(data.get("outputs"), dict)):
+    streamed = _read_lines(path)  # manifest.json as pdfgen writes it: a record at a time
+    if streamed is not None:
+        records, dropped, failed, digest = streamed
+    else:  # any other layout: read whole, as JSON (what the line reader cannot tell apart)
+        try:
+            raw = read_input(path, MANIFEST_LIMIT)
+        except InputFileError as exc:
+            return _set_aside(path, shown, str(exc), set_aside)
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            return _set_aside(path, shown, "is nested too deeply to be pdfgen's", set_aside)
+        except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError among them
+            return _set_aside(path, shown, f"is not JSON ({clip(str(exc), 80)})", set_aside)
+        if not _manifest_shape(data):
+            return _set_aside(path, shown, "is not a manifest pdfgen wrote", set_aside)
+        records, dropped = Records(), []
+        odd = _ODD_ESCAPE.search(raw) is not None
+        digest = _sha(raw)
+        del raw
+        for rel, entry in data["outputs"].items():
+            clean, why = clean_entry(rel, entry, odd)
+            if clean is None:
+                dropped.append((rel, why))
+            else:
+                records.put(rel, clean, _record_text(clean))
+        failed = data.get("failed")
+        del data
+    if streamed is not None and failed is _NOT_PDFGENS:
         return _set_aside(path, shown, "is not a manifest pdfgen wrote", set_aside)
-    kept, dropped = {}, []
-    odd = _ODD_ESCAPE.search(raw) is not None
-    digest = _sha(raw)
-    del raw
-    shared: dict = {}
-    for rel, entry in data["outputs"].items():
-        clean, why = clean_entry(rel, entry, odd)
-        if clean is None:
-            dropped.append((rel, why))
-        else:
-            kept[rel] = share_values(clean, shared)
-    failed = data.get("failed")
     failed = failed if isinstance(failed, dict) else {}
-    records = {hid: clean_failed(hid, rec) for hid, rec in failed.items()}
-    result = Manifest(kept, {h: r for h, r in records.items() if r is not None}, [], digest)
+    kept = {hid: clean_failed(hid, rec) for hid, rec in failed.items()}
+    result = Manifest(records, {h: r for h, r in kept.items() if r is not None}, [], digest)
     if dropped:
         rel, why = dropped[0]
         more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
@@ -737,6 +937,105 @@ def read_manifest(out_dir: Path | None, set_aside: bool = True) -> Manifest:
             "does not follow a record it could not have written, and rebuilds that PDF",
             Severity.WARNING))
     return result
+
+
+def _manifest_shape(data) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("pdfgen"), str)
+            and isinstance(data.get("outputs"), dict))
+
+
+_NOT_PDFGENS = object()  # _read_lines: JSON, but not the shape of a manifest
+# the first line of manifest.json as manifest_chunks writes it, when it lists any output
+_HEADER = re.compile(rb'\{"pdfgen": "(?:[^"\\\n]|\\.)*", "layout": "<id>/<id>\.<output>\.pdf", '
+                     rb'"outputs": \{\n')
+
+
+def _read_lines(path: Path):
+    """manifest.json read a line at a time, when it is laid out as pdfgen writes it (one
+    record per line: manifest_chunks), so a large library's is never in memory whole (it
+    was, three times over: its bytes, its text and the objects parsed from it). Returns
+    (Records, dropped records [(rel, why)], its "failed" value, sha256 of the bytes), or
+    None when the file is laid out otherwise, is not a regular file, is over the limit, is
+    not UTF-8 or not JSON: read_manifest then reads it whole, which finds what json.loads
+    of all of it finds (this reader accepts only what json.loads reads the same way)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MANIFEST_LIMIT:
+            return None
+        f = os.fdopen(fd, "rb")
+    except OSError:
+        os.close(fd)
+        return None
+    records = Records()
+    try:
+        with f:
+            return _parse_lines(f, records)
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError, JSONDecodeError
+        records.close()
+        return None
+
+
+def _parse_lines(f, records: Records):
+    header = f.readline()  # (read(n) and readline(n) set n bytes aside first: 64 MB)
+    if not _HEADER.fullmatch(header):
+        return None
+    digest, size = hashlib.sha256(header), len(header)
+    decoder = json.JSONDecoder()
+    dropped: list[tuple[str, str]] = []
+    comma = True  # every record line but the last ends with a comma
+    for line in f:
+        size += len(line)
+        if size > MANIFEST_LIMIT:
+            return None
+        digest.update(line)
+        if line.startswith(b"}"):
+            break
+        if not (comma and line.startswith(b'  "') and line.endswith(b"\n")):
+            return None
+        text = line[:-1].decode("utf-8")
+        rel, end = decoder.raw_decode(text, 2)
+        if text[end:end + 2] != ": " or rel in records or any(rel == d for d, _ in dropped):
+            return None  # a key twice: json.loads keeps the last one; read whole
+        start = end + 2
+        entry, end = decoder.raw_decode(text, start)
+        if text[end:] not in (",", ""):
+            return None
+        comma = text[end:] == ","
+        clean, why = clean_entry(rel, entry, _ODD_ESCAPE.search(line) is not None)
+        if clean is None:
+            dropped.append((rel, why))
+        else:  # as pdfgen wrote it: the line is the record's, everything in sorted order
+            canonical = _record_text(clean)
+            records.put(rel, clean, canonical, True if canonical == text[start:end] else None)
+    else:
+        return None  # no end to the outputs
+    if comma and (len(records) or dropped):
+        return None  # a comma after the last record: not JSON
+    rest = [line]
+    for more in iter(lambda: f.read(1 << 16), b""):  # "failed": a few lines
+        size += len(more)
+        if size > MANIFEST_LIMIT:
+            return None
+        digest.update(more)
+        rest.append(more)
+    rest = b"".join(rest)
+    top: list = []
+
+    def pairs(items):  # the last object finished is the whole document
+        top[:] = items
+        return dict(items)
+
+    data = json.loads((header[:-1] + rest).decode("utf-8"), object_pairs_hook=pairs)
+    if [k for k, _ in top].count("outputs") != 1 or data.get("outputs") != {}:
+        return None  # outputs twice: read whole
+    failed = data.get("failed") if _manifest_shape(data) else _NOT_PDFGENS
+    return records, dropped, failed, digest.hexdigest()
 
 
 def _set_aside(path: Path, shown: str, why: str, really: bool) -> Manifest:
@@ -767,13 +1066,15 @@ def manifest_chunks(outputs: dict, failed: dict | None = None) -> Iterator[bytes
     without holding all of it (about 10 MB at 1,000 handouts) two or three times over."""
     # One output per line: reads well in a diff, and each line uses the C JSON encoder
     # (indent= would switch the whole document to the slow pure-Python one).
-    def block(items: dict) -> Iterator[str]:
+    def block(items: Mapping) -> Iterator[str]:
         if not items:
             yield "{}"
             return
         yield "{\n"
         for n, key in enumerate(sorted(items)):
-            value = json.dumps(items[key], ensure_ascii=False, sort_keys=True)
+            # a Records holds each record as this line already (_record_text)
+            value = (items.text(key) if isinstance(items, Records)
+                     else json.dumps(items[key], ensure_ascii=False, sort_keys=True))
             yield f"{',' if n else ''}{chr(10) if n else ''}  {json.dumps(key)}: {value}"
         yield "\n}"
 
@@ -940,11 +1241,11 @@ def _write_in(dfd: int, name: str, data: bytes | Iterable[bytes],
         raise
 
 
-def _owned(dfd: int, name: str, recorded: dict | None) -> tuple[str, str]:
+def _owned(dfd: int, name: str, recorded: str | None) -> tuple[str, str]:
     """What is at dfd/name: ("", "") nothing; (sha256, "") a file that is pdfgen's; or
     ("", problem) something pdfgen must not replace or delete.
 
-    pdfgen's own: a regular file whose sha256 is the one its manifest entry records, or
+    pdfgen's own: a regular file whose sha256 is `recorded` (its manifest record's), or
     (a PDF changed by hand, or one whose record was lost) whose Info says pdfgen made it."""
     st = _lstat(dfd, name)
     if st is None:
@@ -960,7 +1261,7 @@ def _owned(dfd: int, name: str, recorded: dict | None) -> tuple[str, str]:
                     "move it away or delete it, then build again")
     data = _read_file(dfd, name, PDF_LIMIT)
     sha = _sha(data)
-    if recorded and sha == recorded["sha256"]:
+    if recorded and sha == recorded:
         return sha, ""
     if made_by_pdfgen(data):
         return sha, ""
@@ -998,15 +1299,14 @@ class Plan:
     tasks: Tasks = field(default_factory=Tasks)  # made whole one at a time, when run
     planned: dict[str, Planned] = field(default_factory=dict)  # rel -> stale output
     manifest: Manifest = field(default_factory=Manifest)
-    new_manifest: dict[str, dict] = field(default_factory=dict)  # entries kept as they are
+    new_manifest: Records = field(default_factory=Records)  # the manifest being made
     gone: list[str] = field(default_factory=list)  # recorded outputs no longer wanted
     attempted: set[str] = field(default_factory=set)  # handout ids this build judged
     ids: set[str] = field(default_factory=set)  # every handout id in the library
     failing: dict[str, dict] = field(default_factory=dict)  # id -> failed record being made
-    titles: dict[str, dict] = field(default_factory=dict)  # id -> titles of a current PDF
+    titles: dict[str, str] = field(default_factory=dict)  # id -> a current PDF (its titles)
     folder: OutFolder | None = None
     seen: set[Finding] = field(default_factory=set)
-    shared: dict = field(default_factory=dict)  # share_values: the last record committed
     layouts: dict[str, Layout] = field(default_factory=dict)  # name -> loaded, usable layout
     # handouts whose file is there but cannot be read (a FIFO, a folder): id -> why
     unreadable: dict[str, list[Finding]] = field(default_factory=dict)
@@ -1184,7 +1484,8 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
     for path in files:
         hid = path.stem
         if only and hid not in only:  # not judged this time: its records stay as they are
-            plan.new_manifest.update({k: v for k, v in recorded.items() if v["handout"] == hid})
+            for rel in recorded.rels_of(hid):
+                plan.new_manifest.keep(rel, recorded)
             continue
         plan.attempted.add(hid)
         shown = display(path)
@@ -1215,14 +1516,15 @@ def _plan_outputs(plan: Plan, files: list[Path], only, force: bool, clinic_hash:
                                    plan.today.isoformat(), plan.strict,
                                    tuple(look.figures.items())))
     for hid, found in plan.unreadable.items():  # not deleted: it keeps its last good PDFs
-        plan.new_manifest.update({k: v for k, v in recorded.items() if v["handout"] == hid})
+        for rel in recorded.rels_of(hid):
+            plan.new_manifest.keep(rel, recorded)
         for output in plan.outputs:
             plan.fail(hid, found[0].pos.file, output_path(hid, output.name), output.name, found)
     # outputs whose handout is gone (or no longer in the matrix): removed when pdfgen's
     wanted = {output_path(p.stem, o.name) for p in files for o in plan.outputs}
     wanted |= {output_path(hid, o.name) for hid in plan.unreadable for o in plan.outputs}
-    plan.gone = sorted(rel for rel, e in recorded.items() if rel not in wanted
-                       and not (only and e["handout"] not in only))
+    plan.gone = sorted(rel for rel in recorded if rel not in wanted
+                       and not (only and rel.split("/", 1)[0] not in only))
 
 
 @dataclass
@@ -1273,7 +1575,7 @@ def _look(plan: Plan, path: Path) -> _Look:
             rel = output_path(hid, output.name)
             try:
                 look.disk[rel] = _owned(dfd, rel.split("/", 1)[1],
-                                        plan.manifest.outputs.get(rel))
+                                        plan.manifest.outputs.sha(rel))
             except OSError as exc:
                 look.disk[rel] = ("", f"cannot be read: {describe_os_error(exc)}")
     finally:
@@ -1312,18 +1614,17 @@ def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: boo
     judged = False  # an unchanged handout's recorded findings: once, not per output
     stale = []
     for output, rel in rels:
-        old = recorded.get(rel)
         sha, foreign = disk.get(rel, ("", ""))
         if foreign:
             where = Pos(shown_in(plan.out_dir, rel))
             plan.fail(hid, shown, rel, output.name,
                       [Finding(where, "", f"not replaced: {foreign}")])
             continue
-        had = old is not None
-        if had and sha == old["sha256"]:
-            plan.new_manifest[rel] = old  # the file on disk is the one recorded: kept
-        else:
-            old = None  # a record that does not describe the file is no use
+        had = rel in recorded
+        # a record that does not describe the file on disk is no use; one that does is kept
+        current = had and sha == recorded.sha(rel)
+        if current:
+            plan.new_manifest.keep(rel, recorded)
         if problem is not None:
             plan.fail(hid, shown, rel, output.name, [problem])
             continue
@@ -1335,32 +1636,33 @@ def _plan_handout(plan: Plan, hid: str, shown: str, rels, disk: dict, force: boo
             continue
         inputs = {**base, "layout": layout_hash[output.layout],
                   "output": f"{output.layout}:{','.join(output.langs)}"}
+        key = _inputs_key(inputs)
+        same = current and recorded.inputs_key(rel) == key  # made of these very inputs
         reason = None
-        if old is not None and not force and old.get("inputs") == inputs and not judged:
+        if same and not force and not judged:
             try:  # a record that cannot be judged again is rebuilt instead
-                plan.note(recorded_findings(old, plan.clinic.review_months, plan.today,
-                                            plan.library, shown))
+                plan.note(recorded_findings(recorded[rel], plan.clinic.review_months,
+                                            plan.today, plan.library, shown))
                 judged = True
             except Exception:
                 plan.new_manifest.pop(rel, None)
-                old, reason = None, "its record in manifest.json could not be used"
+                current, reason = False, "its record in manifest.json could not be used"
         if reason is not None:
             pass
         elif force:
             reason = "forced"
-        elif old is not None:
-            reason = _why(old.get("inputs") or {}, inputs)
+        elif current:
+            reason = None if same else _why(recorded[rel].get("inputs") or {}, inputs)
         elif sha:
             reason = "PDF changed on disk" if had else "not recorded in manifest.json"
         else:
             reason = "PDF missing" if had else "new"
         if reason is None:
             result.skipped.append(rel)
-            plan.titles.setdefault(hid, old.get("title") or {})  # the handout is unchanged
+            plan.titles.setdefault(hid, rel)  # the handout is unchanged: its titles are there
             continue
         result.reasons[rel] = reason
-        fingerprint = _sha(json.dumps(inputs, sort_keys=True).encode())
-        planned = Planned(rel, output, fingerprint, inputs, sha, shown)
+        planned = Planned(rel, output, key.hex(), inputs, sha, shown)
         plan.planned[rel] = planned
         stale.append(planned)
     return stale
@@ -1387,17 +1689,20 @@ CAPACITY_EVERY = 5.0  # seconds: how often a build asks its executor how many jo
 
 def execute(tasks: Sequence[Task], jobs: int | None = None,
             executor: cf.Executor | None = None,
-            window: int | None = None) -> Iterator[tuple[Task, list[JobResult]]]:
+            window: int | None = None,
+            pool: Pool | None = None) -> Iterator[tuple[Task, list[JobResult]]]:
     """Run the tasks; yield (task, its results) as each finishes, in any order.
 
     On the given executor, else in this process (one job) or on a process pool whose
     workers die with this process. Tasks are handed out a few at a time (`window` in
     flight, by default WINDOW per worker), the next one as each result arrives, so neither
-    this process nor the executor's queue holds every task's input or result at once: the
-    memory a build uses does not grow with the number of handouts. When a worker dies
-    mid-job (BrokenProcessPool), the task it had fails with a message; the tasks the broken
-    pool took down with it run again (those that were running, each alone, to tell which
-    one it was)."""
+    this process nor the executor's queue holds every task's input or result at once.
+    When a worker dies mid-job (BrokenProcessPool), the task it had fails with a message;
+    the tasks the broken pool took down with it run again (those that were running, each
+    alone, to tell which one it was).
+
+    `pool`: workers started before the plan (start_pool), used for the first round
+    instead of a new pool; the caller closes it."""
     if not tasks:
         return
     if executor is not None:
@@ -1405,13 +1710,16 @@ def execute(tasks: Sequence[Task], jobs: int | None = None,
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     if workers == 1:
+        if pool is not None:
+            pool.close()  # not needed: one job, run here
         for task in tasks:  # each made whole when its turn comes
             yield task, run_task(task)
         return
     limit = max(workers, window or WINDOW * workers)
     queue: Iterator[Task] = iter(tasks)
     while True:
-        done, suspects, innocent, more = yield from _on_pool(queue, workers, limit)
+        done, suspects, innocent, more = yield from _on_pool(queue, workers, limit, pool)
+        pool = None  # a pool that broke is not used again: the next round forks afresh
         if len(suspects) > 1:  # several were running when a worker died: each alone
             alone, suspects = suspects, []
             for task in alone:
@@ -1439,29 +1747,114 @@ def _capacity(executor: cf.Executor) -> int:
     return os.cpu_count() or 1
 
 
-def _on_pool(queue: Iterator[Task], workers: int, limit: int):
-    """Run tasks from `queue` on a fresh pool, at most `limit` submitted and not finished;
-    yields results. Returns (finished count, tasks running when the pool broke, tasks it
-    took down before they started, whether `queue` may hold more). Tasks never submitted
-    stay in `queue`."""
+@dataclass
+class Pool:
+    """Worker processes for a build's jobs, with the shared array their jobs mark
+    themselves started in (one slot per task in flight: `limit`)."""
+
+    executor: cf.ProcessPoolExecutor
+    started: object  # multiprocessing RawArray("b", limit)
+    workers: int
+    limit: int
+    closed: bool = False
+
+    def close(self, wait: bool = True) -> None:
+        """Shut the pool down (once): wait for its workers, or (wait=False, interrupted)
+        cancel what has not started and do not wait."""
+        if not self.closed:
+            self.closed = True
+            if wait:
+                self.executor.shutdown(wait=True)
+            else:
+                self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool_context():
     import multiprocessing
 
     ctx = multiprocessing.get_context()
     if ctx.get_start_method() == "forkserver":  # workers must be this process's children
         ctx = multiprocessing.get_context("spawn")
+    return ctx
+
+
+def _new_pool(workers: int, limit: int) -> Pool:
+    """A process pool whose workers die with this process (not started until used)."""
+    ctx = _pool_context()
     started = ctx.RawArray("b", limit)  # per slot: its task has started (set by the worker)
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                  initargs=(os.getpid(), started))
+    executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                      initializer=_init_worker,
+                                      initargs=(os.getpid(), started))
+    return Pool(executor, started, workers, limit)
+
+
+def _launch(pool: Pool) -> None:
+    """Fork the pool's workers now, with this process's objects frozen (gc.freeze) while
+    they are forked: a collection in a worker then never visits, so never writes to and
+    copies, the objects it shares with this process. (ProcessPoolExecutor forks all its
+    workers at the first submit when it forks: it may not fork once it runs threads.)"""
+    frozen = gc.isenabled()
+    if frozen:
+        gc.freeze()
+    try:
+        pool.executor.submit(int)  # nothing to do: it starts the workers
+    finally:
+        if frozen:
+            gc.unfreeze()
+
+
+def _handouts_at_most(library: Path) -> int:
+    """How many handouts the library can hold, at most (its files named like YAML), for
+    no more workers than jobs; 0 when it cannot be listed (the plan says why)."""
+    try:
+        with os.scandir(library) as entries:
+            return sum(1 for e in entries if e.name.lower().endswith((".yaml", ".yml")))
+    except OSError:
+        return 0
+
+
+def start_pool(jobs: int | None, library: Path | None = None,
+               only: list[str] | None = None) -> Pool | None:
+    """The build's worker processes, forked now, before the plan reads anything, when the
+    build would run its jobs on a forked pool (None otherwise: one job at a time here, or
+    workers that are not forked, started when there are jobs).
+
+    Forked after the plan, each worker shared the plan's memory (the manifest read, the
+    handouts' bytes: some 30 MB at 1,000 handouts) and copied every page of it that it
+    allocated into: the workers grew with the library. Forked from the small process this
+    is before the plan (its modules imported: the plan imports them anyway), they share
+    only what every build has. When the plan finds one job or none, they are stopped
+    unused (a few milliseconds each). No more are started than the library has handouts
+    (or `only` names)."""
+    workers = jobs or os.cpu_count() or 1
+    if only:
+        workers = min(workers, len(set(only)))
+    elif library is not None:
+        workers = min(workers, _handouts_at_most(library))
+    if workers < 2 or _pool_context().get_start_method() != "fork":
+        return None
+    _warm()
+    from . import gate  # noqa: F401 (what the plan imports: shared with the workers)
+
+    pool = _new_pool(workers, WINDOW * workers)
+    _launch(pool)
+    return pool
+
+
+def _on_pool(queue: Iterator[Task], workers: int, limit: int, pool: Pool | None = None):
+    """Run tasks from `queue` on `pool` (its workers and slots), or on a fresh pool of
+    `workers`, at most `limit` submitted and not finished; yields results. Returns
+    (finished count, tasks running when the pool broke, tasks it took down before they
+    started, whether `queue` may hold more). Tasks never submitted stay in `queue`. The
+    pool is shut down when done."""
+    if pool is None:
+        pool = _new_pool(workers, limit)
+        if _pool_context().get_start_method() == "fork":
+            _launch(pool)
+    started, limit = pool.started, pool.limit
     done, broken, more = 0, [], True
     running: dict[cf.Future, tuple[int, Task]] = {}
     free = list(range(limit - 1, -1, -1))
-    # Forked workers share this process's memory (the plan, the manifest read: some 30 MB
-    # at 1,000 handouts) until a page of it is written. A collection in a worker writes to
-    # every object it visits, copying all of it into each worker; frozen, they are not
-    # visited (by this process's collections either, until the pool is done).
-    frozen = ctx.get_start_method() == "fork" and gc.isenabled()
-    if frozen:
-        gc.freeze()
     try:
         while True:
             while more and not broken and free:
@@ -1472,7 +1865,7 @@ def _on_pool(queue: Iterator[Task], workers: int, limit: int):
                 slot = free.pop()
                 started[slot] = 0  # its previous task had finished: no worker writes it now
                 try:
-                    running[pool.submit(_pool_job, slot, task)] = (slot, task)
+                    running[pool.executor.submit(_pool_job, slot, task)] = (slot, task)
                 except cf.BrokenExecutor:  # the pool broke before this one was handed out
                     broken.append((slot, task))
             if not running:
@@ -1494,12 +1887,9 @@ def _on_pool(queue: Iterator[Task], workers: int, limit: int):
                 results = task = None  # committed: let go of it before waiting again
             del finished, future
     except BaseException:  # interrupted: do not wait for the running jobs (they write nothing)
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.close(wait=False)
         raise
-    finally:
-        if frozen:
-            gc.unfreeze()
-    pool.shutdown(wait=True)
+    pool.close()
     suspects = [t for i, t in broken if started[i]]
     innocent = [t for i, t in broken if not started[i]]
     return done, suspects, innocent, more
@@ -1569,7 +1959,7 @@ def _commit(plan: Plan, job: JobResult) -> Finding | None:
         return _write_problem(plan, where, exc)
     try:
         try:
-            now, problem = _owned(dfd, name, plan.manifest.outputs.get(job.path))
+            now, problem = _owned(dfd, name, plan.manifest.outputs.sha(job.path))
         except OSError as exc:
             now, problem = "", f"cannot be read: {describe_os_error(exc)}"
         if problem or now != planned.expect:
@@ -1583,10 +1973,7 @@ def _commit(plan: Plan, job: JobResult) -> Finding | None:
         os.close(dfd)
     entry = dict(job.entry)
     entry.update(sha256=_sha(job.data), bytes=len(job.data), inputs=planned.inputs)
-    plan.new_manifest[job.path] = share_values(entry, plan.shared)
-    replaced = plan.manifest.outputs.get(job.path)
-    if replaced is not None:  # the old record: only what is there (for _owned) is still used
-        plan.manifest.outputs[job.path] = {"sha256": replaced["sha256"]}
+    plan.new_manifest[job.path] = entry  # to its file: not held in memory
     return None
 
 
@@ -1614,7 +2001,7 @@ def _remove_gone(plan: Plan) -> None:
             continue
         try:
             try:
-                sha, problem = _owned(dfd, name, plan.manifest.outputs[rel])
+                sha, problem = _owned(dfd, name, plan.manifest.outputs.sha(rel))
                 if sha:
                     os.unlink(name, dir_fd=dfd)
             except OSError as exc:
@@ -1666,7 +2053,7 @@ def _write_manifest(plan: Plan, failed: dict) -> None:
     written a line at a time (manifest_chunks) to a temporary file, and that is renamed
     over the old one only when its sha256 differs from what the plan read."""
     old = plan.manifest
-    if (old.digest is not None and not old.findings and plan.new_manifest == old.outputs
+    if (old.digest is not None and not old.findings and plan.new_manifest.same_as(old.outputs)
             and failed == old.failed):
         return  # nothing changed (the common no-op build): not even serialized
     where = Pos(shown_in(plan.out_dir, MANIFEST))
@@ -1713,6 +2100,18 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     warnings are listed, and listed again while the handout is unchanged.
     """
     started = time.perf_counter()
+    # the workers are forked before the plan reads anything (start_pool)
+    pool = None if dry_run or executor is not None else start_pool(jobs, library, only)
+    try:
+        return _build(library, out_dir, only, jobs, force, executor, dry_run, progress,
+                      strict, today, started, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _build(library, out_dir, only, jobs, force, executor, dry_run, progress, strict, today,
+           started, pool) -> BuildResult:
     plan = plan_build(library, out_dir, only=only, force=force, strict=strict, today=today,
                       dry_run=dry_run)
     result = plan.result
@@ -1734,7 +2133,7 @@ def build_library(library: Path, out_dir: Path, only: list[str] | None = None,
     try:
         _remove_strays(plan.folder)
         try:
-            for task, results in execute(plan.tasks, jobs, executor):
+            for task, results in execute(plan.tasks, jobs, executor, pool=pool):
                 for job in results:
                     hid = job.path.split("/", 1)[0]
                     if job.absent:
@@ -1818,9 +2217,20 @@ def _failed_records(plan: Plan) -> dict[str, dict]:
     failed = {hid: rec for hid, rec in plan.manifest.failed.items()
               if hid in plan.ids and hid not in plan.attempted}
     for hid, rec in plan.failing.items():
-        failed[hid] = {**rec, "title": rec["title"] or dict(plan.titles.get(hid, {})),
+        failed[hid] = {**rec, "title": rec["title"] or _recorded_title(plan, hid),
                        "outputs": sorted(rec["outputs"], key=lambda o: order.get(o, 0))}
     return dict(sorted(failed.items()))
+
+
+def _recorded_title(plan: Plan, hid: str) -> dict:
+    """The titles a handout's current PDF records (plan.titles names the PDF)."""
+    rel = plan.titles.get(hid)
+    if rel is None or rel not in plan.manifest.outputs:
+        return {}
+    try:
+        return dict(plan.manifest.outputs[rel].get("title") or {})
+    except (OSError, ValueError):
+        return {}
 
 
 def summary_lines(result: BuildResult) -> list[str]:

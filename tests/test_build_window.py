@@ -156,9 +156,10 @@ def test_a_worker_that_dies_mid_window_fails_only_its_handout(library, tmp_path,
     assert any(WORKER_DIED in str(f) for f in result.findings)
 
 
-def test_tasks_are_held_compressed_and_given_back_whole(library, tmp_path):
-    """The plan's tasks hold each handout's bytes compressed and a figure many handouts show
-    once; each task read back is the one the plan made, byte for byte."""
+def test_tasks_are_held_on_disk_and_given_back_whole(library, tmp_path):
+    """The plan's tasks are kept in a temporary file, each handout's bytes compressed and a
+    figure many handouts show once; in memory stay only their places (and the clinic and
+    layouts all share). Each task read back is the one the plan made, byte for byte."""
     text = (library / "hemilaminectomy.yaml").read_text(encoding="utf-8")
     for hid in ("knee", "wrist"):
         (library / f"{hid}.yaml").write_text(text.replace("id: hemilaminectomy", f"id: {hid}",
@@ -171,9 +172,9 @@ def test_tasks_are_held_compressed_and_given_back_whole(library, tmp_path):
     assert list(held) == tasks and held[1] == tasks[1] and held[-1] == tasks[-1]
     assert held[0:2] == tasks[0:2]
     assert len(held._figures) == 1  # the same SVG, kept once for all three
-    raw = sum(len(t.source) for t in tasks)
-    kept = sum(len(h[1]) for h in held._held)
-    assert kept < raw / 2, (kept, raw)
+    assert not any(isinstance(x, bytes) for h in held._held for x in h[0])  # places only
+    assert held._held[0][1] is tasks[0].clinic and held._held[2][2] is held._held[0][2]
+    assert held._spill.size > 0
     missing = [j for j in run_task(held[0]) if not j.ok]
     assert missing == []
 
@@ -185,11 +186,11 @@ def test_a_one_handout_build_still_runs_here(library, tmp_path):
     assert result.ok and sorted(result.built) == SAMPLE_OUTPUTS
 
 
-def test_records_of_one_handout_share_their_equal_values(library, tmp_path):
-    """The manifest as read keeps the sha256 of its bytes, not the bytes, and a handout's
-    records share one object for the values they have in common (titles, findings,
-    review): about half the memory of a large library's manifest. Written back, it is
-    the same JSON."""
+def test_the_manifest_as_read_is_kept_on_disk(library, tmp_path):
+    """The manifest as read keeps the sha256 of its bytes, not the bytes, and its records
+    are kept in a temporary file, not in memory (where only each PDF's sha256 and a digest
+    of its inputs stay). Read back, each record is as written; written back, the manifest
+    is the same JSON, byte for byte."""
     import hashlib
 
     from pdfgen.build import manifest_bytes, read_manifest
@@ -199,10 +200,10 @@ def test_records_of_one_handout_share_their_equal_values(library, tmp_path):
     raw = (out / MANIFEST).read_bytes()
     manifest = read_manifest(out)
     assert manifest.digest == hashlib.sha256(raw).hexdigest()
-    records = [manifest.outputs[rel] for rel in SAMPLE_OUTPUTS]
-    assert records[0]["title"] is records[1]["title"] is records[2]["title"]
-    assert records[0]["review"] is records[2]["review"]
-    assert records[1]["languages"] is not records[2]["languages"]  # ["en"], ["es"]
+    assert dict(manifest.outputs.items()) == json.loads(raw)["outputs"]
+    assert sorted(manifest.outputs) == SAMPLE_OUTPUTS
+    held = [value for found in manifest.outputs._index.values() for value in found]
+    assert not any(isinstance(value, (dict, str)) for value in held)  # no record, no text
     assert manifest_bytes(manifest.outputs, manifest.failed) == raw
 
 
@@ -246,18 +247,33 @@ def test_the_catalog_stamp_is_the_hash_of_what_the_page_shows(library, tmp_path)
     assert site._stamp(out, {}, clinic, day, {}).startswith(site.STAMP)
 
 
-def test_objects_are_frozen_while_forked_workers_run(library, tmp_path):
-    """While a pool of forked workers runs, this process's objects are frozen (gc.freeze):
-    a collection in a worker does not write to, and so copy, the plan and the manifest it
-    shares with this process. Unfrozen once the pool is done."""
+def test_workers_are_forked_before_the_plan(library, tmp_path, monkeypatch):
+    """The pool's workers are forked before the plan reads anything (the manifest, the
+    handouts), so they share none of it with this process and do not grow with the
+    library; they were forked with this process's objects frozen (gc.freeze), so a
+    collection in a worker does not copy what it shares. This process is unfrozen again."""
     import gc
     import multiprocessing
 
     _library(library, HIDS[:3])
-    counts = []
-    result = build_library(library, tmp_path / "out", jobs=2,
-                           progress=lambda job: counts.append(gc.get_freeze_count()))
-    assert result.ok and len(counts) == 3 * 4
+    real_plan, real_run = build_mod.plan_build, build_mod.run_task
+
+    def plan(*args, **kwargs):
+        build_mod._planned_here = True  # a worker forked after this would see it
+        return real_plan(*args, **kwargs)
+
+    def run(task):
+        (tmp_path / f"probe-{os.getpid()}").write_text(
+            f"{getattr(build_mod, '_planned_here', False)} {gc.get_freeze_count()}")
+        return real_run(task)
+
+    monkeypatch.setattr(build_mod, "_planned_here", False, raising=False)
+    monkeypatch.setattr(build_mod, "plan_build", plan)
+    monkeypatch.setattr(build_mod, "run_task", run)
+    result = build_library(library, tmp_path / "out", jobs=2)
+    assert result.ok and len(result.built) == 3 * 4
+    probes = [p.read_text().split() for p in tmp_path.glob("probe-*")]
+    assert probes and all(planned == "False" for planned, _ in probes)
     if multiprocessing.get_start_method() == "fork":
-        assert min(counts) > 0
+        assert all(int(frozen) > 0 for _, frozen in probes)
     assert gc.get_freeze_count() == 0

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
@@ -66,15 +67,50 @@ def write_catalog(out_dir: Path, outputs: dict[str, dict], clinic: Clinic,
     if page is not None and _stamp(out_dir, outputs, clinic, day, failing) in page:
         return CatalogResult(target)
     order = tuple(o.name for o in clinic.outputs) or ("bilingual", *clinic.lang_codes)
-    cards = cards_from_manifest(outputs, order, clinic.primary)
+    light = _card_fields(outputs)  # what the cards show, read once
+    cards = cards_from_manifest(light, order, clinic.primary)
     firsts = (card.links[0].rel for card in cards if card.links)
-    wanted = {rel: outputs[rel]["sha256"] for rel in firsts if outputs[rel].get("sha256")}
+    wanted = {rel: light[rel]["sha256"] for rel in firsts if light[rel].get("sha256")}
     thumbs = update_thumbnails(out_dir, wanted)
-    cards = cards_from_manifest(outputs, order, clinic.primary, thumbs.paths, failing)
+    cards = cards_from_manifest(light, order, clinic.primary, thumbs.paths, failing)
+    del light
     html = (render_page(cards, clinic, day) + _stamp(out_dir, outputs, clinic, day, failing)
             + "\n")
     write_atomic(target, html.encode("utf-8"))
     return CatalogResult(target, thumbs.built, thumbs.removed, thumbs.findings)
+
+
+# what the page shows of a manifest record (page.cards_from_manifest), and its PDF's sha256
+CARD_FIELDS = ("handout", "output", "languages", "layout", "specialty", "specialty_name",
+               "pending_review", "reviewed", "reviewer_role", "title", "version", "updated",
+               "review_due", "under_review", "sha256")
+
+
+def _card_fields(outputs) -> dict[str, dict]:
+    """The records with only what the page shows (CARD_FIELDS). The build's records are
+    kept in a file (build.Records), each read back as a new object: a large library's
+    would be in memory whole, twice over, while the cards are made (they were about 30 MB
+    at 1,000 handouts, besides the cards themselves); a handout's records share the texts
+    they have in common (its titles, specialty names, reviewer roles)."""
+    light: dict[str, dict] = {}
+    last: dict = {}
+    for rel, entry in outputs.items():
+        if not isinstance(entry, dict):
+            light[rel] = entry
+            continue
+        record = {}
+        for key in CARD_FIELDS:
+            if key in entry:
+                value = entry[key]
+                if type(value) is dict and all(type(v) is str for v in value.values()):
+                    before = last.get(key)  # titles, specialty names, reviewer roles
+                    if before is not None and before == value:
+                        value = before
+                    else:
+                        last[key] = value
+                record[key] = value
+        light[rel] = record
+    return light
 
 
 def _existing_page(target: Path) -> tuple[str | None, str]:
@@ -114,8 +150,28 @@ def _stamp(out_dir: Path, outputs: dict, clinic: Clinic, day: dt.date,
     # output at a time: the same key, without the whole manifest as one string (about
     # 10 MB at 1,000 handouts, twice over once encoded)
     h = hashlib.sha256(b"[{")
+    text = getattr(outputs, "text", None)  # build.Records: each record's line, as stored
     for n, rel in enumerate(sorted(outputs)):
-        h.update(f"{', ' if n else ''}{json.dumps(rel)}: "
-                 f"{json.dumps(outputs[rel], sort_keys=True, default=str)}".encode())
+        value = (_ascii(text(rel)) if text is not None
+                 else json.dumps(outputs[rel], sort_keys=True, default=str))
+        h.update(f"{', ' if n else ''}{json.dumps(rel)}: {value}".encode())
     h.update(b"}, " + json.dumps(rest, sort_keys=True, default=str)[1:].encode())
     return f"{STAMP}{h.hexdigest()} -->"
+
+
+_NOT_ASCII = re.compile("[\x7f-\U0010ffff]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xd800 | (code >> 10):04x}\\u{0xdc00 | (code & 0x3ff):04x}"
+
+
+def _ascii(text: str) -> str:
+    """json.dumps(value, sort_keys=True) from json.dumps(value, ensure_ascii=False,
+    sort_keys=True): the same text with every character past '~' escaped as JSON escapes
+    it (\\u00e9; a surrogate pair past U+FFFF), without parsing it again."""
+    return text if text.isascii() and "\x7f" not in text else _NOT_ASCII.sub(_escape, text)
