@@ -10,8 +10,6 @@ import shutil
 import tracemalloc
 from pathlib import Path
 
-import pytest
-
 from pdfgen import site
 from pdfgen.build import (
     MANIFEST,
@@ -139,17 +137,9 @@ def test_records_read_back_keep_the_order_they_were_made_in(tmp_path):
     assert not again.same_as(records)
 
 
-FONTS_NEEDED = ("noto-sans-sc", "noto-naskh-arabic")
-
-
-def test_a_card_lists_titles_in_the_clinics_order(tmp_path):
+def test_a_card_lists_titles_in_the_clinics_order(tmp_path, script_fonts):
     """A handout built in this run shows its titles on its card in the clinic's order of
     languages (English, Vietnamese, Chinese, Arabic), not sorted by language code."""
-    import os
-
-    fonts = Path(os.environ.get("PDFGEN_FONTS", "~/.cache/pdfgen-test-fonts")).expanduser()
-    if not all((fonts / name).is_dir() for name in FONTS_NEEDED):
-        pytest.skip("the Chinese and Arabic fonts are not installed")
     library = tmp_path / "scripts"
     shutil.copytree(ROOT / "examples" / "other-scripts", library)
     out = tmp_path / "out"
