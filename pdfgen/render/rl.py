@@ -157,6 +157,7 @@ import unicodedata
 import zlib
 from bisect import bisect_left
 from contextlib import contextmanager
+from html import unescape
 from itertools import accumulate
 
 from reportlab.lib import rl_accel
@@ -195,8 +196,6 @@ def para_tree(text: str):
     """`text` (paragraph XML, already cleaned as Paragraph cleans it) as the tuple tree
     ParaParser.tt_parse reads: ("para", {}, [str | (tag, attrs, children | None)]) with the
     data cut where html.parser cuts it (A31); None when the text is not pdfgen's plain XML."""
-    from html import unescape
-
     root: tuple = ("para", {}, [])
     stack = [root]
     pos = 0
